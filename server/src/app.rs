@@ -1,0 +1,108 @@
+//! The application: its one state struct and the router that puts the parts together.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::routing::get;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::auth::limits::LoginLimits;
+use crate::config::Config;
+use crate::db::{self, Db};
+use crate::images::ingest::Policy;
+use crate::storage::{FsStore, Storage};
+use crate::{api, auth, web};
+
+pub struct AppState {
+    pub config: Config,
+    pub db: Db,
+    pub storage: Storage,
+    pub login_limits: LoginLimits,
+    /// Bounds how many uploads are decoded at once (memory and cores).
+    pub decode_slots: Semaphore,
+}
+
+impl AppState {
+    pub async fn new(config: Config) -> anyhow::Result<Arc<Self>> {
+        let db = db::connect(&config.database_url).await?;
+        let root = config.storage_root()?;
+        let storage: Storage = Arc::new(FsStore::open(&root).map_err(|e| {
+            anyhow::anyhow!("cannot use {} for image storage: {e}", root.display())
+        })?);
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Ok(Arc::new(Self {
+            login_limits: LoginLimits::new(config.login_per_account, config.login_per_ip),
+            decode_slots: Semaphore::new(cores),
+            config,
+            db,
+            storage,
+        }))
+    }
+
+    pub fn upload_policy(&self) -> Policy {
+        Policy {
+            max_bytes: self.config.max_upload_bytes,
+            max_pixels: self.config.max_image_pixels,
+        }
+    }
+}
+
+const CSP: &str = "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; \
+                   object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+pub fn router(state: Arc<AppState>) -> Router {
+    let header = |name: HeaderName, value: &'static str| {
+        SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+    };
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .nest("/api/v1", api::router(state.clone()))
+        .merge(web::router(state.clone()))
+        .layer(header(header::CONTENT_SECURITY_POLICY, CSP))
+        .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(header(header::REFERRER_POLICY, "same-origin"))
+        .layer(header(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves until the process is asked to stop.
+pub async fn serve(listener: TcpListener, state: Arc<AppState>) -> anyhow::Result<()> {
+    spawn_housekeeping(state.clone());
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    Ok(())
+}
+
+fn spawn_housekeeping(state: Arc<AppState>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            if let Err(err) = auth::sessions::purge_expired(&state.db).await {
+                tracing::warn!(%err, "could not purge expired sessions");
+            }
+            state.login_limits.forget_stale();
+        }
+    });
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+}

@@ -1,0 +1,116 @@
+//! Server-side sessions. The client holds a random token; the database holds only its
+//! SHA-256, so a leaked database does not sign anyone in.
+
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use super::User;
+use crate::db::{Db, now_ms};
+use crate::error::Result;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A browser session: cookie plus CSRF token.
+    Web,
+    /// A bearer token of the JSON API.
+    Api,
+}
+
+impl Kind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Kind::Web => "web",
+            Kind::Api => "api",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub user: User,
+    pub token_hash: String,
+    pub csrf_token: String,
+}
+
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+pub fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Starts a session and returns the token to hand to the client.
+pub async fn create(db: &Db, user_id: &str, kind: Kind, ttl_hours: i64) -> Result<String> {
+    let token = random_token();
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, user_id, kind, csrf_token, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(hash_token(&token))
+    .bind(user_id)
+    .bind(kind.as_str())
+    .bind(random_token())
+    .bind(now)
+    .bind(now + ttl_hours * 3_600_000)
+    .execute(db)
+    .await?;
+    Ok(token)
+}
+
+/// The live session of a token, if any.
+pub async fn find(db: &Db, token: &str, kind: Kind) -> Result<Option<Session>> {
+    let token_hash = hash_token(token);
+    let row: Option<(String, String, String, String, String, String)> = sqlx::query_as(
+        "SELECT u.id, u.email, u.display_name, u.role, s.csrf_token, COALESCE(u.password_hash, '')
+         FROM sessions s JOIN users u ON u.id = s.user_id
+         WHERE s.token_hash = $1 AND s.kind = $2 AND s.expires_at > $3",
+    )
+    .bind(&token_hash)
+    .bind(kind.as_str())
+    .bind(now_ms())
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(
+        |(id, email, display_name, role, csrf_token, password_hash)| Session {
+            user: User {
+                id,
+                email,
+                display_name,
+                role,
+                has_password: !password_hash.is_empty(),
+            },
+            token_hash,
+            csrf_token,
+        },
+    ))
+}
+
+pub async fn end(db: &Db, token_hash: &str) -> Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(token_hash)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Ends every other session of a user (after a password change).
+pub async fn end_others(db: &Db, user_id: &str, keep_hash: &str) -> Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+        .bind(user_id)
+        .bind(keep_hash)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn purge_expired(db: &Db) -> Result<u64> {
+    let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+        .bind(now_ms())
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected())
+}

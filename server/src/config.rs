@@ -1,0 +1,98 @@
+//! All configuration in one place: command-line flags that fall back to `GALLERY_*`
+//! environment variables, each with the embedded default.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "gallery",
+    version,
+    about = "A self-hostable, multi-user AI photo gallery"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub config: Config,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web server (the default).
+    Serve,
+    /// Maintenance of accounts.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Give an existing account the admin role.
+    Promote { email: String },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, env = "GALLERY_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+
+    /// Database URL: `sqlite://PATH` or `postgres://…`.
+    #[arg(
+        long,
+        env = "GALLERY_DATABASE_URL",
+        default_value = "sqlite://data/gallery.db"
+    )]
+    pub database_url: String,
+
+    /// Where images are kept: `fs:PATH` (S3 comes with the scale-out work).
+    #[arg(long, env = "GALLERY_STORAGE", default_value = "fs:data/objects")]
+    pub storage: String,
+
+    /// The URL people reach the gallery at; an https URL makes cookies Secure.
+    #[arg(long, env = "GALLERY_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Largest accepted upload, per file, in bytes.
+    #[arg(long, env = "GALLERY_MAX_UPLOAD_BYTES", default_value_t = 50 * 1024 * 1024)]
+    pub max_upload_bytes: usize,
+
+    /// Largest accepted image, in pixels (guards against decompression bombs).
+    #[arg(long, env = "GALLERY_MAX_IMAGE_PIXELS", default_value_t = 100_000_000)]
+    pub max_image_pixels: u64,
+
+    /// How long a sign-in lasts, in hours.
+    #[arg(long, env = "GALLERY_SESSION_HOURS", default_value_t = 24 * 30)]
+    pub session_hours: i64,
+
+    /// Sign-in attempts allowed per account per minute.
+    #[arg(long, env = "GALLERY_LOGIN_PER_ACCOUNT", default_value_t = 5)]
+    pub login_per_account: u32,
+
+    /// Sign-in attempts allowed per client address per minute.
+    #[arg(long, env = "GALLERY_LOGIN_PER_IP", default_value_t = 30)]
+    pub login_per_ip: u32,
+}
+
+impl Config {
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
+    }
+
+    pub fn storage_root(&self) -> anyhow::Result<PathBuf> {
+        match self.storage.strip_prefix("fs:") {
+            Some(path) if !path.is_empty() => Ok(PathBuf::from(path)),
+            _ => anyhow::bail!(
+                "GALLERY_STORAGE must be fs:PATH (got {:?}); S3 storage is not available yet",
+                self.storage
+            ),
+        }
+    }
+}

@@ -1,0 +1,81 @@
+//! Reading a multipart upload: `file` parts (one or more) and an optional `folder_id`.
+//! Each file is size-checked as it streams in and decoded on a blocking thread, a few
+//! at a time, so that large uploads cannot take all the memory or all the cores.
+
+use axum::extract::Multipart;
+use axum::extract::multipart::MultipartError;
+use bytes::BytesMut;
+use tokio::sync::Semaphore;
+
+use super::ingest::{self, Policy, Prepared};
+use crate::error::{Error, Result};
+
+pub struct UploadForm {
+    pub folder_id: Option<String>,
+    pub files: Vec<Prepared>,
+}
+
+impl From<MultipartError> for Error {
+    fn from(err: MultipartError) -> Self {
+        if err.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            Error::TooLarge("the upload is larger than the server accepts in one request".into())
+        } else {
+            Error::bad_request(format!("the upload could not be read: {}", err.body_text()))
+        }
+    }
+}
+
+pub async fn read(
+    mut multipart: Multipart,
+    policy: Policy,
+    decode_slots: &Semaphore,
+) -> Result<UploadForm> {
+    let mut folder_id = None;
+    let mut files = Vec::new();
+    let mut refusal: Option<Error> = None;
+    while let Some(mut field) = multipart.next_field().await? {
+        match field.name() {
+            Some("folder_id") => {
+                let value = field.text().await?;
+                folder_id = Some(value.trim().to_owned()).filter(|v| !v.is_empty() && v != "null");
+            }
+            Some("file") if refusal.is_none() => {
+                let filename = ingest::clean_filename(field.file_name());
+                let mut data = BytesMut::new();
+                while let Some(chunk) = field.chunk().await? {
+                    if data.len() + chunk.len() > policy.max_bytes {
+                        refusal = Some(ingest::too_large(&filename, policy.max_bytes));
+                        break;
+                    }
+                    data.extend_from_slice(&chunk);
+                }
+                if refusal.is_some() {
+                    continue;
+                }
+                let _slot = decode_slots
+                    .acquire()
+                    .await
+                    .map_err(|e| Error::Internal(e.into()))?;
+                let data = data.freeze();
+                match tokio::task::spawn_blocking(move || ingest::prepare(filename, data, policy))
+                    .await
+                {
+                    Ok(Ok(prepared)) => files.push(prepared),
+                    Ok(Err(err)) => refusal = Some(err),
+                    Err(join) => return Err(Error::Internal(join.into())),
+                }
+            }
+            // Read past the rest of the body so the client gets the answer, not a reset.
+            _ => while field.chunk().await?.is_some() {},
+        }
+    }
+    if let Some(err) = refusal {
+        return Err(err);
+    }
+    if files.is_empty() {
+        return Err(Error::bad_request(
+            "choose at least one photo to upload (multipart field \"file\")",
+        ));
+    }
+    Ok(UploadForm { folder_id, files })
+}

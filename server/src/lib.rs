@@ -1,0 +1,16 @@
+//! Gallery: a self-hostable, multi-user AI photo gallery.
+
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod folders;
+pub mod images;
+pub mod jobs;
+pub mod storage;
+pub mod web;
+
+pub use app::AppState;
+pub use config::Config;

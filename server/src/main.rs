@@ -1,0 +1,39 @@
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+use gallery::config::{AdminCommand, Cli, Command};
+use gallery::{AppState, app, auth, db};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_env("GALLERY_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .init();
+    let cli = Cli::parse();
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let state = AppState::new(cli.config.clone()).await?;
+            let listener = tokio::net::TcpListener::bind(cli.config.bind).await?;
+            let addr = listener.local_addr()?;
+            let url = cli
+                .config
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{addr}"));
+            println!("Gallery is running at {url}");
+            app::serve(listener, state).await
+        }
+        Command::Admin {
+            command: AdminCommand::Promote { email },
+        } => {
+            let pool = db::connect(&cli.config.database_url).await?;
+            let user = auth::promote(&pool, &email)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{} is now an admin", user.email);
+            Ok(())
+        }
+    }
+}

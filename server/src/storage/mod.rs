@@ -1,0 +1,57 @@
+//! Where originals and thumbnails live, behind one trait. Keys are made by the server from
+//! random ids (`u/{user}/{uuid}`), never from a user's file or folder name.
+
+mod fs;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use axum::body::Body;
+use bytes::Bytes;
+
+pub use fs::FsStore;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("no object at {0}")]
+    NotFound(String),
+    #[error("storage is unavailable: {0}")]
+    Unavailable(String),
+}
+
+impl From<StorageError> for crate::error::Error {
+    fn from(err: StorageError) -> Self {
+        match err {
+            StorageError::NotFound(key) => {
+                tracing::error!(%key, "object missing from storage");
+                Self::NotFound
+            }
+            StorageError::Unavailable(detail) => {
+                tracing::error!(%detail, "storage failed");
+                Self::Unavailable("image storage is unavailable right now; please try again".into())
+            }
+        }
+    }
+}
+
+/// How an object reaches the browser: streamed through the server, or (for stores that
+/// can sign URLs) a redirect.
+pub enum Delivery {
+    Stream { body: Body, len: u64 },
+    Redirect(String),
+}
+
+#[async_trait]
+pub trait ObjectStore: Send + Sync + 'static {
+    async fn put(&self, key: &str, data: Bytes, content_type: &str) -> Result<(), StorageError>;
+    async fn get(&self, key: &str) -> Result<Bytes, StorageError>;
+    async fn deliver(&self, key: &str) -> Result<Delivery, StorageError>;
+    async fn delete(&self, key: &str) -> Result<(), StorageError>;
+}
+
+pub type Storage = Arc<dyn ObjectStore>;
+
+/// A fresh random key for one of a user's objects.
+pub fn new_key(user_id: &str) -> String {
+    format!("u/{user_id}/{}", uuid::Uuid::new_v4().simple())
+}

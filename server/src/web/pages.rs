@@ -1,0 +1,720 @@
+//! Page handlers and their templates.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{ConnectInfo, Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Form, Json};
+use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use serde::Deserialize;
+
+use super::SESSION_COOKIE;
+use crate::app::AppState;
+use crate::auth::{self, User, WebSession, csrf, sessions};
+use crate::error::{Error, Result};
+use crate::folders::{self, Crumb, Folder};
+use crate::images::{self, Image, Order, SortKey, Variant};
+
+type St = State<Arc<AppState>>;
+
+/// What every page's frame needs: who is signed in and the CSRF token for its forms.
+pub struct Chrome {
+    pub user: Option<User>,
+    pub csrf: String,
+}
+
+impl Chrome {
+    fn of(session: &WebSession) -> Self {
+        Self {
+            user: Some(session.0.user.clone()),
+            csrf: session.0.csrf_token.clone(),
+        }
+    }
+}
+
+/// An error shown as a page, with the status of the error.
+pub struct PageError(pub Error);
+
+impl From<Error> for PageError {
+    fn from(err: Error) -> Self {
+        Self(err)
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    chrome: Chrome,
+    title: &'static str,
+    message: String,
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let (status, _, message) = self.0.parts();
+        let title = match status {
+            StatusCode::NOT_FOUND => "Not found",
+            StatusCode::FORBIDDEN => "Not allowed",
+            s if s.is_server_error() => "Something went wrong",
+            _ => "That did not work",
+        };
+        let message = if status == StatusCode::NOT_FOUND {
+            "There is nothing here. It may have been deleted, or the address is wrong.".to_owned()
+        } else {
+            message
+        };
+        (
+            status,
+            ErrorPage {
+                chrome: Chrome {
+                    user: None,
+                    csrf: String::new(),
+                },
+                title,
+                message,
+            },
+        )
+            .into_response()
+    }
+}
+
+type PageResult<T = Response> = std::result::Result<T, PageError>;
+
+fn signed_in(session: Option<WebSession>) -> std::result::Result<WebSession, Response> {
+    session.ok_or_else(|| Redirect::to("/login").into_response())
+}
+
+macro_rules! require_session {
+    ($session:expr) => {
+        match signed_in($session) {
+            Ok(s) => s,
+            Err(redirect) => return Ok(redirect),
+        }
+    };
+}
+
+pub async fn home(session: Option<WebSession>) -> Redirect {
+    Redirect::to(if session.is_some() {
+        "/gallery"
+    } else {
+        "/login"
+    })
+}
+
+// ---- Signing in and out ----
+
+#[derive(Template, WebTemplate)]
+#[template(path = "login.html")]
+struct LoginPage {
+    chrome: Chrome,
+    email: String,
+    error: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "signup.html")]
+struct SignupPage {
+    chrome: Chrome,
+    email: String,
+    display_name: String,
+    error: Option<String>,
+    min_len: usize,
+}
+
+/// The token for forms shown before sign-in, kept in a cookie the form must repeat.
+fn anonymous_csrf(jar: CookieJar, state: &AppState) -> (CookieJar, String) {
+    if let Some(existing) = jar.get(csrf::COOKIE) {
+        let token = existing.value().to_owned();
+        return (jar, token);
+    }
+    let token = sessions::random_token();
+    let cookie = Cookie::build((csrf::COOKIE, token.clone()))
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(state.config.secure_cookies())
+        .path("/");
+    (jar.add(cookie), token)
+}
+
+fn anonymous_chrome(csrf: String) -> Chrome {
+    Chrome { user: None, csrf }
+}
+
+pub async fn login_form(State(state): St, jar: CookieJar, session: Option<WebSession>) -> Response {
+    if session.is_some() {
+        return Redirect::to("/gallery").into_response();
+    }
+    let (jar, token) = anonymous_csrf(jar, &state);
+    (
+        jar,
+        LoginPage {
+            chrome: anonymous_chrome(token),
+            email: String::new(),
+            error: None,
+        },
+    )
+        .into_response()
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    email: String,
+    password: String,
+}
+
+fn session_cookie(state: &AppState, token: String) -> Cookie<'static> {
+    Cookie::build((SESSION_COOKIE, token))
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.config.secure_cookies())
+        .path("/")
+        .max_age(time::Duration::hours(state.config.session_hours))
+        .build()
+}
+
+async fn start_web_session(state: &AppState, jar: CookieJar, user: &User) -> Result<Response> {
+    let token = sessions::create(
+        &state.db,
+        &user.id,
+        sessions::Kind::Web,
+        state.config.session_hours,
+    )
+    .await?;
+    Ok((
+        jar.add(session_cookie(state, token)),
+        Redirect::to("/gallery"),
+    )
+        .into_response())
+}
+
+pub async fn login(
+    State(state): St,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    jar: CookieJar,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let attempt = async {
+        state.login_limits.check(&form.email, peer.ip())?;
+        auth::authenticate(&state.db, &form.email, &form.password).await
+    };
+    match attempt.await {
+        Ok(user) => start_web_session(&state, jar, &user)
+            .await
+            .unwrap_or_else(|e| PageError(e).into_response()),
+        Err(err) => {
+            let (status, _, message) = err.parts();
+            let (jar, token) = anonymous_csrf(jar, &state);
+            let page = LoginPage {
+                chrome: anonymous_chrome(token),
+                email: form.email,
+                error: Some(message),
+            };
+            (status, jar, page).into_response()
+        }
+    }
+}
+
+pub async fn signup_form(State(state): St, jar: CookieJar) -> Response {
+    let (jar, token) = anonymous_csrf(jar, &state);
+    let page = SignupPage {
+        chrome: anonymous_chrome(token),
+        email: String::new(),
+        display_name: String::new(),
+        error: None,
+        min_len: auth::password::MIN_LEN,
+    };
+    (jar, page).into_response()
+}
+
+#[derive(Deserialize)]
+pub struct SignupForm {
+    email: String,
+    password: String,
+    #[serde(default)]
+    display_name: String,
+}
+
+pub async fn signup(State(state): St, jar: CookieJar, Form(form): Form<SignupForm>) -> Response {
+    match auth::sign_up(
+        &state.db,
+        &form.email,
+        &form.password,
+        Some(&form.display_name),
+    )
+    .await
+    {
+        Ok(user) => start_web_session(&state, jar, &user)
+            .await
+            .unwrap_or_else(|e| PageError(e).into_response()),
+        Err(err) => {
+            let (status, _, message) = err.parts();
+            let (jar, token) = anonymous_csrf(jar, &state);
+            let page = SignupPage {
+                chrome: anonymous_chrome(token),
+                email: form.email,
+                display_name: form.display_name,
+                error: Some(message),
+                min_len: auth::password::MIN_LEN,
+            };
+            (status, jar, page).into_response()
+        }
+    }
+}
+
+pub async fn logout(State(state): St, jar: CookieJar, session: Option<WebSession>) -> PageResult {
+    if let Some(WebSession(s)) = session {
+        sessions::end(&state.db, &s.token_hash).await?;
+    }
+    Ok((
+        jar.remove(Cookie::build(SESSION_COOKIE).path("/")),
+        Redirect::to("/login"),
+    )
+        .into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "account.html")]
+struct AccountPage {
+    chrome: Chrome,
+    message: Option<String>,
+    error: Option<String>,
+    has_password: bool,
+    min_len: usize,
+}
+
+fn account_page(
+    session: &WebSession,
+    message: Option<String>,
+    error: Option<String>,
+) -> AccountPage {
+    AccountPage {
+        chrome: Chrome::of(session),
+        message,
+        error,
+        has_password: session.0.user.has_password,
+        min_len: auth::password::MIN_LEN,
+    }
+}
+
+pub async fn account(session: Option<WebSession>) -> PageResult {
+    let session = require_session!(session);
+    Ok(account_page(&session, None, None).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current_password: String,
+    new_password: String,
+}
+
+pub async fn change_password(
+    State(state): St,
+    session: Option<WebSession>,
+    Form(form): Form<PasswordForm>,
+) -> PageResult {
+    let session = require_session!(session);
+    Ok(
+        match auth::change_password(
+            &state.db,
+            &session.0,
+            &form.current_password,
+            &form.new_password,
+        )
+        .await
+        {
+            Ok(()) => account_page(
+                &session,
+                Some("Your password has been changed.".into()),
+                None,
+            )
+            .into_response(),
+            Err(err) => {
+                let (status, _, message) = err.parts();
+                (status, account_page(&session, None, Some(message))).into_response()
+            }
+        },
+    )
+}
+
+// ---- Folders and the gallery ----
+
+#[derive(Template, WebTemplate)]
+#[template(path = "folder.html")]
+struct FolderPage {
+    chrome: Chrome,
+    folder: Option<Folder>,
+    crumbs: Vec<Crumb>,
+    subfolders: Vec<Folder>,
+    images: Vec<Image>,
+    destinations: Vec<Crumb>,
+    sort: &'static str,
+    order: &'static str,
+    error: Option<String>,
+    max_upload_mb: usize,
+}
+
+impl FolderPage {
+    fn folder_id(&self) -> &str {
+        self.folder.as_ref().map_or("", |f| f.id.as_str())
+    }
+
+    fn parent_href(&self) -> String {
+        match self.folder.as_ref().and_then(|f| f.parent_id.as_deref()) {
+            Some(parent) => format!("/gallery/{parent}"),
+            None => "/gallery".to_owned(),
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct ViewQuery {
+    #[serde(default)]
+    sort: SortKey,
+    #[serde(default)]
+    order: Order,
+}
+
+async fn folder_page(
+    state: &AppState,
+    session: &WebSession,
+    folder_id: Option<&str>,
+    view: &ViewQuery,
+    error: Option<Error>,
+) -> PageResult {
+    let owner = &session.0.user.id;
+    let folder = match folder_id {
+        Some(id) => Some(folders::get(&state.db, owner, id).await?),
+        None => None,
+    };
+    let crumbs = match folder_id {
+        Some(id) => folders::breadcrumbs(&state.db, owner, id).await?,
+        None => Vec::new(),
+    };
+    let (status, message) = match error {
+        Some(err) => {
+            let (status, _, message) = err.parts();
+            (status, Some(message))
+        }
+        None => (StatusCode::OK, None),
+    };
+    let page = FolderPage {
+        chrome: Chrome::of(session),
+        subfolders: folders::children(&state.db, owner, folder_id).await?,
+        images: images::list(&state.db, owner, folder_id, view.sort, view.order).await?,
+        destinations: folders::all_paths(&state.db, owner).await?,
+        folder,
+        crumbs,
+        sort: match view.sort {
+            SortKey::Date => "date",
+            SortKey::Name => "name",
+            SortKey::Tag => "tag",
+        },
+        order: match view.order {
+            Order::Asc => "asc",
+            Order::Desc => "desc",
+        },
+        error: message,
+        max_upload_mb: state.config.max_upload_bytes / 1_000_000,
+    };
+    Ok((status, page).into_response())
+}
+
+pub async fn root_folder(
+    State(state): St,
+    session: Option<WebSession>,
+    Query(view): Query<ViewQuery>,
+) -> PageResult {
+    let session = require_session!(session);
+    folder_page(&state, &session, None, &view, None).await
+}
+
+pub async fn folder(
+    State(state): St,
+    session: Option<WebSession>,
+    Path(id): Path<String>,
+    Query(view): Query<ViewQuery>,
+) -> PageResult {
+    let session = require_session!(session);
+    folder_page(&state, &session, Some(&id), &view, None).await
+}
+
+fn folder_href(id: Option<&str>) -> String {
+    id.map_or_else(|| "/gallery".to_owned(), |id| format!("/gallery/{id}"))
+}
+
+/// After a form on a folder page: back to `target`, or the page again with the error.
+async fn after_form(
+    state: &AppState,
+    session: &WebSession,
+    page_folder: Option<&str>,
+    result: Result<String>,
+) -> PageResult {
+    match result {
+        Ok(target) => Ok(Redirect::to(&target).into_response()),
+        Err(Error::NotFound) => Err(PageError(Error::NotFound)),
+        Err(err) => {
+            folder_page(
+                state,
+                session,
+                page_folder,
+                &ViewQuery::default(),
+                Some(err),
+            )
+            .await
+        }
+    }
+}
+
+fn non_empty(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+#[derive(Deserialize)]
+pub struct NewFolderForm {
+    name: String,
+    parent_id: Option<String>,
+}
+
+pub async fn create_folder(
+    State(state): St,
+    session: Option<WebSession>,
+    Form(form): Form<NewFolderForm>,
+) -> PageResult {
+    let session = require_session!(session);
+    let parent = non_empty(&form.parent_id);
+    let result = folders::create(&state.db, &session.0.user.id, &form.name, parent)
+        .await
+        .map(|_| folder_href(parent));
+    after_form(&state, &session, parent, result).await
+}
+
+#[derive(Deserialize)]
+pub struct RenameForm {
+    name: String,
+}
+
+pub async fn rename_folder(
+    State(state): St,
+    session: Option<WebSession>,
+    Path(id): Path<String>,
+    Form(form): Form<RenameForm>,
+) -> PageResult {
+    let session = require_session!(session);
+    let result = folders::rename(&state.db, &session.0.user.id, &id, &form.name)
+        .await
+        .map(|f| folder_href(Some(&f.id)));
+    after_form(&state, &session, Some(&id), result).await
+}
+
+#[derive(Deserialize)]
+pub struct MoveFolderForm {
+    parent_id: Option<String>,
+}
+
+pub async fn move_folder(
+    State(state): St,
+    session: Option<WebSession>,
+    Path(id): Path<String>,
+    Form(form): Form<MoveFolderForm>,
+) -> PageResult {
+    let session = require_session!(session);
+    let result = folders::move_to(
+        &state.db,
+        &session.0.user.id,
+        &id,
+        non_empty(&form.parent_id),
+    )
+    .await
+    .map(|f| folder_href(Some(&f.id)));
+    after_form(&state, &session, Some(&id), result).await
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "confirm.html")]
+struct ConfirmPage {
+    chrome: Chrome,
+    title: String,
+    message: String,
+    action: String,
+    fields: Vec<(&'static str, String)>,
+    button: &'static str,
+    cancel_href: String,
+}
+
+pub async fn confirm_delete_folder(
+    State(state): St,
+    session: Option<WebSession>,
+    Path(id): Path<String>,
+) -> PageResult {
+    let session = require_session!(session);
+    let owner = &session.0.user.id;
+    let folder = folders::get(&state.db, owner, &id).await?;
+    let inside = folders::contents(&state.db, owner, &id).await?;
+    Ok(ConfirmPage {
+        chrome: Chrome::of(&session),
+        title: format!("Delete the folder \u{201c}{}\u{201d}?", folder.name),
+        message: format!(
+            "This deletes the folder with everything inside it: {} and {}. This cannot be undone.",
+            plural(inside.folders, "sub-folder"),
+            plural(inside.images, "photo")
+        ),
+        action: format!("/folders/{id}/delete"),
+        fields: Vec::new(),
+        button: "Delete folder",
+        cancel_href: folder_href(Some(&id)),
+    }
+    .into_response())
+}
+
+fn plural(n: i64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+pub async fn delete_folder(
+    State(state): St,
+    session: Option<WebSession>,
+    Path(id): Path<String>,
+) -> PageResult {
+    let session = require_session!(session);
+    let owner = &session.0.user.id;
+    let folder = folders::get(&state.db, owner, &id).await?;
+    folders::delete(&state.db, &state.storage, owner, &id).await?;
+    Ok(Redirect::to(&folder_href(folder.parent_id.as_deref())).into_response())
+}
+
+// ---- Photos ----
+
+/// The upload endpoint of the page's script: multipart like the API, CSRF in a header.
+pub async fn upload(
+    State(state): St,
+    session: Option<WebSession>,
+    multipart: Multipart,
+) -> Result<Response> {
+    let Some(WebSession(session)) = session else {
+        return Err(Error::Unauthorized(
+            "your session has ended; sign in again".into(),
+        ));
+    };
+    let form = images::upload::read(multipart, state.upload_policy(), &state.decode_slots).await?;
+    let stored = images::ingest::store(
+        &state.db,
+        &state.storage,
+        &session.user.id,
+        form.folder_id.as_deref(),
+        form.files,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(stored)).into_response())
+}
+
+/// A selection form: the chosen image ids and where they are.
+#[derive(Deserialize)]
+pub struct SelectionForm {
+    #[serde(default)]
+    ids: Vec<String>,
+    #[serde(default)]
+    from: Option<String>,
+    #[serde(default)]
+    folder_id: Option<String>,
+    #[serde(default)]
+    confirmed: Option<String>,
+}
+
+fn selection_form(body: &[u8]) -> Result<SelectionForm> {
+    serde_html_form::from_bytes(body)
+        .map_err(|e| Error::bad_request(format!("the form is not valid: {e}")))
+}
+
+pub async fn move_images(
+    State(state): St,
+    session: Option<WebSession>,
+    body: axum::body::Bytes,
+) -> PageResult {
+    let session = require_session!(session);
+    let form = selection_form(&body)?;
+    let from = non_empty(&form.from);
+    let result = if form.ids.is_empty() {
+        Err(Error::bad_request("select at least one photo to move"))
+    } else {
+        images::move_to(
+            &state.db,
+            &session.0.user.id,
+            &form.ids,
+            non_empty(&form.folder_id),
+        )
+        .await
+        .map(|()| folder_href(from))
+    };
+    after_form(&state, &session, from, result).await
+}
+
+pub async fn delete_images(
+    State(state): St,
+    session: Option<WebSession>,
+    body: axum::body::Bytes,
+) -> PageResult {
+    let session = require_session!(session);
+    let form = selection_form(&body)?;
+    let from = non_empty(&form.from).map(str::to_owned);
+    if form.ids.is_empty() {
+        let err = Error::bad_request("select at least one photo to delete");
+        return after_form(&state, &session, from.as_deref(), Err(err)).await;
+    }
+    let owner = &session.0.user.id;
+    if form.confirmed.as_deref() != Some("yes") {
+        let mut names = Vec::with_capacity(form.ids.len());
+        for id in &form.ids {
+            names.push(images::get(&state.db, owner, id).await?.filename);
+        }
+        let mut fields: Vec<(&'static str, String)> =
+            form.ids.iter().map(|id| ("ids", id.clone())).collect();
+        fields.push(("from", from.clone().unwrap_or_default()));
+        fields.push(("confirmed", "yes".into()));
+        let shown = names.iter().take(5).cloned().collect::<Vec<_>>().join(", ");
+        let more = if names.len() > 5 {
+            format!(" and {} more", names.len() - 5)
+        } else {
+            String::new()
+        };
+        return Ok(ConfirmPage {
+            chrome: Chrome::of(&session),
+            title: format!("Delete {}?", plural(names.len() as i64, "photo")),
+            message: format!("{shown}{more} will be deleted for good. This cannot be undone."),
+            action: "/images/delete".into(),
+            fields,
+            button: "Delete",
+            cancel_href: folder_href(from.as_deref()),
+        }
+        .into_response());
+    }
+    images::delete(&state.db, &state.storage, owner, &form.ids).await?;
+    Ok(Redirect::to(&folder_href(from.as_deref())).into_response())
+}
+
+pub async fn original(
+    State(state): St,
+    session: Option<WebSession>,
+    Path(id): Path<String>,
+) -> PageResult {
+    let session = session.ok_or(PageError(Error::NotFound))?;
+    Ok(crate::api::send_object(&state, &session.0.user.id, &id, Variant::Original).await?)
+}
+
+pub async fn thumbnail(
+    State(state): St,
+    session: Option<WebSession>,
+    Path(id): Path<String>,
+) -> PageResult {
+    let session = session.ok_or(PageError(Error::NotFound))?;
+    Ok(crate::api::send_object(&state, &session.0.user.id, &id, Variant::Thumbnail).await?)
+}
