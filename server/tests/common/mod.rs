@@ -1,0 +1,286 @@
+//! Test harness: the real server on port 0 against a fresh SQLite database and storage
+//! folder, and clients that speak HTTP to it.
+#![allow(dead_code)]
+
+use std::io::Cursor;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::Parser;
+use gallery::config::{Cli, Config};
+use gallery::{AppState, app};
+use reqwest::multipart::{Form, Part};
+use reqwest::{Client, Response, StatusCode};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+pub struct TestApp {
+    pub base: String,
+    pub state: Arc<AppState>,
+    pub dir: TempDir,
+    pub client: Client,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = Cli::parse_from(["gallery"]).config;
+    config.bind = "127.0.0.1:0".parse().unwrap();
+    config.database_url = format!("sqlite://{}/gallery.db", dir.path().display());
+    config.storage = format!("fs:{}/objects", dir.path().display());
+    config.public_url = None;
+    tweak(&mut config);
+    let state = AppState::new(config).await.expect("app starts");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(app::serve(listener, state.clone()));
+    TestApp {
+        base,
+        state,
+        dir,
+        client: Client::new(),
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn objects_dir(&self) -> PathBuf {
+        self.dir.path().join("objects")
+    }
+
+    /// Files in the storage folder (originals and thumbnails).
+    pub fn object_count(&self) -> usize {
+        fn walk(dir: &std::path::Path) -> usize {
+            std::fs::read_dir(dir).map_or(0, |entries| {
+                entries
+                    .flatten()
+                    .map(|e| {
+                        if e.path().is_dir() {
+                            walk(&e.path())
+                        } else {
+                            1
+                        }
+                    })
+                    .sum()
+            })
+        }
+        walk(&self.objects_dir())
+    }
+
+    pub async fn rows(&self, table: &str) -> i64 {
+        let sql = format!("SELECT COUNT(*) FROM {table}");
+        let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .fetch_one(&self.state.db)
+            .await
+            .unwrap();
+        n
+    }
+
+    /// Nothing half-written: every image row has its two objects and every object a row.
+    pub async fn assert_consistent(&self) {
+        let images = self.rows("images").await;
+        assert_eq!(
+            self.object_count() as i64,
+            images * 2,
+            "objects on disk must match image rows"
+        );
+        assert_eq!(
+            self.rows("jobs").await,
+            images,
+            "every image has exactly one job"
+        );
+        let health = self.client.get(self.url("/healthz")).send().await.unwrap();
+        assert_eq!(health.status(), StatusCode::OK, "the server keeps serving");
+    }
+
+    pub async fn signup(&self, email: &str) -> Response {
+        self.client
+            .post(self.url("/api/v1/auth/signup"))
+            .json(&json!({ "email": email, "password": "correct horse battery" }))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Response {
+        self.client
+            .post(self.url("/api/v1/auth/login"))
+            .json(&json!({ "email": email, "password": password }))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A new account, signed in through the API: its bearer token.
+    pub async fn user(&self, email: &str) -> String {
+        assert_eq!(self.signup(email).await.status(), StatusCode::CREATED);
+        let body: Value = self
+            .login(email, "correct horse battery")
+            .await
+            .json()
+            .await
+            .unwrap();
+        body["token"].as_str().unwrap().to_owned()
+    }
+
+    pub fn get(&self, token: &str, path: &str) -> reqwest::RequestBuilder {
+        self.client.get(self.url(path)).bearer_auth(token)
+    }
+
+    pub fn post(&self, token: &str, path: &str) -> reqwest::RequestBuilder {
+        self.client.post(self.url(path)).bearer_auth(token)
+    }
+
+    pub fn patch(&self, token: &str, path: &str) -> reqwest::RequestBuilder {
+        self.client.patch(self.url(path)).bearer_auth(token)
+    }
+
+    pub fn delete(&self, token: &str, path: &str) -> reqwest::RequestBuilder {
+        self.client.delete(self.url(path)).bearer_auth(token)
+    }
+
+    pub async fn folder(&self, token: &str, name: &str, parent: Option<&str>) -> String {
+        let res = self
+            .post(token, "/api/v1/folders")
+            .json(&json!({ "name": name, "parent_id": parent }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED, "creating folder {name}");
+        res.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    pub async fn upload(
+        &self,
+        token: &str,
+        files: Vec<(&str, Vec<u8>)>,
+        folder: Option<&str>,
+    ) -> Response {
+        let mut form = Form::new();
+        for (name, data) in files {
+            form = form.part("file", Part::bytes(data).file_name(name.to_owned()));
+        }
+        if let Some(folder) = folder {
+            form = form.text("folder_id", folder.to_owned());
+        }
+        self.post(token, "/api/v1/images")
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Uploads one photo and returns its id.
+    pub async fn photo(&self, token: &str, name: &str, folder: Option<&str>) -> String {
+        let res = self.upload(token, vec![(name, jpeg(64, 48))], folder).await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        res.json::<Value>().await.unwrap()[0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+}
+
+pub async fn error_of(res: Response) -> String {
+    let body: Value = res.json().await.expect("errors are JSON");
+    body["error"].as_str().expect("an error message").to_owned()
+}
+
+// ---- Test images, made here rather than committed ----
+
+fn gradient(w: u32, h: u32) -> image::RgbImage {
+    image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([(x * 255 / w.max(1)) as u8, (y * 255 / h.max(1)) as u8, 128])
+    })
+}
+
+fn encode(w: u32, h: u32, format: image::ImageFormat) -> Vec<u8> {
+    let mut out = Cursor::new(Vec::new());
+    let img = image::DynamicImage::ImageRgb8(gradient(w, h));
+    let img = if format == image::ImageFormat::WebP {
+        image::DynamicImage::ImageRgba8(img.to_rgba8())
+    } else {
+        img
+    };
+    img.write_to(&mut out, format).expect("encode test image");
+    out.into_inner()
+}
+
+pub fn jpeg(w: u32, h: u32) -> Vec<u8> {
+    encode(w, h, image::ImageFormat::Jpeg)
+}
+pub fn png(w: u32, h: u32) -> Vec<u8> {
+    encode(w, h, image::ImageFormat::Png)
+}
+pub fn webp(w: u32, h: u32) -> Vec<u8> {
+    encode(w, h, image::ImageFormat::WebP)
+}
+pub fn gif(w: u32, h: u32) -> Vec<u8> {
+    encode(w, h, image::ImageFormat::Gif)
+}
+
+/// A JPEG with an EXIF block: an orientation and a DateTimeOriginal ("YYYY:MM:DD HH:MM:SS").
+pub fn jpeg_with_exif(w: u32, h: u32, orientation: u16, taken: &str) -> Vec<u8> {
+    let plain = jpeg(w, h);
+    // TIFF, big-endian: IFD0 { Orientation, ExifIFDPointer } -> Exif IFD { DateTimeOriginal }.
+    let mut tiff = Vec::new();
+    tiff.extend_from_slice(b"MM\0\x2a\0\0\0\x08");
+    let ifd0_len = 2 + 2 * 12 + 4;
+    let exif_ifd_at = 8 + ifd0_len as u32;
+    let date_at = exif_ifd_at + 2 + 12 + 4;
+    tiff.extend_from_slice(&2u16.to_be_bytes());
+    tiff.extend_from_slice(&[0x01, 0x12, 0, 3, 0, 0, 0, 1]);
+    tiff.extend_from_slice(&orientation.to_be_bytes());
+    tiff.extend_from_slice(&[0, 0]);
+    tiff.extend_from_slice(&[0x87, 0x69, 0, 4, 0, 0, 0, 1]);
+    tiff.extend_from_slice(&exif_ifd_at.to_be_bytes());
+    tiff.extend_from_slice(&0u32.to_be_bytes());
+    tiff.extend_from_slice(&1u16.to_be_bytes());
+    tiff.extend_from_slice(&[0x90, 0x03, 0, 2, 0, 0, 0, 20]);
+    tiff.extend_from_slice(&date_at.to_be_bytes());
+    tiff.extend_from_slice(&0u32.to_be_bytes());
+    tiff.extend_from_slice(taken.as_bytes());
+    tiff.push(0);
+    let mut app1 = b"Exif\0\0".to_vec();
+    app1.extend_from_slice(&tiff);
+    let mut out = vec![0xFF, 0xD8, 0xFF, 0xE1];
+    out.extend_from_slice(&((app1.len() + 2) as u16).to_be_bytes());
+    out.extend_from_slice(&app1);
+    out.extend_from_slice(&plain[2..]);
+    out
+}
+
+/// A tiny PNG that declares `w`×`h` pixels: a decompression bomb when large.
+pub fn png_declaring(w: u32, h: u32) -> Vec<u8> {
+    fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        let mut crc = crc32fast::Hasher::new();
+        crc.update(kind);
+        crc.update(data);
+        out.extend_from_slice(kind);
+        out.extend_from_slice(data);
+        out.extend_from_slice(&crc.finalize().to_be_bytes());
+    }
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = Vec::new();
+    ihdr.extend_from_slice(&w.to_be_bytes());
+    ihdr.extend_from_slice(&h.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    chunk(&mut out, b"IHDR", &ihdr);
+    // A zlib stream of a few kilobytes of zeros: the rows it would take are all zero.
+    let zeros = vec![0u8; 64 * 1024];
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    std::io::Write::write_all(&mut z, &zeros).unwrap();
+    chunk(&mut out, b"IDAT", &z.finish().unwrap());
+    chunk(&mut out, b"IEND", &[]);
+    out
+}

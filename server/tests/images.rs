@@ -1,0 +1,377 @@
+mod common;
+
+use common::{
+    error_of, gif, jpeg, jpeg_with_exif, png, png_declaring, spawn_app, spawn_app_with, webp,
+};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn upload_every_format_detected_from_content() {
+    let app = spawn_app().await;
+    let t = app.user("ada@example.org").await;
+    let files = vec![
+        ("a.jpg", jpeg(120, 80)),
+        ("b.png", png(60, 40)),
+        ("c.webp", webp(30, 20)),
+        ("d.gif", gif(20, 10)),
+        ("really-a-png.jpg", png(10, 10)),
+    ];
+    let res = app.upload(&t, files, None).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let images: Vec<Value> = res.json().await.unwrap();
+    let types: Vec<&str> = images
+        .iter()
+        .map(|i| i["content_type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "image/jpeg",
+            "image/png",
+            "image/webp",
+            "image/gif",
+            "image/png"
+        ]
+    );
+    assert_eq!(
+        (images[0]["width"].as_i64(), images[0]["height"].as_i64()),
+        (Some(120), Some(80))
+    );
+    assert!(
+        images
+            .iter()
+            .all(|i| i["status"] == "queued" && i["labels"] == json!([]))
+    );
+    let (queued,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM jobs WHERE state = 'queued'")
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(queued, 5, "each upload queued its classification");
+    app.assert_consistent().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn original_is_served_as_uploaded_with_its_hash_and_a_thumbnail() {
+    let app = spawn_app().await;
+    let t = app.user("ada@example.org").await;
+    let data = jpeg(1600, 1000);
+    let res = app.upload(&t, vec![("big.jpg", data.clone())], None).await;
+    let image = &res.json::<Vec<Value>>().await.unwrap()[0];
+    let id = image["id"].as_str().unwrap();
+    assert_eq!(image["sha256"], hex::encode(Sha256::digest(&data)));
+    assert_eq!(image["bytes"], data.len());
+    let original = app
+        .get(&t, &format!("/api/v1/images/{id}/original"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(original.headers()["content-type"], "image/jpeg");
+    assert_eq!(original.bytes().await.unwrap().as_ref(), data.as_slice());
+    let thumb = app
+        .get(&t, &format!("/api/v1/images/{id}/thumbnail"))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let thumb = image::load_from_memory(&thumb).unwrap();
+    assert!(thumb.height() <= 400 && thumb.width() <= 800);
+    assert_eq!(
+        thumb.width() * 1000 / thumb.height(),
+        1600,
+        "the thumbnail keeps the aspect ratio"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn exif_orientation_and_date_taken_are_applied() {
+    let app = spawn_app().await;
+    let t = app.user("ada@example.org").await;
+    // Orientation 6: the camera was turned; the photo is really portrait.
+    let res = app
+        .upload(
+            &t,
+            vec![(
+                "turned.jpg",
+                jpeg_with_exif(300, 200, 6, "2021:07:14 09:30:00"),
+            )],
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let image = &res.json::<Vec<Value>>().await.unwrap()[0];
+    assert_eq!(
+        (image["width"].as_i64(), image["height"].as_i64()),
+        (Some(200), Some(300))
+    );
+    assert_eq!(image["taken_at"], "2021-07-14T09:30:00Z");
+    let id = image["id"].as_str().unwrap();
+    let thumb = app
+        .get(&t, &format!("/api/v1/images/{id}/thumbnail"))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let thumb = image::load_from_memory(&thumb).unwrap();
+    assert!(thumb.height() > thumb.width(), "the thumbnail is upright");
+    let plain = app.photo(&t, "plain.jpg", None).await;
+    let plain: Value = app
+        .get(&t, &format!("/api/v1/images/{plain}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(plain["taken_at"], Value::Null);
+}
+
+async fn refused(
+    app: &common::TestApp,
+    t: &str,
+    name: &str,
+    data: Vec<u8>,
+    status: StatusCode,
+    says: &str,
+) {
+    let res = app.upload(t, vec![(name, data)], None).await;
+    assert_eq!(res.status(), status, "{name}");
+    let message = error_of(res).await;
+    assert!(message.contains(says), "{name}: {message}");
+    app.assert_consistent().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_files_are_refused_and_leave_nothing_behind() {
+    let app = spawn_app_with(|c| c.max_upload_bytes = 2_000_000).await;
+    let t = app.user("ada@example.org").await;
+    app.photo(&t, "good.jpg", None).await;
+    refused(
+        &app,
+        &t,
+        "notes.jpg",
+        b"just some text, not a photo".to_vec(),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "is not a JPEG, PNG, WebP or GIF",
+    )
+    .await;
+    let whole = jpeg(800, 600);
+    refused(
+        &app,
+        &t,
+        "cut.jpg",
+        whole[..whole.len() * 6 / 10].to_vec(),
+        StatusCode::BAD_REQUEST,
+        "damaged or incomplete",
+    )
+    .await;
+    refused(
+        &app,
+        &t,
+        "empty.jpg",
+        Vec::new(),
+        StatusCode::BAD_REQUEST,
+        "empty",
+    )
+    .await;
+    refused(
+        &app,
+        &t,
+        "bomb.png",
+        png_declaring(50_000, 50_000),
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "50000\u{d7}50000 pixels",
+    )
+    .await;
+    let mut huge = jpeg(64, 64);
+    huge.resize(2_500_000, 0);
+    refused(
+        &app,
+        &t,
+        "huge.jpg",
+        huge,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "larger than the 2 MB upload limit",
+    )
+    .await;
+    assert_eq!(app.rows("images").await, 1, "the good photo is still there");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_bad_file_in_a_batch_stores_none_of_it() {
+    let app = spawn_app().await;
+    let t = app.user("ada@example.org").await;
+    let res = app
+        .upload(
+            &t,
+            vec![
+                ("a.jpg", jpeg(20, 20)),
+                ("b.txt", b"hello".to_vec()),
+                ("c.jpg", jpeg(20, 20)),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert!(error_of(res).await.contains("b.txt"));
+    assert_eq!(app.rows("images").await, 0);
+    app.assert_consistent().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn uploads_without_files_or_into_unknown_folders_are_refused() {
+    let app = spawn_app().await;
+    let t = app.user("ada@example.org").await;
+    let res = app.upload(&t, vec![], None).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let res = app
+        .upload(&t, vec![("a.jpg", jpeg(20, 20))], Some("no-such-folder"))
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let res = app
+        .post(&t, "/api/v1/images")
+        .json(&json!({"file": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    app.assert_consistent().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn move_list_sort_and_delete_photos() {
+    let app = spawn_app().await;
+    let t = app.user("ada@example.org").await;
+    let f = app.folder(&t, "Beach", None).await;
+    let b = app.photo(&t, "b.jpg", None).await;
+    let a = app.photo(&t, "a.jpg", None).await;
+    let c = app.photo(&t, "C.jpg", None).await;
+    let names = |list: Vec<Value>| {
+        list.iter()
+            .map(|i| i["filename"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    let sorted = app
+        .get(&t, "/api/v1/images?sort=name&order=asc")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(names(sorted), ["a.jpg", "b.jpg", "C.jpg"]);
+    let newest = app
+        .get(&t, "/api/v1/images?sort=date&order=desc")
+        .send()
+        .await
+        .unwrap()
+        .json::<Vec<Value>>()
+        .await
+        .unwrap();
+    assert_eq!(newest[0]["id"], c.as_str());
+    let res = app
+        .get(&t, "/api/v1/images?sort=colour")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+
+    let res = app
+        .patch(&t, &format!("/api/v1/images/{a}"))
+        .json(&json!({"folder_id": f}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.json::<Value>().await.unwrap()["folder_id"], f.as_str());
+    let inside = app
+        .get(&t, &format!("/api/v1/images?folder={f}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(names(inside), ["a.jpg"]);
+    let folder: Value = app
+        .get(&t, &format!("/api/v1/folders/{f}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(folder["image_count"], 1);
+    let res = app
+        .patch(&t, &format!("/api/v1/images/{a}"))
+        .json(&json!({"folder_id": null}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.json::<Value>().await.unwrap()["folder_id"], Value::Null);
+
+    let res = app
+        .delete(&t, &format!("/api/v1/images/{b}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.get(&t, &format!("/api/v1/images/{b}"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get(&t, &format!("/api/v1/images/{b}/original"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    app.assert_consistent().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reclassify_queues_the_photo_again() {
+    let app = spawn_app().await;
+    let t = app.user("ada@example.org").await;
+    let id = app.photo(&t, "a.jpg", None).await;
+    sqlx::query("UPDATE images SET status = 'error', status_detail = 'boom'")
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE jobs SET state = 'error'")
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+    let res = app
+        .post(&t, &format!("/api/v1/images/{id}/reclassify"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    let image: Value = app
+        .get(&t, &format!("/api/v1/images/{id}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(image["status"], "queued");
+    assert_eq!(image["status_detail"], Value::Null);
+    let (queued,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM jobs WHERE state = 'queued'")
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(queued, 1);
+}

@@ -1,0 +1,438 @@
+//! The HTML pages, driven like a browser without JavaScript: forms, cookies, CSRF.
+mod common;
+
+use common::{TestApp, jpeg, spawn_app, spawn_app_with};
+use reqwest::{Client, StatusCode, redirect};
+
+fn browser() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .redirect(redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+fn csrf_in(html: &str) -> String {
+    let start = html
+        .find("name=\"csrf\" value=\"")
+        .expect("a form with a CSRF token")
+        + 19;
+    html[start..start + 64].to_owned()
+}
+
+async fn page(app: &TestApp, b: &Client, path: &str) -> (StatusCode, String) {
+    let res = b.get(app.url(path)).send().await.unwrap();
+    (res.status(), res.text().await.unwrap())
+}
+
+/// Signs up through the form; the browser then holds the session cookie.
+async fn sign_up(app: &TestApp, b: &Client, email: &str) -> String {
+    let (_, html) = page(app, b, "/signup").await;
+    let res = b
+        .post(app.url("/signup"))
+        .form(&[
+            ("csrf", csrf_in(&html).as_str()),
+            ("email", email),
+            ("password", "correct horse battery"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (status, html) = page(app, b, "/gallery").await;
+    assert_eq!(status, StatusCode::OK);
+    csrf_in(&html)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn signed_out_visitors_are_sent_to_sign_in() {
+    let app = spawn_app().await;
+    let res = browser().get(app.url("/gallery")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()["location"], "/login");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn session_cookie_is_http_only_lax_and_expires() {
+    let app = spawn_app().await;
+    let b = browser();
+    let (_, html) = page(&app, &b, "/signup").await;
+    let res = b
+        .post(app.url("/signup"))
+        .form(&[
+            ("csrf", csrf_in(&html).as_str()),
+            ("email", "ada@example.org"),
+            ("password", "correct horse battery"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(cookie.starts_with("gallery_session="));
+    assert!(
+        cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Lax")
+            && cookie.contains("Max-Age=")
+    );
+    assert!(!cookie.contains("Secure"), "plain http on loopback");
+    let token = cookie.split(';').next().unwrap().split('=').nth(1).unwrap();
+    let (stored,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM sessions WHERE token_hash = $1")
+        .bind(token)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(stored, 0, "the database keeps only a hash of the token");
+    // The API does not take the cookie alone.
+    let res = b.get(app.url("/api/v1/me")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cookies_are_secure_behind_an_https_public_url() {
+    let app = spawn_app_with(|c| c.public_url = Some("https://photos.example.org".into())).await;
+    let b = browser();
+    let res = b.get(app.url("/signup")).send().await.unwrap();
+    let cookie = res.headers()["set-cookie"].to_str().unwrap();
+    assert!(cookie.contains("Secure"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn forms_without_the_right_csrf_token_are_refused() {
+    let app = spawn_app().await;
+    let b = browser();
+    let (_, html) = page(&app, &b, "/signup").await;
+    assert!(html.contains("name=\"csrf\""));
+    let form = [
+        ("email", "ada@example.org"),
+        ("password", "correct horse battery"),
+    ];
+    let res = b.post(app.url("/signup")).form(&form).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert!(res.text().await.unwrap().contains("reload the page"));
+    let res = b
+        .post(app.url("/signup"))
+        .form(&[form[0], form[1], ("csrf", "0123")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.rows("users").await, 0);
+
+    let csrf = sign_up(&app, &b, "ada@example.org").await;
+    let res = b
+        .post(app.url("/folders"))
+        .form(&[("name", "Trips")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = b
+        .post(app.url("/folders"))
+        .form(&[("name", "Trips"), ("csrf", "f".repeat(64).as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    // The header that htmx and the page's scripts send works like the field.
+    let res = b
+        .post(app.url("/folders"))
+        .header("X-CSRF-Token", &csrf)
+        .form(&[("name", "Trips")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.rows("folders").await, 1);
+    // Uploads from the page's script need the header too.
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(jpeg(8, 8)).file_name("a.jpg"),
+    );
+    let res = b
+        .post(app.url("/upload"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.rows("images").await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn wrong_password_on_the_sign_in_page_shows_a_message() {
+    let app = spawn_app().await;
+    let b = browser();
+    sign_up(&app, &b, "ada@example.org").await;
+    let other = browser();
+    let (_, html) = page(&app, &other, "/login").await;
+    let res = other
+        .post(app.url("/login"))
+        .form(&[
+            ("csrf", csrf_in(&html).as_str()),
+            ("email", "ada@example.org"),
+            ("password", "nope nope nope"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("wrong email or password")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn folders_through_the_pages_with_breadcrumbs() {
+    let app = spawn_app().await;
+    let b = browser();
+    let csrf = sign_up(&app, &b, "ada@example.org").await;
+    let res = b
+        .post(app.url("/folders"))
+        .form(&[("csrf", csrf.as_str()), ("name", "Trips")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["location"], "/gallery");
+    let (_, html) = page(&app, &b, "/gallery").await;
+    assert!(html.contains("Trips"));
+    let (trips,): (String,) = sqlx::query_as("SELECT id FROM folders")
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    b.post(app.url("/folders"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("name", "Rome 2024"),
+            ("parent_id", trips.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let (rome,): (String,) = sqlx::query_as("SELECT id FROM folders WHERE name = 'Rome 2024'")
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    let (status, html) = page(&app, &b, &format!("/gallery/{rome}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let crumbs = &html[html.find("Breadcrumbs").unwrap()..];
+    let crumbs = &crumbs[..crumbs.find("</nav>").unwrap()];
+    let (a, t, r) = (
+        crumbs.find("Your photos").unwrap(),
+        crumbs.find("Trips").unwrap(),
+        crumbs.find("Rome 2024").unwrap(),
+    );
+    assert!(a < t && t < r, "breadcrumbs run from the root down");
+
+    // A duplicate name shows the folder page again with the message and a 409.
+    let res = b
+        .post(app.url("/folders"))
+        .form(&[("csrf", csrf.as_str()), ("name", "trips")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert!(res.text().await.unwrap().contains("already exists here"));
+
+    // Deleting asks first, then takes the sub-folder with it.
+    let (status, html) = page(&app, &b, &format!("/folders/{trips}/delete")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("1 sub-folder") && html.contains("cannot be undone"));
+    assert_eq!(app.rows("folders").await, 2, "asking deletes nothing");
+    let res = b
+        .post(app.url(&format!("/folders/{trips}/delete")))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.rows("folders").await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn change_password_signs_out_other_sessions() {
+    let app = spawn_app().await;
+    let b = browser();
+    let csrf = sign_up(&app, &b, "ada@example.org").await;
+    let api_token = {
+        let res = app.login("ada@example.org", "correct horse battery").await;
+        res.json::<serde_json::Value>().await.unwrap()["token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let res = b
+        .post(app.url("/account/password"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("current_password", "wrong wrong wrong"),
+            ("new_password", "a much better secret"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("current password is wrong")
+    );
+    let res = b
+        .post(app.url("/account/password"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("current_password", "correct horse battery"),
+            ("new_password", "a much better secret"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("password has been changed")
+    );
+    assert_eq!(
+        app.login("ada@example.org", "correct horse battery")
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.login("ada@example.org", "a much better secret")
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get(&api_token, "/api/v1/me")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let (status, _) = page(&app, &b, "/gallery").await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the session that changed it stays signed in"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn photos_through_the_pages_select_move_and_delete_after_confirming() {
+    let app = spawn_app().await;
+    let b = browser();
+    let csrf = sign_up(&app, &b, "ada@example.org").await;
+    for name in ["one.jpg", "two.jpg"] {
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(jpeg(40, 30)).file_name(name),
+        );
+        let res = b
+            .post(app.url("/upload"))
+            .header("X-CSRF-Token", &csrf)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+    }
+    b.post(app.url("/folders"))
+        .form(&[("csrf", csrf.as_str()), ("name", "Keep")])
+        .send()
+        .await
+        .unwrap();
+    let (_, html) = page(&app, &b, "/gallery").await;
+    assert_eq!(html.matches("class=\"card\"").count(), 2);
+    assert!(html.contains("queued"));
+    let ids: Vec<(String,)> = sqlx::query_as("SELECT id FROM images ORDER BY filename")
+        .fetch_all(&app.state.db)
+        .await
+        .unwrap();
+    let (keep,): (String,) = sqlx::query_as("SELECT id FROM folders")
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    let thumb = b
+        .get(app.url(&format!("/images/{}/thumbnail", ids[0].0)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(thumb.status(), StatusCode::OK);
+    assert_eq!(thumb.headers()["content-type"], "image/jpeg");
+
+    let res = b
+        .post(app.url("/images/move"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("ids", ids[0].0.as_str()),
+            ("folder_id", keep.as_str()),
+            ("from", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, html) = page(&app, &b, &format!("/gallery/{keep}")).await;
+    assert!(html.contains("one.jpg") && !html.contains("two.jpg"));
+
+    let res = b
+        .post(app.url("/images/delete"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("ids", ids[1].0.as_str()),
+            ("from", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Delete 1 photo?") && html.contains("two.jpg"));
+    assert_eq!(app.rows("images").await, 2, "asking deletes nothing");
+    let confirm = csrf_in(&html);
+    let res = b
+        .post(app.url("/images/delete"))
+        .form(&[
+            ("csrf", confirm.as_str()),
+            ("ids", ids[1].0.as_str()),
+            ("from", ""),
+            ("confirmed", "yes"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.rows("images").await, 1);
+    app.assert_consistent().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pages_have_no_inline_scripts_and_a_strict_policy() {
+    let app = spawn_app().await;
+    let b = browser();
+    sign_up(&app, &b, "ada@example.org").await;
+    let res = b.get(app.url("/gallery")).send().await.unwrap();
+    let csp = res.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"));
+    let html = res.text().await.unwrap();
+    assert!(html.contains("name=\"viewport\""));
+    assert!(!html.contains("<script>") && !html.contains("onclick="));
+    let htmx = b
+        .get(app.url("/static/vendor/htmx-2.0.11.min.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(htmx.status(), StatusCode::OK);
+    assert!(htmx.text().await.unwrap().contains("htmx"));
+}
