@@ -11,7 +11,8 @@ async fn main() -> anyhow::Result<()> {
             EnvFilter::try_from_env("GALLERY_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
         )
         .init();
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
+    cli.config.public_url = cli.config.public_url.filter(|u| !u.trim().is_empty());
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
             let state = AppState::new(cli.config.clone()).await?;

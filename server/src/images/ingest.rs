@@ -133,7 +133,7 @@ pub fn prepare(filename: String, data: Bytes, policy: Policy) -> Result<Prepared
 pub fn too_large(filename: &str, max_bytes: usize) -> Error {
     Error::TooLarge(format!(
         "{filename} is larger than the {} MB upload limit",
-        max_bytes.div_ceil(1_000_000)
+        max_bytes.div_ceil(1 << 20)
     ))
 }
 

@@ -420,7 +420,7 @@ async fn folder_page(
             Order::Desc => "desc",
         },
         error: message,
-        max_upload_mb: state.config.max_upload_bytes / 1_000_000,
+        max_upload_mb: state.config.max_upload_bytes.div_ceil(1 << 20),
     };
     Ok((status, page).into_response())
 }

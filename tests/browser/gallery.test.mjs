@@ -1,0 +1,113 @@
+// A person's first visit, in headless Chromium: sign up, make a folder, upload two
+// photos, see their thumbnails, open the viewer and step through it.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { startServer, launchBrowser } from "./server.mjs";
+
+const shots = process.env.SCREENSHOTS || join(process.cwd(), "..", "..", "test-results");
+let server, browser;
+
+before(async () => {
+  mkdirSync(shots, { recursive: true });
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+// Real JPEGs, drawn and encoded by the browser itself.
+async function makeJpegs(page, dir) {
+  const files = [];
+  for (const [name, w, h, hue] of [["sunset.jpg", 640, 420, 20], ["forest.jpg", 400, 600, 120]]) {
+    const dataUrl = await page.evaluate(({ w, h, hue }) => {
+      const c = document.createElement("canvas");
+      c.width = w; c.height = h;
+      const g = c.getContext("2d");
+      const grad = g.createLinearGradient(0, 0, w, h);
+      grad.addColorStop(0, `hsl(${hue}, 80%, 60%)`);
+      grad.addColorStop(1, `hsl(${hue + 60}, 70%, 30%)`);
+      g.fillStyle = grad; g.fillRect(0, 0, w, h);
+      return c.toDataURL("image/jpeg", 0.9);
+    }, { w, h, hue });
+    const path = join(dir, name);
+    writeFileSync(path, Buffer.from(dataUrl.split(",")[1], "base64"));
+    files.push(path);
+  }
+  return files;
+}
+
+test("sign up, create a folder, upload two photos and view them", async () => {
+  const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  page.on("response", (r) => { if (r.status() >= 400) errors.push(`${r.status()} ${r.url()}`); });
+  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+
+  await page.goto(`${server.url}/signup`);
+  await page.fill('input[name="email"]', "ada@example.org");
+  await page.fill('input[name="display_name"]', "Ada");
+  await page.fill('input[name="password"]', "correct horse battery");
+  await page.click('button[type="submit"]');
+  await page.waitForURL(/\/gallery$/);
+  assert.match(await page.textContent("header"), /Ada/);
+
+  await page.fill("#new-folder-name", "Vacation");
+  await page.click("text=Create folder");
+  await page.click("ul.folders >> text=Vacation");
+  await page.waitForURL(/\/gallery\/[0-9a-f]+$/);
+  assert.match(await page.textContent(".crumbs"), /Your photos\s*Vacation/);
+
+  const files = await makeJpegs(page, server.dir);
+  const reloaded = page.waitForEvent("load");
+  await page.setInputFiles("#file-input", files);
+  await reloaded;
+  await page.waitForSelector("#grid .card img");
+  const cards = page.locator("#grid .card");
+  assert.equal(await cards.count(), 2);
+  await page.waitForFunction(() =>
+    Array.from(document.querySelectorAll("#grid .card img")).every((i) => i.complete && i.naturalWidth > 0));
+  const widths = await cards.evaluateAll((els) => els.map((e) => e.getBoundingClientRect().width));
+  assert.ok(widths[0] !== widths[1], "the justified grid gives each photo its own width");
+  assert.match(await page.textContent("#grid"), /queued/);
+  await page.screenshot({ path: join(shots, "folder.png"), fullPage: true });
+
+  await cards.first().locator("a.open").click();
+  const viewer = page.locator("#viewer");
+  await viewer.waitFor({ state: "visible" });
+  await page.waitForFunction(() => {
+    const img = document.querySelector("#viewer-image");
+    return img.complete && img.naturalWidth > 0;
+  });
+  assert.match(await page.textContent("#viewer-title"), /1 of 2/);
+  await page.keyboard.press("ArrowRight");
+  assert.match(await page.textContent("#viewer-title"), /2 of 2/);
+  await page.click('[data-viewer="zoom-in"]');
+  assert.match(await page.getAttribute("#viewer-image", "style"), /scale\(1\.25\)/);
+  await page.screenshot({ path: join(shots, "viewer.png") });
+  await page.keyboard.press("Escape");
+  await viewer.waitFor({ state: "hidden" });
+
+  // Select both: the count follows and the actions wake up.
+  await page.click('[data-select="all"]');
+  assert.equal(await page.textContent("#selection-count"), "2 selected");
+  assert.equal(await page.isDisabled("#selection button[type=submit]"), false);
+
+  assert.deepEqual(errors, [], "no script errors or policy violations");
+});
+
+test("a phone-sized screen shows the gallery without sideways scrolling", async () => {
+  const page = await browser.newPage({ viewport: { width: 375, height: 740 } });
+  await page.goto(`${server.url}/login`);
+  await page.fill('input[name="email"]', "ada@example.org");
+  await page.fill('input[name="password"]', "correct horse battery");
+  await page.click('button[type="submit"]');
+  await page.waitForURL(/\/gallery$/);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `page is ${overflow}px wider than the screen`);
+  await page.screenshot({ path: join(shots, "phone.png"), fullPage: true });
+});
