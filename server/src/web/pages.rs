@@ -85,15 +85,12 @@ impl IntoResponse for PageError {
 
 type PageResult<T = Response> = std::result::Result<T, PageError>;
 
-fn signed_in(session: Option<WebSession>) -> std::result::Result<WebSession, Response> {
-    session.ok_or_else(|| Redirect::to("/login").into_response())
-}
-
+/// The page's session, or (signed out) a redirect to the sign-in page.
 macro_rules! require_session {
     ($session:expr) => {
-        match signed_in($session) {
-            Ok(s) => s,
-            Err(redirect) => return Ok(redirect),
+        match $session {
+            Some(s) => s,
+            None => return Ok(Redirect::to("/login").into_response()),
         }
     };
 }
