@@ -1,6 +1,6 @@
 mod common;
 
-use common::{error_of, spawn_app, spawn_app_with};
+use common::{error_of, fetch, spawn_app, spawn_app_with};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -20,14 +20,7 @@ async fn sign_up_sign_in_and_see_who_i_am() {
             .unwrap()
             .to_owned()
     };
-    let me: Value = app
-        .get(&token, "/api/v1/me")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Value = fetch(app.get(&token, "/api/v1/me")).await;
     assert_eq!(me["email"], "ada@example.org");
     assert_eq!(me["display_name"], "ada");
     assert_eq!(me["role"], "admin", "the first account becomes admin");
@@ -38,14 +31,7 @@ async fn only_the_first_account_is_admin() {
     let app = spawn_app().await;
     app.user("first@example.org").await;
     let second = app.user("second@example.org").await;
-    let me: Value = app
-        .get(&second, "/api/v1/me")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Value = fetch(app.get(&second, "/api/v1/me")).await;
     assert_eq!(me["role"], "user");
     let res = app
         .get(&second, "/api/v1/admin/stats")
@@ -195,14 +181,7 @@ async fn admin_promote_command_makes_an_admin() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let me: Value = app
-        .get(&token, "/api/v1/me")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Value = fetch(app.get(&token, "/api/v1/me")).await;
     assert_eq!(me["role"], "admin");
     let stats = app.get(&token, "/api/v1/admin/stats").send().await.unwrap();
     assert_eq!(stats.status(), StatusCode::OK);

@@ -1,6 +1,6 @@
 mod common;
 
-use common::{error_of, spawn_app};
+use common::{error_of, fetch, spawn_app};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -11,25 +11,11 @@ async fn nested_folders_are_listed_per_parent() {
     let trips = app.folder(&t, "Trips", None).await;
     app.folder(&t, "Rome", Some(&trips)).await;
     app.folder(&t, "Oslo", Some(&trips)).await;
-    let root: Vec<Value> = app
-        .get(&t, "/api/v1/folders")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let root: Vec<Value> = fetch(app.get(&t, "/api/v1/folders")).await;
     assert_eq!(root.len(), 1);
     assert_eq!(root[0]["name"], "Trips");
     assert_eq!(root[0]["parent_id"], Value::Null);
-    let inside: Vec<Value> = app
-        .get(&t, &format!("/api/v1/folders?parent={trips}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let inside: Vec<Value> = fetch(app.get(&t, &format!("/api/v1/folders?parent={trips}"))).await;
     let names: Vec<&str> = inside.iter().map(|f| f["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["Oslo", "Rome"]);
     assert!(
@@ -156,14 +142,7 @@ async fn a_folder_cannot_move_into_itself_or_below_itself() {
         assert_eq!(res.status(), StatusCode::BAD_REQUEST);
         assert!(error_of(res).await.contains("into itself"));
     }
-    let got: Value = app
-        .get(&t, &format!("/api/v1/folders/{a}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let got: Value = fetch(app.get(&t, &format!("/api/v1/folders/{a}"))).await;
     assert_eq!(got["parent_id"], Value::Null, "nothing changed");
 }
 

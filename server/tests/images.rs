@@ -1,7 +1,7 @@
 mod common;
 
 use common::{
-    error_of, gif, jpeg, jpeg_with_exif, png, png_declaring, spawn_app, spawn_app_with, webp,
+    error_of, fetch, gif, jpeg, jpeg_with_exif, png, png_declaring, spawn_app, spawn_app_with, webp,
 };
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -120,14 +120,7 @@ async fn exif_orientation_and_date_taken_are_applied() {
     let thumb = image::load_from_memory(&thumb).unwrap();
     assert!(thumb.height() > thumb.width(), "the thumbnail is upright");
     let plain = app.photo(&t, "plain.jpg", None).await;
-    let plain: Value = app
-        .get(&t, &format!("/api/v1/images/{plain}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let plain: Value = fetch(app.get(&t, &format!("/api/v1/images/{plain}"))).await;
     assert_eq!(plain["taken_at"], Value::Null);
 }
 
@@ -256,14 +249,7 @@ async fn move_list_sort_and_delete_photos() {
             .map(|i| i["filename"].as_str().unwrap().to_owned())
             .collect::<Vec<_>>()
     };
-    let sorted = app
-        .get(&t, "/api/v1/images?sort=name&order=asc")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let sorted = fetch(app.get(&t, "/api/v1/images?sort=name&order=asc")).await;
     assert_eq!(names(sorted), ["a.jpg", "b.jpg", "C.jpg"]);
     let newest = app
         .get(&t, "/api/v1/images?sort=date&order=desc")
@@ -289,23 +275,9 @@ async fn move_list_sort_and_delete_photos() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.json::<Value>().await.unwrap()["folder_id"], f.as_str());
-    let inside = app
-        .get(&t, &format!("/api/v1/images?folder={f}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let inside = fetch(app.get(&t, &format!("/api/v1/images?folder={f}"))).await;
     assert_eq!(names(inside), ["a.jpg"]);
-    let folder: Value = app
-        .get(&t, &format!("/api/v1/folders/{f}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let folder: Value = fetch(app.get(&t, &format!("/api/v1/folders/{f}"))).await;
     assert_eq!(folder["image_count"], 1);
     let res = app
         .patch(&t, &format!("/api/v1/images/{a}"))
@@ -359,14 +331,7 @@ async fn reclassify_queues_the_photo_again() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::ACCEPTED);
-    let image: Value = app
-        .get(&t, &format!("/api/v1/images/{id}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let image: Value = fetch(app.get(&t, &format!("/api/v1/images/{id}"))).await;
     assert_eq!(image["status"], "queued");
     assert_eq!(image["status_detail"], Value::Null);
     let (queued,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM jobs WHERE state = 'queued'")

@@ -1,8 +1,8 @@
 //! Nothing of one user reaches another: every attempt answers 404, as for nothing at all.
 mod common;
 
-use common::{TestApp, jpeg, spawn_app};
-use reqwest::{Client, StatusCode, redirect};
+use common::{TestApp, browser, fetch, jpeg, sign_up_in_browser, spawn_app};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 struct Two {
@@ -70,14 +70,7 @@ async fn another_users_folder_is_not_found() {
         .upload(&m, vec![("a.jpg", jpeg(10, 10))], Some(&folder))
         .await;
     assert_eq!(upload.status(), StatusCode::NOT_FOUND);
-    let root: Vec<Value> = app
-        .get(&m, "/api/v1/folders")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let root: Vec<Value> = fetch(app.get(&m, "/api/v1/folders")).await;
     assert_eq!(root.len(), 1, "only Mallory's own folder");
     let unknown = app
         .get(&m, "/api/v1/folders/does-not-exist")
@@ -128,14 +121,7 @@ async fn another_users_photo_is_not_found() {
         StatusCode::NOT_FOUND
     );
     let own = app.photo(&m, "mine.jpg", None).await;
-    let listed: Vec<Value> = app
-        .get(&m, "/api/v1/images")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed: Vec<Value> = fetch(app.get(&m, "/api/v1/images")).await;
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0]["id"], own.as_str());
     assert_eq!(app.rows("images").await, 2, "Alice's photo is untouched");
@@ -147,41 +133,8 @@ async fn another_users_things_are_not_found_through_the_pages() {
     let Two {
         app, folder, image, ..
     } = alice_and_mallory().await;
-    let b = Client::builder()
-        .cookie_store(true)
-        .redirect(redirect::Policy::none())
-        .build()
-        .unwrap();
-    let html = b
-        .get(app.url("/signup"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = |html: &str| {
-        let s = html.find("name=\"csrf\" value=\"").unwrap() + 19;
-        html[s..s + 64].to_owned()
-    };
-    b.post(app.url("/signup"))
-        .form(&[
-            ("csrf", csrf(&html).as_str()),
-            ("email", "eve@example.org"),
-            ("password", "correct horse battery"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let html = b
-        .get(app.url("/gallery"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let token = csrf(&html);
+    let b = browser();
+    let token = sign_up_in_browser(&app, &b, "eve@example.org").await;
     for path in [
         format!("/gallery/{folder}"),
         format!("/folders/{folder}/delete"),

@@ -1,47 +1,16 @@
 //! The HTML pages, driven like a browser without JavaScript: forms, cookies, CSRF.
 mod common;
 
-use common::{TestApp, jpeg, spawn_app, spawn_app_with};
-use reqwest::{Client, StatusCode, redirect};
-
-fn browser() -> Client {
-    Client::builder()
-        .cookie_store(true)
-        .redirect(redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-fn csrf_in(html: &str) -> String {
-    let start = html
-        .find("name=\"csrf\" value=\"")
-        .expect("a form with a CSRF token")
-        + 19;
-    html[start..start + 64].to_owned()
-}
+use common::{TestApp, browser, csrf_in, jpeg, sign_up_in_browser, spawn_app, spawn_app_with};
+use reqwest::{Client, StatusCode};
 
 async fn page(app: &TestApp, b: &Client, path: &str) -> (StatusCode, String) {
     let res = b.get(app.url(path)).send().await.unwrap();
     (res.status(), res.text().await.unwrap())
 }
 
-/// Signs up through the form; the browser then holds the session cookie.
 async fn sign_up(app: &TestApp, b: &Client, email: &str) -> String {
-    let (_, html) = page(app, b, "/signup").await;
-    let res = b
-        .post(app.url("/signup"))
-        .form(&[
-            ("csrf", csrf_in(&html).as_str()),
-            ("email", email),
-            ("password", "correct horse battery"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let (status, html) = page(app, b, "/gallery").await;
-    assert_eq!(status, StatusCode::OK);
-    csrf_in(&html)
+    sign_up_in_browser(app, b, email).await
 }
 
 #[tokio::test(flavor = "multi_thread")]

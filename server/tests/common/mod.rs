@@ -10,7 +10,8 @@ use clap::Parser;
 use gallery::config::{Cli, Config};
 use gallery::{AppState, app};
 use reqwest::multipart::{Form, Part};
-use reqwest::{Client, Response, StatusCode};
+use reqwest::{Client, RequestBuilder, Response, StatusCode, redirect};
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
@@ -188,6 +189,60 @@ impl TestApp {
             .unwrap()
             .to_owned()
     }
+}
+
+/// Sends a request and reads its JSON answer.
+pub async fn fetch<T: DeserializeOwned>(req: RequestBuilder) -> T {
+    req.send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .expect("a JSON answer")
+}
+
+/// A client that keeps cookies and shows redirects, like a browser without JavaScript.
+pub fn browser() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .redirect(redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+pub fn csrf_in(html: &str) -> String {
+    let start = html
+        .find("name=\"csrf\" value=\"")
+        .expect("a form with a CSRF token")
+        + 19;
+    html[start..start + 64].to_owned()
+}
+
+/// Signs up through the form; the browser then holds the session cookie. Returns the
+/// CSRF token of the signed-in pages.
+pub async fn sign_up_in_browser(app: &TestApp, b: &Client, email: &str) -> String {
+    let html = b
+        .get(app.url("/signup"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let res = b
+        .post(app.url("/signup"))
+        .form(&[
+            ("csrf", csrf_in(&html).as_str()),
+            ("email", email),
+            ("password", "correct horse battery"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = b.get(app.url("/gallery")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    csrf_in(&res.text().await.unwrap())
 }
 
 pub async fn error_of(res: Response) -> String {
