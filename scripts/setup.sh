@@ -1,13 +1,45 @@
 #!/usr/bin/env bash
 # Installs what the gallery needs to build and run, skipping what is already there.
-#   scripts/setup.sh          the embedded default: a Rust toolchain is all it takes today
-#   scripts/setup.sh --test   also what the tests use: Chromium, playwright-core, schemathesis
+#   scripts/setup.sh          the embedded default: cmake and nasm (to build libjpeg-turbo) and
+#                             the ONNX Runtime library from the PyPI onnxruntime wheel
+#   scripts/setup.sh --test   also what the tests use: Chromium, playwright-core, and a venv with
+#                             schemathesis and the Python reference classifier (onnxruntime, Pillow)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 command -v cargo >/dev/null || { echo "cargo is missing: install Rust 1.95 (rustup) first" >&2; exit 1; }
+
+apt_install() {
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "$@"
+}
+
+build_tools=()
+command -v cmake >/dev/null || build_tools+=(cmake)
+command -v nasm >/dev/null || build_tools+=(nasm)
+if [ ${#build_tools[@]} -gt 0 ]; then
+  say "Installing ${build_tools[*]} (apt, to build libjpeg-turbo)"
+  apt_install "${build_tools[@]}"
+fi
+
+# ONNX Runtime for the `ort` crate (load-dynamic): the library inside the PyPI wheel.
+ORT_VERSION=1.32.0
+ORT_WHEEL_SHA256=99e1074c4b2197accd5073052a465361be17b89c093b8ffb6e6bd8f986c52df8
+ORT_LIB="$CACHE/onnxruntime/libonnxruntime.so.$ORT_VERSION"
+if [ ! -f "$ORT_LIB" ]; then
+  say "Fetching ONNX Runtime $ORT_VERSION (PyPI onnxruntime wheel)"
+  tmp=$(mktemp -d)
+  python3 -m pip download -q --disable-pip-version-check "onnxruntime==$ORT_VERSION" --no-deps --only-binary=:all: \
+    --python-version 3.12 --platform manylinux_2_28_x86_64 -d "$tmp"
+  wheel=$(ls "$tmp"/onnxruntime-*.whl)
+  echo "$ORT_WHEEL_SHA256  $wheel" | sha256sum -c --quiet
+  mkdir -p "$CACHE/onnxruntime"
+  python3 -c 'import sys, zipfile; open(sys.argv[3], "wb").write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]))' \
+    "$wheel" "onnxruntime/capi/libonnxruntime.so.$ORT_VERSION" "$ORT_LIB"
+  rm -rf "$tmp"
+fi
 
 if [ "${1:-}" = "--test" ]; then
   missing=()
@@ -16,16 +48,17 @@ if [ "${1:-}" = "--test" ]; then
   command -v node >/dev/null || missing+=(nodejs npm)
   if [ ${#missing[@]} -gt 0 ]; then
     say "Installing ${missing[*]} (apt)"
-    as_root apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" fonts-dejavu-core
+    apt_install "${missing[@]}" fonts-dejavu-core
   fi
   if [ ! -d "$ROOT/tests/browser/node_modules/playwright-core" ]; then
     say "Installing playwright-core (npm)"
     (cd "$ROOT/tests/browser" && npm ci --no-audit --no-fund --loglevel=error)
   fi
-  if [ ! -x "$CACHE/venv/bin/schemathesis" ]; then
-    say "Installing schemathesis (pip, in .cache/venv)"
+  stamp="$CACHE/venv/.requirements"
+  if ! cmp -s "$ROOT/tests/requirements.txt" "$stamp"; then
+    say "Installing the Python test tools (pip, in .cache/venv)"
     python3 -m venv "$CACHE/venv"
     "$CACHE/venv/bin/pip" install -q --disable-pip-version-check -r "$ROOT/tests/requirements.txt"
+    cp "$ROOT/tests/requirements.txt" "$stamp"
   fi
 fi

@@ -145,6 +145,9 @@
     });
   }
 
+  // Cards swapped in by the status poll need their width again.
+  document.addEventListener("htmx:afterSettle", justify);
+
   document.addEventListener("DOMContentLoaded", () => {
     justify();
     setupUpload();

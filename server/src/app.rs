@@ -7,16 +7,16 @@ use axum::Router;
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::routing::get;
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
+use tokio::sync::{Notify, Semaphore};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::auth::limits::LoginLimits;
-use crate::config::Config;
+use crate::config::{ClassifierMode, Config};
 use crate::db::{self, Db};
 use crate::images::ingest::Policy;
 use crate::storage::{FsStore, Storage};
-use crate::{api, auth, web};
+use crate::{api, auth, jobs, web};
 
 pub struct AppState {
     pub config: Config,
@@ -25,6 +25,8 @@ pub struct AppState {
     pub login_limits: LoginLimits,
     /// Bounds how many uploads are decoded at once (memory and cores).
     pub decode_slots: Semaphore,
+    /// Wakes idle classifier workers when a job is queued.
+    pub jobs_wake: Notify,
 }
 
 impl AppState {
@@ -34,14 +36,21 @@ impl AppState {
         let storage: Storage = Arc::new(FsStore::open(&root).map_err(|e| {
             anyhow::anyhow!("cannot use {} for image storage: {e}", root.display())
         })?);
+        config.classifier_mode()?;
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Ok(Arc::new(Self {
+            jobs_wake: Notify::new(),
             login_limits: LoginLimits::new(config.login_per_account, config.login_per_ip),
             decode_slots: Semaphore::new(cores),
             config,
             db,
             storage,
         }))
+    }
+
+    /// Tells idle workers that a job is waiting.
+    pub fn wake_workers(&self) {
+        self.jobs_wake.notify_waiters();
     }
 
     pub fn upload_policy(&self) -> Policy {
@@ -74,6 +83,11 @@ pub fn router(state: Arc<AppState>) -> Router {
 /// Serves until the process is asked to stop.
 pub async fn serve(listener: TcpListener, state: Arc<AppState>) -> anyhow::Result<()> {
     spawn_housekeeping(state.clone());
+    if state.config.classifier_mode()? == ClassifierMode::Local {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let workers = state.config.classifier_workers.unwrap_or(cores);
+        jobs::worker::start(state.clone(), state.config.model_dir.clone(), workers).await;
+    }
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())

@@ -54,6 +54,31 @@ pub struct Config {
     #[arg(long, env = "GALLERY_STORAGE", default_value = "fs:data/objects")]
     pub storage: String,
 
+    /// Classifier: `local` (in-process worker pool) or `off`.
+    #[arg(long, env = "GALLERY_CLASSIFIER", default_value = "local")]
+    pub classifier: String,
+
+    /// Model folder for the local classifier (with model.json); the shipped
+    /// EfficientNet-Lite0 by default.
+    #[arg(long, env = "GALLERY_MODEL_DIR")]
+    pub model_dir: Option<PathBuf>,
+
+    /// Local classifier workers (default: one per core).
+    #[arg(long, env = "GALLERY_CLASSIFIER_WORKERS")]
+    pub classifier_workers: Option<usize>,
+
+    /// How long a worker holds a job before another may take it over, in seconds.
+    #[arg(long, env = "GALLERY_JOB_LEASE_SECS", default_value_t = 60)]
+    pub job_lease_secs: i64,
+
+    /// First retry delay of a failed job, in milliseconds; it doubles with each attempt.
+    #[arg(long, env = "GALLERY_RETRY_BASE_MS", default_value_t = 2000)]
+    pub retry_base_ms: i64,
+
+    /// How often idle workers look for jobs, in milliseconds.
+    #[arg(long, env = "GALLERY_JOB_POLL_MS", default_value_t = 1000)]
+    pub job_poll_ms: u64,
+
     /// The URL people reach the gallery at; an https URL makes cookies Secure.
     #[arg(long, env = "GALLERY_PUBLIC_URL")]
     pub public_url: Option<String>,
@@ -86,6 +111,14 @@ impl Config {
             .is_some_and(|u| u.starts_with("https://"))
     }
 
+    pub fn classifier_mode(&self) -> anyhow::Result<ClassifierMode> {
+        match self.classifier.as_str() {
+            "local" => Ok(ClassifierMode::Local),
+            "off" => Ok(ClassifierMode::Off),
+            other => anyhow::bail!("GALLERY_CLASSIFIER must be local or off (got {other:?})"),
+        }
+    }
+
     pub fn storage_root(&self) -> anyhow::Result<PathBuf> {
         match self.storage.strip_prefix("fs:") {
             Some(path) if !path.is_empty() => Ok(PathBuf::from(path)),
@@ -95,4 +128,10 @@ impl Config {
             ),
         }
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClassifierMode {
+    Local,
+    Off,
 }

@@ -8,7 +8,8 @@ use gallery::{AppState, app, auth, db};
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            EnvFilter::try_from_env("GALLERY_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
+            EnvFilter::try_from_env("GALLERY_LOG")
+                .unwrap_or_else(|_| EnvFilter::new("info,ort=warn")),
         )
         .init();
     let mut cli = Cli::parse();

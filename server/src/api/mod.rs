@@ -234,14 +234,8 @@ async fn upload(
     let multipart = multipart
         .map_err(|e| Error::bad_request(format!("send the photos as multipart/form-data: {e}")))?;
     let form = images::upload::read(multipart, state.upload_policy(), &state.decode_slots).await?;
-    let stored = images::ingest::store(
-        &state.db,
-        &state.storage,
-        &s.user.id,
-        form.folder_id.as_deref(),
-        form.files,
-    )
-    .await?;
+    let stored =
+        images::ingest::store(&state, &s.user.id, form.folder_id.as_deref(), form.files).await?;
     Ok((StatusCode::CREATED, Json(stored)))
 }
 
@@ -337,7 +331,7 @@ async fn reclassify(
     ApiUser(s): ApiUser,
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<Value>)> {
-    images::reclassify(&state.db, &s.user.id, &id).await?;
+    images::reclassify(&state, &s.user.id, &id).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(json!({ "id": id, "status": "queued" })),

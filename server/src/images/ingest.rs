@@ -10,6 +10,7 @@ use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 use sha2::{Digest, Sha256};
 
 use super::Image;
+use crate::app::AppState;
 use crate::db::{Db, new_id, now_ms};
 use crate::error::{Error, Result};
 use crate::storage::{self, Storage};
@@ -227,12 +228,12 @@ fn exif_taken_at(data: &[u8]) -> Option<i64> {
 /// Stores checked uploads: objects first, then every row and job in one transaction.
 /// On any failure the objects already written are removed again.
 pub async fn store(
-    db: &Db,
-    storage: &Storage,
+    state: &AppState,
     owner: &str,
     folder: Option<&str>,
     prepared: Vec<Prepared>,
 ) -> Result<Vec<Image>> {
+    let (db, storage) = (&state.db, &state.storage);
     if let Some(folder) = folder {
         folders::get(db, owner, folder).await?;
     }
@@ -240,6 +241,7 @@ pub async fn store(
     let result = write_all(db, storage, owner, folder, &prepared, &mut written).await;
     match result {
         Ok(ids) => {
+            state.wake_workers();
             let mut images = Vec::with_capacity(ids.len());
             for id in ids {
                 images.push(super::get(db, owner, &id).await?);

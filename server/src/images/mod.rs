@@ -295,7 +295,8 @@ pub fn flatten(pairs: Vec<(String, String)>) -> impl Iterator<Item = String> {
 }
 
 /// Queues a photo for classification again.
-pub async fn reclassify(db: &Db, owner: &str, id: &str) -> Result<()> {
+pub async fn reclassify(state: &crate::app::AppState, owner: &str, id: &str) -> Result<()> {
+    let db = &state.db;
     get(db, owner, id).await?;
     let mut tx = db.begin().await?;
     sqlx::query(
@@ -307,5 +308,6 @@ pub async fn reclassify(db: &Db, owner: &str, id: &str) -> Result<()> {
     .await?;
     jobs::enqueue(&mut tx, id, now_ms()).await?;
     tx.commit().await?;
+    state.wake_workers();
     Ok(())
 }

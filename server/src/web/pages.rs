@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{ConnectInfo, Multipart, Path, Query, State};
+use axum::extract::{ConnectInfo, Multipart, Path, Query, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, Json};
@@ -354,9 +354,14 @@ struct FolderPage {
     order: &'static str,
     error: Option<String>,
     max_upload_mb: usize,
+    oob: bool,
 }
 
 impl FolderPage {
+    fn has_pending(&self) -> bool {
+        self.images.iter().any(Image::is_pending)
+    }
+
     fn folder_id(&self) -> &str {
         self.folder.as_ref().map_or("", |f| f.id.as_str())
     }
@@ -418,6 +423,7 @@ async fn folder_page(
         },
         error: message,
         max_upload_mb: state.config.max_upload_bytes.div_ceil(1 << 20),
+        oob: false,
     };
     Ok((status, page).into_response())
 }
@@ -604,8 +610,7 @@ pub async fn upload(
     };
     let form = images::upload::read(multipart, state.upload_policy(), &state.decode_slots).await?;
     let stored = images::ingest::store(
-        &state.db,
-        &state.storage,
+        &state,
         &session.user.id,
         form.folder_id.as_deref(),
         form.files,
@@ -714,4 +719,85 @@ pub async fn thumbnail(
 ) -> PageResult {
     let session = session.ok_or(PageError(Error::NotFound))?;
     Ok(crate::api::send_object(&state, &session.0.user.id, &id, Variant::Thumbnail).await?)
+}
+
+/// Cards of photos whose status the page is waiting for, swapped in out of band by htmx.
+#[derive(Template, WebTemplate)]
+#[template(
+    source = "{% for image in images %}{% include \"card.html\" %}{% endfor %}",
+    ext = "html"
+)]
+struct StatusCards {
+    chrome: Chrome,
+    images: Vec<Image>,
+    oob: bool,
+}
+
+/// htmx stops polling when it gets this status.
+const STOP_POLLING: u16 = 286;
+
+/// The current cards of the photos the page lists as pending (`pending=ID`, repeated).
+pub async fn statuses(
+    State(state): St,
+    session: Option<WebSession>,
+    RawQuery(query): RawQuery,
+) -> PageResult {
+    let session = require_session!(session);
+    let wanted: Vec<(String, String)> =
+        serde_html_form::from_str(query.as_deref().unwrap_or_default())
+            .map_err(|e| Error::bad_request(format!("the query is not valid: {e}")))?;
+    let mut images = Vec::new();
+    for (_, id) in wanted.into_iter().filter(|(k, _)| k == "pending").take(500) {
+        match images::get(&state.db, &session.0.user.id, &id).await {
+            Ok(image) => images.push(image),
+            Err(Error::NotFound) => {}
+            Err(err) => return Err(err.into()),
+        }
+    }
+    let status = if images.iter().any(Image::is_pending) {
+        StatusCode::OK
+    } else {
+        StatusCode::from_u16(STOP_POLLING).unwrap_or(StatusCode::OK)
+    };
+    Ok((
+        status,
+        StatusCards {
+            chrome: Chrome::of(&session),
+            images,
+            oob: true,
+        },
+    )
+        .into_response())
+}
+
+/// Queues one photo for classification again (the Retry button of a failed one).
+pub async fn reclassify_one(
+    State(state): St,
+    session: Option<WebSession>,
+    Path(id): Path<String>,
+) -> PageResult {
+    let session = require_session!(session);
+    let owner = &session.0.user.id;
+    let image = images::get(&state.db, owner, &id).await?;
+    images::reclassify(&state, owner, &id).await?;
+    Ok(Redirect::to(&folder_href(image.folder_id.as_deref())).into_response())
+}
+
+/// Queues the selected photos for classification again.
+pub async fn reclassify_selected(
+    State(state): St,
+    session: Option<WebSession>,
+    body: axum::body::Bytes,
+) -> PageResult {
+    let session = require_session!(session);
+    let form = selection_form(&body)?;
+    let from = non_empty(&form.from);
+    if form.ids.is_empty() {
+        let err = Error::bad_request("select at least one photo to classify again");
+        return after_form(&state, &session, from, Err(err)).await;
+    }
+    for id in &form.ids {
+        images::reclassify(&state, &session.0.user.id, id).await?;
+    }
+    Ok(Redirect::to(&folder_href(from)).into_response())
 }

@@ -33,6 +33,10 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     config.database_url = format!("sqlite://{}/gallery.db", dir.path().display());
     config.storage = format!("fs:{}/objects", dir.path().display());
     config.public_url = None;
+    // Tests that need the classifier turn it on; the others see photos stay `queued`.
+    config.classifier = "off".into();
+    config.job_poll_ms = 50;
+    config.retry_base_ms = 50;
     tweak(&mut config);
     let state = AppState::new(config).await.expect("app starts");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -1,0 +1,138 @@
+//! The ImageNet classifier of Gallery: decode, preprocess, run an ONNX model, name the
+//! top classes. The server runs it in-process; the AWS Lambda runs the same code.
+
+pub mod model;
+pub mod preprocess;
+pub mod runtime;
+
+use std::sync::Arc;
+
+use ort::session::Session;
+use ort::session::builder::GraphOptimizationLevel;
+use ort::value::TensorRef;
+use serde::Serialize;
+
+pub use model::Model;
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum Error {
+    /// The photo cannot be read: a problem with the input, not with the classifier.
+    #[error("{0}")]
+    Decode(String),
+    /// The model or ONNX Runtime is missing, corrupt or failed.
+    #[error("{0}")]
+    Model(String),
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Prediction {
+    pub label: String,
+    pub class_index: i64,
+    pub score: f64,
+    pub wnid: String,
+}
+
+/// One ONNX Runtime session over a shared model. `Session::run` needs `&mut`, so each
+/// worker thread owns one; the model bytes are read once and shared.
+pub struct Classifier {
+    model: Arc<Model>,
+    session: Session,
+}
+
+impl Classifier {
+    /// A session with `threads` intra-op threads (1 per worker keeps a pool of one
+    /// worker per core from oversubscribing the cores).
+    pub fn new(model: Arc<Model>, threads: usize) -> Result<Self, Error> {
+        let env = runtime::environment()?;
+        let failed = |e: ort::Error| {
+            Error::Model(format!(
+                "cannot load the model {}: {e}",
+                model.description.name
+            ))
+        };
+        let session = Session::builder(&env)
+            .map_err(failed)?
+            .with_optimization_level(GraphOptimizationLevel::Level3)
+            .map_err(|e| failed(e.into()))?
+            .with_intra_threads(threads.max(1))
+            .map_err(|e| failed(e.into()))?
+            .with_inter_threads(1)
+            .map_err(|e| failed(e.into()))?
+            .commit_from_memory(&model.onnx)
+            .map_err(failed)?;
+        Ok(Self { model, session })
+    }
+
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// Decodes and preprocesses one photo into the network's input values.
+    pub fn prepare(model: &Model, bytes: &[u8]) -> Result<Vec<f32>, Error> {
+        let image = preprocess::decode(bytes, model.description.resize)?;
+        preprocess::to_input(&image, &model.description)
+    }
+
+    /// Runs prepared inputs as one batch; returns each one's probabilities.
+    pub fn predict(&mut self, inputs: &[Vec<f32>]) -> Result<Vec<Vec<f32>>, Error> {
+        let d = &self.model.description;
+        let crop = d.crop as usize;
+        let shape = match d.layout {
+            model::Layout::NCHW => [inputs.len(), 3, crop, crop],
+            model::Layout::NHWC => [inputs.len(), crop, crop, 3],
+        };
+        let data: Vec<f32> = inputs.concat();
+        let failed = |e: ort::Error| Error::Model(format!("inference failed: {e}"));
+        let tensor = TensorRef::from_array_view((shape, data.as_slice())).map_err(failed)?;
+        let outputs = self
+            .session
+            .run(ort::inputs![d.input.as_str() => tensor])
+            .map_err(failed)?;
+        let (out_shape, values) = outputs[d.output.as_str()]
+            .try_extract_tensor::<f32>()
+            .map_err(failed)?;
+        let classes = out_shape.last().copied().unwrap_or(0) as usize;
+        if classes != self.model.labels.len() || values.len() != classes * inputs.len() {
+            return Err(Error::Model(format!(
+                "the model gave {classes} classes, the labels have {}",
+                self.model.labels.len()
+            )));
+        }
+        Ok(values
+            .chunks(classes)
+            .map(|row| match d.output_kind {
+                model::OutputKind::Logits => softmax(row),
+                model::OutputKind::Probabilities => row.to_vec(),
+            })
+            .collect())
+    }
+
+    /// The whole pipeline for one photo: its `k` most likely classes, best first.
+    pub fn classify(&mut self, bytes: &[u8], k: usize) -> Result<Vec<Prediction>, Error> {
+        let input = Self::prepare(&self.model, bytes)?;
+        let probabilities = self.predict(std::slice::from_ref(&input))?;
+        Ok(top_k(&probabilities[0], k, &self.model.labels))
+    }
+}
+
+pub fn softmax(logits: &[f32]) -> Vec<f32> {
+    let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let exp: Vec<f32> = logits.iter().map(|&x| (x - max).exp()).collect();
+    let sum: f32 = exp.iter().sum();
+    exp.into_iter().map(|e| e / sum).collect()
+}
+
+pub fn top_k(probabilities: &[f32], k: usize, labels: &[model::Label]) -> Vec<Prediction> {
+    let mut order: Vec<usize> = (0..probabilities.len()).collect();
+    order.sort_unstable_by(|&a, &b| probabilities[b].total_cmp(&probabilities[a]));
+    order
+        .into_iter()
+        .take(k)
+        .map(|i| Prediction {
+            label: labels[i].name.clone(),
+            class_index: i as i64,
+            score: f64::from(probabilities[i]),
+            wnid: labels[i].wnid.clone(),
+        })
+        .collect()
+}

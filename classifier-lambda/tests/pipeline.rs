@@ -1,0 +1,212 @@
+//! The classifier against real photos, ONNX Runtime and the Python reference pipeline.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+
+use classifier::{Classifier, Model, preprocess};
+use serde_json::Value;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn lite0() -> PathBuf {
+    repo().join("classifier-lambda/models/efficientnet-lite0")
+}
+
+fn photos() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(repo().join("classifier-lambda/testdata"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e != "md"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// The Python of the test tools (scripts/setup.sh --test makes it).
+fn python() -> PathBuf {
+    let python = std::env::var_os("GALLERY_TEST_PYTHON")
+        .map_or_else(|| repo().join(".cache/venv/bin/python"), PathBuf::from);
+    assert!(
+        python.exists(),
+        "{} is missing: run scripts/setup.sh --test",
+        python.display()
+    );
+    python
+}
+
+fn classifier(dir: &Path) -> Classifier {
+    Classifier::new(Arc::new(Model::load(dir).expect("model loads")), 2).expect("session starts")
+}
+
+#[test]
+fn coffee_is_espresso_and_chelsea_is_a_cat() {
+    let mut c = classifier(&lite0());
+    let coffee = c
+        .classify(
+            &std::fs::read(repo().join("classifier-lambda/testdata/coffee.png")).unwrap(),
+            3,
+        )
+        .unwrap();
+    assert_eq!(coffee[0].label, "espresso");
+    assert_eq!(coffee[0].wnid, "n07920052");
+    assert!(coffee[0].score > 0.9, "{coffee:?}");
+    let cat = c
+        .classify(
+            &std::fs::read(repo().join("classifier-lambda/testdata/chelsea.jpg")).unwrap(),
+            3,
+        )
+        .unwrap();
+    let cats = ["tiger cat", "Egyptian Mau", "tabby cat"];
+    assert!(
+        cat.iter().all(|p| cats.contains(&p.label.as_str())),
+        "{cat:?}"
+    );
+    assert!(
+        cat.windows(2).all(|w| w[0].score >= w[1].score),
+        "best first"
+    );
+}
+
+#[test]
+fn top_five_and_probabilities_match_the_python_reference() {
+    let files = photos();
+    let out = Command::new(python())
+        .arg(repo().join("classifier-lambda/tools/reference.py"))
+        .arg("--model")
+        .arg(lite0())
+        .args(["--top", "5"])
+        .args(&files)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let reference: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(reference.len(), files.len());
+    let mut c = classifier(&lite0());
+    for (file, expected) in files.iter().zip(&reference) {
+        let ours = c.classify(&std::fs::read(file).unwrap(), 5).unwrap();
+        let theirs = expected["labels"].as_array().unwrap();
+        let our_classes: Vec<i64> = ours.iter().map(|p| p.class_index).collect();
+        let their_classes: Vec<i64> = theirs
+            .iter()
+            .map(|l| l["class_index"].as_i64().unwrap())
+            .collect();
+        assert_eq!(
+            our_classes,
+            their_classes,
+            "{}: top-5 classes",
+            file.display()
+        );
+        for (p, l) in ours.iter().zip(theirs) {
+            let diff = (p.score - l["score"].as_f64().unwrap()).abs();
+            assert!(
+                diff <= 0.01,
+                "{}: {} differs by {diff}",
+                file.display(),
+                p.label
+            );
+        }
+    }
+}
+
+#[test]
+fn large_jpegs_are_decoded_at_reduced_scale_like_pillow_draft() {
+    assert_eq!(preprocess::draft_scale(4000, 3000, 256), 8);
+    assert_eq!(preprocess::draft_scale(1200, 800, 256), 2);
+    assert_eq!(preprocess::draft_scale(2048, 1024, 256), 4);
+    assert_eq!(preprocess::draft_scale(451, 300, 256), 1);
+    let bytes = std::fs::read(repo().join("classifier-lambda/testdata/coffee-large.jpg")).unwrap();
+    let image = preprocess::decode(&bytes, 256).unwrap();
+    assert_eq!(image.dimensions(), (600, 400), "1200x800 decoded at 1/2");
+    assert_eq!(preprocess::resized_size(600, 400, 256), (384, 256));
+}
+
+#[test]
+fn unreadable_photos_are_decode_errors_not_crashes() {
+    let mut c = classifier(&lite0());
+    for bytes in [
+        b"not an image".to_vec(),
+        vec![0xFF, 0xD8, 0xFF, 0xE0, 0, 16],
+        Vec::new(),
+    ] {
+        match c.classify(&bytes, 3) {
+            Err(classifier::Error::Decode(message)) => assert!(!message.is_empty()),
+            other => panic!("expected a decode error, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn missing_or_corrupt_models_say_what_is_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = Model::load(dir.path()).err().unwrap().to_string();
+    assert!(err.contains("model.json"), "{err}");
+
+    for file in ["model.json", "labels.json", "model.onnx"] {
+        std::fs::copy(lite0().join(file), dir.path().join(file)).unwrap();
+    }
+    let mut onnx = std::fs::read(dir.path().join("model.onnx")).unwrap();
+    onnx.truncate(onnx.len() / 2);
+    std::fs::write(dir.path().join("model.onnx"), &onnx).unwrap();
+    let err = Model::load(dir.path()).err().unwrap().to_string();
+    assert!(
+        err.contains("is corrupt") && err.contains("SHA-256"),
+        "{err}"
+    );
+
+    // Without a checksum to catch it, ONNX Runtime refuses the graph with a clear error.
+    let desc = std::fs::read_to_string(lite0().join("model.json")).unwrap();
+    let mut desc: Value = serde_json::from_str(&desc).unwrap();
+    desc.as_object_mut().unwrap().remove("sha256");
+    std::fs::write(dir.path().join("model.json"), desc.to_string()).unwrap();
+    let model = Model::load(dir.path()).unwrap();
+    let err = Classifier::new(Arc::new(model), 1)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("cannot load the model efficientnet-lite0"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_resnet50_path_runs_with_an_untrained_graph() {
+    let dir = repo().join(".cache/models/resnet50-untrained");
+    if !dir.join("model.onnx").exists() {
+        let out = Command::new(python())
+            .arg(repo().join("classifier-lambda/tools/make_resnet50_untrained.py"))
+            .arg(&dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let model = Model::load(&dir).unwrap();
+    assert_eq!(model.description.input, "data");
+    assert_eq!(model.description.mean, [0.485, 0.456, 0.406]);
+    let mut c = Classifier::new(Arc::new(model), 2).unwrap();
+    let bytes = std::fs::read(repo().join("classifier-lambda/testdata/rocket.jpg")).unwrap();
+    let top = c.classify(&bytes, 3).unwrap();
+    assert_eq!(top.len(), 3);
+    let total: f64 = top.iter().map(|p| p.score).sum();
+    assert!(total <= 1.0 + 1e-5 && top[0].score >= top[2].score);
+    // Batched inputs give one row of probabilities per photo.
+    let input = Classifier::prepare(c.model(), &bytes).unwrap();
+    let rows = c.predict(&[input.clone(), input]).unwrap();
+    assert_eq!(rows.len(), 2);
+    assert!((rows[0].iter().sum::<f32>() - 1.0).abs() < 1e-3);
+}

@@ -1,0 +1,205 @@
+//! The durable classification queue. A job is inserted in the same transaction as the
+//! change that needs it, so an acknowledged upload always has its job. Workers claim a
+//! job with a lease; a job whose lease runs out (its worker died) is claimed again.
+
+pub mod worker;
+
+use sqlx::{Any, Transaction};
+
+use crate::db::{Db, new_id, now_ms};
+use crate::error::Result;
+use crate::images::Label;
+
+pub const MAX_ATTEMPTS: i64 = 3;
+
+/// Queues one classification of an image, replacing any unfinished one.
+pub async fn enqueue(tx: &mut Transaction<'_, Any>, image_id: &str, now: i64) -> Result<String> {
+    sqlx::query("DELETE FROM jobs WHERE image_id = $1 AND state IN ('queued', 'running')")
+        .bind(image_id)
+        .execute(&mut **tx)
+        .await?;
+    let id = new_id();
+    sqlx::query(
+        "INSERT INTO jobs (id, image_id, kind, state, attempts, max_attempts, run_after, created_at, updated_at)
+         VALUES ($1, $2, 'classify', 'queued', 0, $3, $4, $4, $4)",
+    )
+    .bind(&id)
+    .bind(image_id)
+    .bind(MAX_ATTEMPTS)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(id)
+}
+
+/// How many jobs are in each state, for the admin.
+pub async fn counts_by_state(db: &Db) -> Result<Vec<(String, i64)>> {
+    Ok(
+        sqlx::query_as("SELECT state, COUNT(*) FROM jobs GROUP BY state ORDER BY state")
+            .fetch_all(db)
+            .await?,
+    )
+}
+
+/// A job a worker holds: which photo, where its bytes are, and which attempt this is.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    pub id: String,
+    pub image_id: String,
+    pub object_key: String,
+    pub attempts: i64,
+    pub max_attempts: i64,
+}
+
+/// Takes the next due job (or one whose lease ran out) and leases it to `worker`.
+/// One statement, so two workers never take the same job.
+pub async fn claim(db: &Db, worker: &str, lease_ms: i64) -> Result<Option<Claimed>> {
+    let now = now_ms();
+    let row: Option<(String, String, i64, i64)> = sqlx::query_as(
+        "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_until = $1, locked_by = $2, updated_at = $3
+         WHERE id = (SELECT id FROM jobs
+                     WHERE (state = 'queued' AND run_after <= $3) OR (state = 'running' AND lease_until < $3)
+                     ORDER BY run_after, created_at LIMIT 1)
+         RETURNING id, image_id, attempts, max_attempts",
+    )
+    .bind(now + lease_ms)
+    .bind(worker)
+    .bind(now)
+    .fetch_optional(db)
+    .await?;
+    let Some((id, image_id, attempts, max_attempts)) = row else {
+        return Ok(None);
+    };
+    let key: Option<(String,)> = sqlx::query_as("SELECT object_key FROM images WHERE id = $1")
+        .bind(&image_id)
+        .fetch_optional(db)
+        .await?;
+    Ok(key.map(|(object_key,)| Claimed {
+        id,
+        image_id,
+        object_key,
+        attempts,
+        max_attempts,
+    }))
+}
+
+/// Shows a step of the work on the photo and renews the lease. False when the job is no
+/// longer this worker's (the photo was deleted or queued again).
+pub async fn progress(
+    db: &Db,
+    job: &Claimed,
+    worker: &str,
+    status: &str,
+    lease_ms: i64,
+) -> Result<bool> {
+    let now = now_ms();
+    let mut tx = db.begin().await?;
+    let held = sqlx::query("UPDATE jobs SET lease_until = $1, updated_at = $2 WHERE id = $3 AND state = 'running' AND locked_by = $4")
+        .bind(now + lease_ms)
+        .bind(now)
+        .bind(&job.id)
+        .bind(worker)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+        == 1;
+    if held {
+        sqlx::query("UPDATE images SET status = $1, status_detail = NULL WHERE id = $2")
+            .bind(status)
+            .bind(&job.image_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(held)
+}
+
+/// Stores the labels and marks the job and the photo done, if the job is still this worker's.
+pub async fn complete(db: &Db, job: &Claimed, worker: &str, labels: &[Label]) -> Result<bool> {
+    let now = now_ms();
+    let mut tx = db.begin().await?;
+    let held = sqlx::query(
+        "UPDATE jobs SET state = 'done', lease_until = NULL, last_error = NULL, updated_at = $1
+         WHERE id = $2 AND state = 'running' AND locked_by = $3",
+    )
+    .bind(now)
+    .bind(&job.id)
+    .bind(worker)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if !held {
+        return Ok(false);
+    }
+    sqlx::query("DELETE FROM image_labels WHERE image_id = $1")
+        .bind(&job.image_id)
+        .execute(&mut *tx)
+        .await?;
+    for (rank, label) in labels.iter().enumerate() {
+        sqlx::query("INSERT INTO image_labels (image_id, rank, label, class_index, score) VALUES ($1, $2, $3, $4, $5)")
+            .bind(&job.image_id)
+            .bind(rank as i64)
+            .bind(&label.label)
+            .bind(label.class_index)
+            .bind(label.score)
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query("UPDATE images SET status = 'done', status_detail = NULL WHERE id = $1")
+        .bind(&job.image_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Records a failed attempt: queued again after a backoff, or `error` with the reason
+/// once the attempts are spent (or at once when retrying cannot help).
+pub async fn fail(
+    db: &Db,
+    job: &Claimed,
+    worker: &str,
+    reason: &str,
+    retryable: bool,
+    backoff_ms: i64,
+) -> Result<()> {
+    let now = now_ms();
+    let give_up = !retryable || job.attempts >= job.max_attempts;
+    let mut tx = db.begin().await?;
+    let held = sqlx::query(
+        "UPDATE jobs SET state = $1, run_after = $2, lease_until = NULL, last_error = $3, updated_at = $4
+         WHERE id = $5 AND state = 'running' AND locked_by = $6",
+    )
+    .bind(if give_up { "error" } else { "queued" })
+    .bind(now + backoff_ms)
+    .bind(reason)
+    .bind(now)
+    .bind(&job.id)
+    .bind(worker)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if held {
+        let (status, detail) = if give_up {
+            ("error", reason.to_owned())
+        } else {
+            (
+                "queued",
+                format!(
+                    "attempt {} of {} failed, retrying: {reason}",
+                    job.attempts, job.max_attempts
+                ),
+            )
+        };
+        sqlx::query("UPDATE images SET status = $1, status_detail = $2 WHERE id = $3")
+            .bind(status)
+            .bind(detail)
+            .bind(&job.image_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,208 @@
+//! The embedded classifier: a pool of workers in the server process, each with its own
+//! ONNX Runtime session (one intra-op thread each, one worker per core by default, so the
+//! pool never oversubscribes the cores), over one model read once.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use classifier::{Classifier, Model};
+
+use super::Claimed;
+use crate::app::AppState;
+use crate::images::Label;
+
+pub const TOP_K: usize = 3;
+
+/// What the workers run: the loaded model, or why there is none (every job then ends in
+/// `error` with that reason, instead of the server failing to start again and again).
+#[derive(Clone)]
+pub enum Engine {
+    Ready(Arc<Model>),
+    Unavailable(String),
+}
+
+/// Loads the model and starts `workers` workers.
+pub async fn start(
+    state: Arc<AppState>,
+    model_dir: Option<std::path::PathBuf>,
+    workers: usize,
+) -> Engine {
+    let engine = tokio::task::spawn_blocking(move || {
+        let dir = model_dir.map_or_else(classifier::runtime::default_model_dir, Ok)?;
+        let model = Model::load(&dir)?;
+        // Fail here, at start-up, if ONNX Runtime or the graph cannot be loaded.
+        Classifier::new(Arc::new(Model::load(&dir)?), 1)?;
+        Ok::<_, classifier::Error>(model)
+    })
+    .await
+    .map_err(|e| classifier::Error::Model(e.to_string()))
+    .and_then(|r| r);
+    let engine = match engine {
+        Ok(model) => {
+            tracing::info!(model = %model.description.name, workers, "classifier ready");
+            Engine::Ready(Arc::new(model))
+        }
+        Err(err) => {
+            tracing::error!(%err, "the classifier is not available; photos will show this reason as an error");
+            Engine::Unavailable(format!("the classifier is not available: {err}"))
+        }
+    };
+    for n in 0..workers.max(1) {
+        tokio::spawn(run(state.clone(), engine.clone(), n));
+    }
+    engine
+}
+
+async fn run(state: Arc<AppState>, engine: Engine, n: usize) {
+    let worker = format!("{}-{}-{n}", std::process::id(), crate::db::new_id());
+    let classifier = match &engine {
+        Engine::Ready(model) => {
+            let shared = model.clone();
+            match tokio::task::spawn_blocking(move || Classifier::new(shared, 1)).await {
+                Ok(Ok(c)) => Ok(Loaded {
+                    model: model.clone(),
+                    session: Arc::new(Mutex::new(c)),
+                }),
+                Ok(Err(err)) => Err(format!("the classifier is not available: {err}")),
+                Err(err) => Err(format!("the classifier is not available: {err}")),
+            }
+        }
+        Engine::Unavailable(reason) => Err(reason.clone()),
+    };
+    let lease_ms = state.config.job_lease_secs * 1000;
+    loop {
+        let wake = state.jobs_wake.notified();
+        match super::claim(&state.db, &worker, lease_ms).await {
+            Ok(Some(job)) => {
+                if let Err(err) = run_job(&state, &worker, &job, &classifier).await {
+                    tracing::warn!(job = %job.id, %err, "job bookkeeping failed; the lease will bring it back");
+                }
+            }
+            Ok(None) => {
+                tokio::select! {
+                    () = wake => {}
+                    () = tokio::time::sleep(Duration::from_millis(state.config.job_poll_ms)) => {}
+                }
+            }
+            Err(err) => {
+                tracing::warn!(%err, "cannot claim jobs; trying again shortly");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
+}
+
+/// A worker's own session, and the model it shares with the other workers.
+struct Loaded {
+    model: Arc<Model>,
+    session: Arc<Mutex<Classifier>>,
+}
+
+enum Failure {
+    /// Trying again may help (storage or runtime trouble).
+    Transient(String),
+    /// It will fail the same way every time (the photo cannot be decoded).
+    Permanent(String),
+}
+
+async fn run_job(
+    state: &AppState,
+    worker: &str,
+    job: &Claimed,
+    classifier: &Result<Loaded, String>,
+) -> crate::error::Result<()> {
+    let db = &state.db;
+    let lease_ms = state.config.job_lease_secs * 1000;
+    let backoff_ms = state
+        .config
+        .retry_base_ms
+        .saturating_mul(1 << (job.attempts - 1).clamp(0, 16));
+    let outcome = async {
+        if job.attempts > job.max_attempts {
+            return Err(Failure::Permanent(format!(
+                "classification stopped unfinished {} times; giving up",
+                job.attempts - 1
+            )));
+        }
+        let classifier = classifier
+            .as_ref()
+            .map_err(|reason| Failure::Permanent(reason.clone()))?;
+        let step = |status: &'static str| super::progress(db, job, worker, status, lease_ms);
+        if !step("fetching")
+            .await
+            .map_err(|e| Failure::Transient(e.to_string()))?
+        {
+            return Ok(None);
+        }
+        let bytes = state
+            .storage
+            .get(&job.object_key)
+            .await
+            .map_err(|e| Failure::Transient(format!("the photo could not be fetched: {e}")))?;
+        if !step("preprocessing")
+            .await
+            .map_err(|e| Failure::Transient(e.to_string()))?
+        {
+            return Ok(None);
+        }
+        let model = classifier.model.clone();
+        let input = blocking(move || Classifier::prepare(&model, &bytes)).await?;
+        if !step("predicting")
+            .await
+            .map_err(|e| Failure::Transient(e.to_string()))?
+        {
+            return Ok(None);
+        }
+        let c = classifier.session.clone();
+        let labels = blocking(move || {
+            let mut c = c
+                .lock()
+                .map_err(|_| classifier::Error::Model("a worker panicked".into()))?;
+            let probabilities = c.predict(std::slice::from_ref(&input))?;
+            Ok(classifier::top_k(
+                &probabilities[0],
+                TOP_K,
+                &c.model().labels,
+            ))
+        })
+        .await?;
+        Ok(Some(labels))
+    };
+    match outcome.await {
+        Ok(Some(predictions)) => {
+            let labels: Vec<Label> = predictions
+                .into_iter()
+                .map(|p| Label {
+                    label: p.label,
+                    class_index: p.class_index,
+                    score: p.score,
+                })
+                .collect();
+            super::complete(db, job, worker, &labels).await?;
+        }
+        Ok(None) => {
+            tracing::debug!(job = %job.id, "job was taken back (photo deleted or queued again)")
+        }
+        Err(Failure::Transient(reason)) => {
+            super::fail(db, job, worker, &reason, true, backoff_ms).await?
+        }
+        Err(Failure::Permanent(reason)) => super::fail(db, job, worker, &reason, false, 0).await?,
+    }
+    Ok(())
+}
+
+/// Runs CPU work off the async threads; a bad photo is permanent, anything else transient.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, classifier::Error> + Send + 'static,
+) -> Result<T, Failure> {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(classifier::Error::Decode(reason))) => Err(Failure::Permanent(format!(
+            "this photo could not be read by the classifier: {reason}"
+        ))),
+        Ok(Err(classifier::Error::Model(reason))) => Err(Failure::Transient(reason)),
+        Err(join) => Err(Failure::Transient(format!(
+            "the classifier stopped: {join}"
+        ))),
+    }
+}
