@@ -1,5 +1,5 @@
 // A person's first visit, in headless Chromium: sign up, make a folder, upload two
-// photos, see their thumbnails, open the viewer and step through it.
+// photos, see their thumbnails and their tags arrive, open the viewer and step through it.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -73,7 +73,13 @@ test("sign up, create a folder, upload two photos and view them", async () => {
     Array.from(document.querySelectorAll("#grid .card img")).every((i) => i.complete && i.naturalWidth > 0));
   const widths = await cards.evaluateAll((els) => els.map((e) => e.getBoundingClientRect().width));
   assert.ok(widths[0] !== widths[1], "the justified grid gives each photo its own width");
-  assert.match(await page.textContent("#grid"), /queued/);
+  // Classification runs while the page is open: statuses and tags arrive without a reload.
+  await page.evaluate(() => { window.notReloaded = true; });
+  await page.waitForFunction(() =>
+    Array.from(document.querySelectorAll("#grid .card")).every((c) => c.dataset.status === "done"), null, { timeout: 60000 });
+  assert.equal(await page.evaluate(() => window.notReloaded), true);
+  assert.equal(await page.locator("#grid .card .tags").count(), 2);
+  assert.match(await page.getAttribute("#grid .card img", "alt"), /: /, "the tags are in the thumbnail's text");
   await page.screenshot({ path: join(shots, "folder.png"), fullPage: true });
 
   await cards.first().locator("a.open").click();

@@ -1,0 +1,444 @@
+//! Photos classified by the in-process worker pool: labels, live status, failures,
+//! retries and recovery from a dead worker.
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{TestApp, fetch, spawn_app_with};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+fn testdata(name: &str) -> Vec<u8> {
+    std::fs::read(format!(
+        "{}/../classifier-lambda/testdata/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+async fn classifying_app() -> TestApp {
+    spawn_app_with(|c| {
+        c.classifier = "local".into();
+        c.classifier_workers = Some(2);
+    })
+    .await
+}
+
+/// Waits until the photo's status is final (`done` or `error`), and returns it.
+async fn settled(app: &TestApp, token: &str, id: &str) -> Value {
+    let started = Instant::now();
+    loop {
+        let image: Value = fetch(app.get(token, &format!("/api/v1/images/{id}"))).await;
+        if image["status"] == "done" || image["status"] == "error" {
+            return image;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "still {} after a minute",
+            image["status"]
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn upload(app: &TestApp, token: &str, name: &str, data: Vec<u8>) -> String {
+    let res = app.upload(token, vec![(name, data)], None).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    res.json::<Vec<Value>>().await.unwrap()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn object_key(app: &TestApp, id: &str) -> std::path::PathBuf {
+    let (key,): (String,) = sqlx::query_as("SELECT object_key FROM images WHERE id = $1")
+        .bind(id)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    app.objects_dir().join(key)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_upload_gets_its_top_three_labels() {
+    let app = classifying_app().await;
+    let t = app.user("ada@example.org").await;
+    let coffee = upload(&app, &t, "coffee.png", testdata("coffee.png")).await;
+    let cat = upload(&app, &t, "chelsea.jpg", testdata("chelsea.jpg")).await;
+    let coffee = settled(&app, &t, &coffee).await;
+    assert_eq!(coffee["status"], "done");
+    let labels = coffee["labels"].as_array().unwrap();
+    assert_eq!(labels.len(), 3);
+    assert_eq!(labels[0]["label"], "espresso");
+    assert_eq!(labels[0]["class_index"], 967);
+    assert!(labels[0]["score"].as_f64().unwrap() > 0.9);
+    assert!(
+        labels
+            .windows(2)
+            .all(|w| w[0]["score"].as_f64() >= w[1]["score"].as_f64()),
+        "best first"
+    );
+    let cat = settled(&app, &t, &cat).await;
+    assert!(
+        ["tiger cat", "tabby cat", "Egyptian Mau"]
+            .contains(&cat["labels"][0]["label"].as_str().unwrap())
+    );
+    let (done,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM jobs WHERE state = 'done' AND attempts = 1")
+            .fetch_one(&app.state.db)
+            .await
+            .unwrap();
+    assert_eq!(done, 2, "each job ran once");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_photo_the_classifier_cannot_read_ends_in_error_without_retries() {
+    let app = spawn_app_with(|c| c.classifier = "off".into()).await;
+    let t = app.user("ada@example.org").await;
+    let id = upload(&app, &t, "coffee.png", testdata("coffee.png")).await;
+    // The stored original is damaged (a disk fault, say) before the worker gets to it.
+    std::fs::write(object_key(&app, &id).await, b"garbage where a photo was").unwrap();
+    let app2 = restart_with_classifier(app).await;
+    let image = settled(&app2, &t, &id).await;
+    assert_eq!(image["status"], "error");
+    assert!(
+        image["status_detail"]
+            .as_str()
+            .unwrap()
+            .contains("could not be read"),
+        "{image}"
+    );
+    let (attempts,): (i64,) = sqlx::query_as("SELECT attempts FROM jobs")
+        .fetch_one(&app2.state.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        attempts, 1,
+        "retrying cannot help a photo that does not decode"
+    );
+}
+
+/// The same database and storage, now with the local classifier running.
+async fn restart_with_classifier(app: TestApp) -> TestApp {
+    let config = app.state.config.clone();
+    let dir = app.dir;
+    let mut next = spawn_app_with(move |c| {
+        *c = config;
+        c.classifier = "local".into();
+        c.classifier_workers = Some(1);
+    })
+    .await;
+    next.dir = dir;
+    next
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_original_is_retried_with_backoff_then_shown_as_error_and_can_be_retried() {
+    let app = classifying_app().await;
+    let t = app.user("ada@example.org").await;
+    let id = upload(&app, &t, "coffee.png", testdata("coffee.png")).await;
+    settled(&app, &t, &id).await;
+    let path = object_key(&app, &id).await;
+    let saved = std::fs::read(&path).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    let res = app
+        .post(&t, &format!("/api/v1/images/{id}/reclassify"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    let image = settled(&app, &t, &id).await;
+    assert_eq!(image["status"], "error");
+    assert!(
+        image["status_detail"]
+            .as_str()
+            .unwrap()
+            .contains("could not be fetched"),
+        "{image}"
+    );
+    let (attempts, state): (i64, String) =
+        sqlx::query_as("SELECT attempts, state FROM jobs ORDER BY created_at DESC LIMIT 1")
+            .fetch_one(&app.state.db)
+            .await
+            .unwrap();
+    assert_eq!(
+        (attempts, state.as_str()),
+        (3, "error"),
+        "three attempts, then error"
+    );
+
+    // The owner puts it right and retries.
+    std::fs::write(&path, saved).unwrap();
+    app.post(&t, &format!("/api/v1/images/{id}/reclassify"))
+        .send()
+        .await
+        .unwrap();
+    let image = settled(&app, &t, &id).await;
+    assert_eq!(image["status"], "done");
+    assert_eq!(image["status_detail"], Value::Null);
+    assert_eq!(image["labels"][0]["label"], "espresso");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_job_left_running_by_a_dead_worker_is_finished_after_its_lease() {
+    let app = spawn_app_with(|c| c.classifier = "off".into()).await;
+    let t = app.user("ada@example.org").await;
+    let id = upload(&app, &t, "coffee.png", testdata("coffee.png")).await;
+    // What a server killed mid-job leaves behind: a running job with a lapsed lease.
+    sqlx::query(
+        "UPDATE jobs SET state = 'running', attempts = 1, locked_by = 'dead', lease_until = 1",
+    )
+    .execute(&app.state.db)
+    .await
+    .unwrap();
+    sqlx::query("UPDATE images SET status = 'predicting'")
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+    let app = restart_with_classifier(app).await;
+    let image = settled(&app, &t, &id).await;
+    assert_eq!(image["status"], "done");
+    let (attempts,): (i64,) = sqlx::query_as("SELECT attempts FROM jobs")
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(attempts, 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_corrupt_model_shows_as_a_clear_error_on_each_photo() {
+    let model = tempfile::tempdir().unwrap();
+    let shipped = format!(
+        "{}/../classifier-lambda/models/efficientnet-lite0",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    for file in ["model.json", "labels.json"] {
+        std::fs::copy(format!("{shipped}/{file}"), model.path().join(file)).unwrap();
+    }
+    std::fs::write(model.path().join("model.onnx"), b"not a model").unwrap();
+    let dir = model.path().to_path_buf();
+    let app = spawn_app_with(move |c| {
+        c.classifier = "local".into();
+        c.classifier_workers = Some(1);
+        c.model_dir = Some(dir);
+    })
+    .await;
+    let t = app.user("ada@example.org").await;
+    let id = upload(&app, &t, "coffee.png", testdata("coffee.png")).await;
+    let image = settled(&app, &t, &id).await;
+    assert_eq!(image["status"], "error");
+    let detail = image["status_detail"].as_str().unwrap();
+    assert!(
+        detail.contains("classifier is not available") && detail.contains("corrupt"),
+        "{detail}"
+    );
+    assert_eq!(
+        app.client
+            .get(app.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_page_polls_pending_photos_until_their_tags_arrive() {
+    let app = classifying_app().await;
+    let b = common::browser();
+    let csrf = common::sign_up_in_browser(&app, &b, "ada@example.org").await;
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(testdata("coffee.png")).file_name("coffee.png"),
+    );
+    let res = b
+        .post(app.url("/upload"))
+        .header("X-CSRF-Token", &csrf)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let id = res.json::<Vec<Value>>().await.unwrap()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let started = Instant::now();
+    loop {
+        let res = b
+            .get(app.url(&format!("/images/status?pending={id}")))
+            .send()
+            .await
+            .unwrap();
+        let code = res.status().as_u16();
+        let html = res.text().await.unwrap();
+        assert!(html.contains(&format!("id=\"card-{id}\"")) && html.contains("hx-swap-oob"));
+        if code == 286 {
+            assert!(
+                html.contains("espresso") && !html.contains("name=\"pending\""),
+                "{html}"
+            );
+            break;
+        }
+        assert_eq!(code, 200);
+        assert!(html.contains("name=\"pending\""));
+        assert!(started.elapsed() < Duration::from_secs(60));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let html = b
+        .get(app.url("/gallery"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("espresso") && !html.contains("status-poll"),
+        "nothing left to poll for"
+    );
+    // Another user's ids are simply not reported.
+    let other = common::browser();
+    common::sign_up_in_browser(&app, &other, "eve@example.org").await;
+    let res = other
+        .get(app.url(&format!("/images/status?pending={id}")))
+        .send()
+        .await
+        .unwrap();
+    assert!(!res.text().await.unwrap().contains(&id));
+}
+
+/// The real binary, on a given database and storage folder.
+struct Server {
+    child: std::process::Child,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_server(dir: &std::path::Path) -> Server {
+    use std::io::{BufRead, BufReader};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_gallery"))
+        .env("GALLERY_BIND", "127.0.0.1:0")
+        .env(
+            "GALLERY_DATABASE_URL",
+            format!("sqlite://{}/gallery.db", dir.display()),
+        )
+        .env("GALLERY_STORAGE", format!("fs:{}/objects", dir.display()))
+        .env("GALLERY_CLASSIFIER", "local")
+        .env("GALLERY_CLASSIFIER_WORKERS", "1")
+        .env("GALLERY_JOB_LEASE_SECS", "1")
+        .env("GALLERY_JOB_POLL_MS", "100")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line.trim().rsplit(' ').next().unwrap().to_owned();
+    Server { child, base }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_killed_mid_job_finishes_the_work_after_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut first = start_server(dir.path());
+    let client = reqwest::Client::new();
+    let api = format!("{}/api/v1", first.base);
+    let creds =
+        serde_json::json!({"email": "ada@example.org", "password": "correct horse battery"});
+    client
+        .post(format!("{api}/auth/signup"))
+        .json(&creds)
+        .send()
+        .await
+        .unwrap();
+    let login: Value = client
+        .post(format!("{api}/auth/login"))
+        .json(&creds)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["token"].as_str().unwrap().to_owned();
+    let mut form = reqwest::multipart::Form::new();
+    for i in 0..12 {
+        let name = ["coffee-large.jpg", "rocket.jpg", "chelsea.jpg"][i % 3];
+        form = form.part(
+            "file",
+            reqwest::multipart::Part::bytes(testdata(name)).file_name(format!("{i}-{name}")),
+        );
+    }
+    let res = client
+        .post(format!("{api}/images"))
+        .bearer_auth(&token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+
+    // Kill it (SIGKILL: no clean-up at all) while a photo is being worked on.
+    let db = gallery::db::connect(&format!("sqlite://{}/gallery.db", dir.path().display()))
+        .await
+        .unwrap();
+    let started = Instant::now();
+    loop {
+        let (working,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM images WHERE status IN ('fetching', 'preprocessing', 'predicting')",
+        )
+        .fetch_one(&db)
+        .await
+        .unwrap();
+        if working > 0 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no job started"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    first.child.kill().unwrap();
+    first.child.wait().unwrap();
+    let (unfinished,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM images WHERE status <> 'done'")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+    assert!(unfinished > 0, "the kill came before the work was done");
+
+    let _second = start_server(dir.path());
+    let started = Instant::now();
+    loop {
+        let (done, labelled): (i64, i64) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM images WHERE status = 'done'),
+                    (SELECT COUNT(DISTINCT image_id) FROM image_labels)",
+        )
+        .fetch_one(&db)
+        .await
+        .unwrap();
+        if done == 12 {
+            assert_eq!(labelled, 12);
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(90),
+            "only {done} of 12 done after restart"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (stuck,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM jobs WHERE state <> 'done'")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(stuck, 0, "nothing stays queued");
+}
