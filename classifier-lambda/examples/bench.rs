@@ -1,0 +1,35 @@
+//! Benchmark (not a test): milliseconds per photo of the network alone, for each model
+//! folder given, batch 1 and batched, with one and with two ONNX Runtime threads.
+//!
+//!     cargo run --release --example bench -- MODEL_DIR...
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use classifier::{Classifier, Model};
+
+const PHOTO: &[u8] = include_bytes!("../testdata/rocket.jpg");
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let dirs: Vec<String> = std::env::args().skip(1).collect();
+    println!("{:<22} {:>7} {:>6} {:>14}", "model", "threads", "batch", "ms per photo");
+    for dir in dirs {
+        let model = Arc::new(Model::load(&dir)?);
+        let input = Classifier::prepare(&model, PHOTO)?;
+        for threads in [1, 2] {
+            let mut c = Classifier::new(model.clone(), threads)?;
+            for batch in [1usize, 8] {
+                let inputs = vec![input.clone(); batch];
+                c.predict(&inputs)?; // warm-up
+                let rounds = (40 / batch).max(4);
+                let started = Instant::now();
+                for _ in 0..rounds {
+                    c.predict(&inputs)?;
+                }
+                let ms = started.elapsed().as_secs_f64() * 1000.0 / (rounds * batch) as f64;
+                println!("{:<22} {:>7} {:>6} {:>14.2}", model.description.name, threads, batch, ms);
+            }
+        }
+    }
+    Ok(())
+}
