@@ -29,7 +29,7 @@ echo "Python onnxruntime + Pillow without draft:                    $(rate "$pla
 python3 -c "import sys; r, d, p = map(float, sys.argv[1:]); print(f'ratio against draft: {d / r:.2f}x, against no draft: {p / r:.2f}x')" "$rust" "$draft" "$plain"
 
 say "Network alone: ms per photo"
-"$CARGO_TARGET_DIR/release/examples/bench" "$lite0" "$resnet"
+"$CARGO_TARGET_DIR/release/examples/model_speed" "$lite0" "$resnet"
 
 say "Server peak memory with the model loaded (2 workers, 20 photos classified)"
 work=$(mktemp -d)

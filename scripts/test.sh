@@ -10,11 +10,19 @@ say "cargo fmt and clippy"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
-say "Rust tests"
+say "Rust tests (SQLite)"
 log=$(mktemp)
 cargo test --workspace 2>&1 | tee "$log"
 passed=$(awk '/^test result:/ { n += $4 } END { print n + 0 }' "$log")
 failed=$(awk '/^test result:/ { n += $6 } END { print n + 0 }' "$log")
+
+say "Rust server tests again on PostgreSQL"
+source "$ROOT/scripts/postgres.sh"
+start_postgres
+trap stop_postgres EXIT
+GALLERY_TEST_POSTGRES="$PG_URL" cargo test --workspace --test '*' 2>&1 | tee "$log"
+passed=$((passed + $(awk '/^test result:/ { n += $4 } END { print n + 0 }' "$log")))
+stop_postgres
 
 say "Browser tests (headless Chromium)"
 mkdir -p "$ROOT/test-results"

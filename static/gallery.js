@@ -128,7 +128,13 @@
       "zoom-in": () => setZoom(zoom * 1.25), "zoom-out": () => setZoom(zoom / 1.25),
       slideshow: toggleShow, close: () => dialog.close(),
     };
-    window.galleryViewer = { open: (i) => { show(i); if (!dialog.open) dialog.showModal(); }, actions, isOpen: () => dialog.open, index: () => index };
+    window.galleryViewer = {
+      open: (i) => { show(i); if (!dialog.open) dialog.showModal(); },
+      actions,
+      isOpen: () => dialog.open,
+      index: () => index,
+      playing: () => timer !== null,
+    };
     document.addEventListener("click", (e) => {
       const link = e.target.closest("#grid .card a.open");
       if (link) {

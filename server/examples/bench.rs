@@ -50,6 +50,8 @@ async fn main() -> anyhow::Result<()> {
         .unwrap_or_else(|_| format!("sqlite://{}/gallery.db", dir.path().display()));
     config.storage = format!("fs:{}/objects", dir.path().display());
     config.login_per_ip = 1000;
+    // The web path alone: with the classifier on, it would share the cores with it.
+    config.classifier = "off".into();
     let state = AppState::new(config).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);

@@ -16,17 +16,22 @@ use crate::config::{ClassifierMode, Config};
 use crate::db::{self, Db};
 use crate::images::ingest::Policy;
 use crate::storage::{FsStore, Storage};
+use crate::voice::{PendingActions, Voice};
 use crate::{api, auth, jobs, web};
 
 pub struct AppState {
     pub config: Config,
     pub db: Db,
+    pub backend: db::Backend,
     pub storage: Storage,
     pub login_limits: LoginLimits,
     /// Bounds how many uploads are decoded at once (memory and cores).
     pub decode_slots: Semaphore,
     /// Wakes idle classifier workers when a job is queued.
     pub jobs_wake: Notify,
+    /// The voice intent model, and deletions waiting for their "yes".
+    pub voice: Voice,
+    pub voice_pending: PendingActions,
 }
 
 impl AppState {
@@ -38,8 +43,12 @@ impl AppState {
         })?);
         config.classifier_mode()?;
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let voice = tokio::task::spawn_blocking(Voice::load).await?;
         Ok(Arc::new(Self {
+            backend: db::Backend::of_url(&config.database_url)?,
             jobs_wake: Notify::new(),
+            voice,
+            voice_pending: PendingActions::default(),
             login_limits: LoginLimits::new(config.login_per_account, config.login_per_ip),
             decode_slots: Semaphore::new(cores),
             config,

@@ -10,6 +10,7 @@ pub mod folders;
 pub mod images;
 pub mod jobs;
 pub mod storage;
+pub mod voice;
 pub mod web;
 
 pub use app::AppState;

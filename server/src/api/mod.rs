@@ -20,7 +20,7 @@ use crate::auth::{self, ApiUser, sessions};
 use crate::error::{Error, Result};
 use crate::images::{self, Order, SortKey, Variant};
 use crate::storage::Delivery;
-use crate::{folders, jobs};
+use crate::{folders, jobs, voice};
 pub use extract::{ApiJson, ApiQuery, double_option};
 
 type St = State<Arc<AppState>>;
@@ -51,6 +51,7 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/images/{id}/original", get(original))
         .route("/images/{id}/thumbnail", get(thumbnail))
         .route("/images/{id}/reclassify", post(reclassify))
+        .route("/voice/interpret", post(voice_interpret))
         .route("/admin/stats", get(admin_stats))
         .fallback(|| async { Error::NotFound })
 }
@@ -209,6 +210,7 @@ async fn delete_folder(
 #[derive(Deserialize)]
 struct ImageQuery {
     folder: Option<String>,
+    q: Option<String>,
     #[serde(default)]
     sort: SortKey,
     #[serde(default)]
@@ -221,9 +223,10 @@ async fn list_images(
     ApiQuery(q): ApiQuery<ImageQuery>,
 ) -> Result<Json<Vec<images::Image>>> {
     let folder = q.folder.as_deref().filter(|f| !f.is_empty());
-    Ok(Json(
-        images::list(&state.db, &s.user.id, folder, q.sort, q.order).await?,
-    ))
+    Ok(Json(match q.q.as_deref() {
+        Some(text) => images::search(&state.db, &s.user.id, folder, text, q.sort, q.order).await?,
+        None => images::list(&state.db, &s.user.id, folder, q.sort, q.order).await?,
+    }))
 }
 
 async fn upload(
@@ -346,7 +349,7 @@ async fn admin_stats(State(state): St, ApiUser(s): ApiUser) -> Result<Json<Value
         .fetch_one(&state.db)
         .await?;
     let (images, bytes): (i64, i64) =
-        sqlx::query_as("SELECT COUNT(*), COALESCE(SUM(bytes), 0) FROM images")
+        sqlx::query_as("SELECT COUNT(*), CAST(COALESCE(SUM(bytes), 0) AS BIGINT) FROM images")
             .fetch_one(&state.db)
             .await?;
     let jobs: BTreeMap<String, i64> = jobs::counts_by_state(&state.db)
@@ -356,4 +359,24 @@ async fn admin_stats(State(state): St, ApiUser(s): ApiUser) -> Result<Json<Value
     Ok(Json(
         json!({ "users": users, "images": images, "bytes": bytes, "jobs": jobs }),
     ))
+}
+
+#[derive(Deserialize)]
+struct VoiceText {
+    text: String,
+}
+
+async fn voice_interpret(
+    State(state): St,
+    ApiUser(_): ApiUser,
+    ApiJson(body): ApiJson<VoiceText>,
+) -> Result<Json<voice::Interpreted>> {
+    let i = voice::interpret(&state, &body.text).await?;
+    let say = voice::say(&i);
+    Ok(Json(voice::Interpreted {
+        intent: i.intent,
+        confidence: i.confidence,
+        slots: i.slots,
+        say,
+    }))
 }

@@ -158,6 +158,103 @@ pub async fn list(
     Ok(images)
 }
 
+/// Longest search accepted, in characters.
+pub const MAX_QUERY_CHARS: usize = 200;
+
+/// The words of a search, lower-case, each with its plural `s` dropped (so "Dogs" finds
+/// "dog"), as LIKE patterns.
+fn query_patterns(q: &str) -> Result<Vec<String>> {
+    if q.chars().count() > MAX_QUERY_CHARS {
+        return Err(Error::bad_request(format!(
+            "the search is too long: at most {MAX_QUERY_CHARS} characters"
+        )));
+    }
+    let words: Vec<String> = q
+        .split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '-')
+        .map(|w| w.trim_matches(['\'', '-']).to_lowercase())
+        .filter(|w| !w.is_empty())
+        .take(8)
+        .map(|w| {
+            if w.len() > 3 && w.ends_with('s') && !w.ends_with("ss") {
+                w[..w.len() - 1].to_owned()
+            } else {
+                w
+            }
+        })
+        .collect();
+    if words.is_empty() {
+        return Err(Error::bad_request(
+            "type what to search for: a thing in the photos, a file or folder name",
+        ));
+    }
+    Ok(words
+        .into_iter()
+        .map(|w| {
+            format!(
+                "%{}%",
+                w.replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            )
+        })
+        .collect())
+}
+
+/// Photos whose labels, file name or folder name match every word of `q`, in a folder and
+/// everything below it (or the whole gallery).
+pub async fn search(
+    db: &Db,
+    owner: &str,
+    folder: Option<&str>,
+    q: &str,
+    sort: SortKey,
+    order: Order,
+) -> Result<Vec<Image>> {
+    if let Some(folder) = folder {
+        folders::get(db, owner, folder).await?;
+    }
+    let patterns = query_patterns(q)?;
+    let conditions: Vec<String> = (0..patterns.len())
+        .map(|n| {
+            let p = n + 3;
+            format!(
+                "(lower(i.filename) LIKE ${p} ESCAPE '\\' OR lower(COALESCE(fo.name, '')) LIKE ${p} ESCAPE '\\'
+                  OR EXISTS (SELECT 1 FROM image_labels l WHERE l.image_id = i.id AND lower(l.label) LIKE ${p} ESCAPE '\\'))"
+            )
+        })
+        .collect();
+    let sql = format!(
+        "WITH RECURSIVE subtree(id) AS (
+            SELECT id FROM folders WHERE id = $2 AND owner_id = $1
+            UNION ALL SELECT f.id FROM folders f JOIN subtree s ON f.parent_id = s.id)
+         SELECT {COLUMNS} FROM images i
+         LEFT JOIN image_labels top ON top.image_id = i.id AND top.rank = 0
+         LEFT JOIN folders fo ON fo.id = i.folder_id
+         WHERE i.owner_id = $1 AND ($2 = '' OR i.folder_id IN (SELECT id FROM subtree)) AND {}
+         ORDER BY {} LIMIT 1000",
+        conditions.join(" AND "),
+        sort.order_by(order)
+    );
+    let mut query = sqlx::query_as::<_, ImageRow>(sqlx::AssertSqlSafe(sql))
+        .bind(owner)
+        .bind(folder.unwrap_or(""));
+    for p in &patterns {
+        query = query.bind(p);
+    }
+    let mut images: Vec<Image> = query
+        .fetch_all(db)
+        .await?
+        .into_iter()
+        .map(Image::from)
+        .collect();
+    for image in &mut images {
+        if image.status == "done" {
+            image.labels = get(db, owner, &image.id).await?.labels;
+        }
+    }
+    Ok(images)
+}
+
 async fn attach_labels(
     db: &Db,
     owner: &str,

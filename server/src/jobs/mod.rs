@@ -6,7 +6,7 @@ pub mod worker;
 
 use sqlx::{Any, Transaction};
 
-use crate::db::{Db, new_id, now_ms};
+use crate::db::{Backend, Db, new_id, now_ms};
 use crate::error::Result;
 use crate::images::Label;
 
@@ -41,6 +41,19 @@ pub async fn counts_by_state(db: &Db) -> Result<Vec<(String, i64)>> {
     )
 }
 
+const CLAIM_SQL: &str = "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_until = $1, locked_by = $2, updated_at = $3
+     WHERE id = (SELECT id FROM jobs
+                 WHERE (state = 'queued' AND run_after <= $3) OR (state = 'running' AND lease_until < $3)
+                 ORDER BY run_after, created_at LIMIT 1)
+     RETURNING id, image_id, attempts, max_attempts";
+
+const CLAIM_SQL_POSTGRES: &str = "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_until = $1, locked_by = $2, updated_at = $3
+     WHERE id = (SELECT id FROM jobs
+                 WHERE (state = 'queued' AND run_after <= $3) OR (state = 'running' AND lease_until < $3)
+                 ORDER BY run_after, created_at LIMIT 1
+                 FOR UPDATE SKIP LOCKED)
+     RETURNING id, image_id, attempts, max_attempts";
+
 /// A job a worker holds: which photo, where its bytes are, and which attempt this is.
 #[derive(Debug, Clone)]
 pub struct Claimed {
@@ -51,22 +64,26 @@ pub struct Claimed {
     pub max_attempts: i64,
 }
 
-/// Takes the next due job (or one whose lease ran out) and leases it to `worker`.
-/// One statement, so two workers never take the same job.
-pub async fn claim(db: &Db, worker: &str, lease_ms: i64) -> Result<Option<Claimed>> {
+/// Takes the next due job (or one whose lease ran out) and leases it to `worker`, in one
+/// statement. SQLite has one writer at a time, so that is enough there; on PostgreSQL the
+/// row is locked and rows locked by other servers are skipped, so no job runs twice.
+pub async fn claim(
+    db: &Db,
+    backend: Backend,
+    worker: &str,
+    lease_ms: i64,
+) -> Result<Option<Claimed>> {
     let now = now_ms();
-    let row: Option<(String, String, i64, i64)> = sqlx::query_as(
-        "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_until = $1, locked_by = $2, updated_at = $3
-         WHERE id = (SELECT id FROM jobs
-                     WHERE (state = 'queued' AND run_after <= $3) OR (state = 'running' AND lease_until < $3)
-                     ORDER BY run_after, created_at LIMIT 1)
-         RETURNING id, image_id, attempts, max_attempts",
-    )
-    .bind(now + lease_ms)
-    .bind(worker)
-    .bind(now)
-    .fetch_optional(db)
-    .await?;
+    let sql = match backend {
+        Backend::Sqlite => CLAIM_SQL,
+        Backend::Postgres => CLAIM_SQL_POSTGRES,
+    };
+    let row: Option<(String, String, i64, i64)> = sqlx::query_as(sql)
+        .bind(now + lease_ms)
+        .bind(worker)
+        .bind(now)
+        .fetch_optional(db)
+        .await?;
     let Some((id, image_id, attempts, max_attempts)) = row else {
         return Ok(None);
     };

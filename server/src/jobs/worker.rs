@@ -72,7 +72,7 @@ async fn run(state: Arc<AppState>, engine: Engine, n: usize) {
     let lease_ms = state.config.job_lease_secs * 1000;
     loop {
         let wake = state.jobs_wake.notified();
-        match super::claim(&state.db, &worker, lease_ms).await {
+        match super::claim(&state.db, state.backend, &worker, lease_ms).await {
             Ok(Some(job)) => {
                 if let Err(err) = run_job(&state, &worker, &job, &classifier).await {
                     tracing::warn!(job = %job.id, %err, "job bookkeeping failed; the lease will bring it back");

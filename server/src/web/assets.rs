@@ -24,6 +24,11 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../../static/gallery.js"),
     ),
     (
+        "voice.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../static/voice.js"),
+    ),
+    (
         "vendor/htmx-2.0.11.min.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../../static/vendor/htmx-2.0.11.min.js"),

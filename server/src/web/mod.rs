@@ -45,6 +45,7 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/images/delete", post(pages::delete_images))
         .route("/images/reclassify", post(pages::reclassify_selected))
         .route("/images/status", get(pages::statuses))
+        .route("/voice", post(pages::voice_command))
         .route("/images/{id}/reclassify", post(pages::reclassify_one))
         .route("/images/{id}/original", get(pages::original))
         .route("/images/{id}/thumbnail", get(pages::thumbnail))

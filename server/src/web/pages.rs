@@ -355,6 +355,7 @@ struct FolderPage {
     error: Option<String>,
     max_upload_mb: usize,
     oob: bool,
+    query: Option<String>,
 }
 
 impl FolderPage {
@@ -377,6 +378,8 @@ impl FolderPage {
 #[derive(Deserialize, Default)]
 pub struct ViewQuery {
     #[serde(default)]
+    q: Option<String>,
+    #[serde(default)]
     sort: SortKey,
     #[serde(default)]
     order: Order,
@@ -398,6 +401,25 @@ async fn folder_page(
         Some(id) => folders::breadcrumbs(&state.db, owner, id).await?,
         None => Vec::new(),
     };
+    let query = view
+        .q
+        .as_deref()
+        .map(str::trim)
+        .filter(|q| !q.is_empty())
+        .map(str::to_owned);
+    let (images, error) = match &query {
+        Some(q) => {
+            match images::search(&state.db, owner, folder_id, q, view.sort, view.order).await {
+                Ok(found) => (found, error),
+                Err(err @ Error::BadRequest(_)) => (Vec::new(), Some(err)),
+                Err(err) => return Err(err.into()),
+            }
+        }
+        None => (
+            images::list(&state.db, owner, folder_id, view.sort, view.order).await?,
+            error,
+        ),
+    };
     let (status, message) = match error {
         Some(err) => {
             let (status, _, message) = err.parts();
@@ -408,7 +430,8 @@ async fn folder_page(
     let page = FolderPage {
         chrome: Chrome::of(session),
         subfolders: folders::children(&state.db, owner, folder_id).await?,
-        images: images::list(&state.db, owner, folder_id, view.sort, view.order).await?,
+        images,
+        query,
         destinations: folders::all_paths(&state.db, owner).await?,
         folder,
         crumbs,
@@ -800,4 +823,47 @@ pub async fn reclassify_selected(
         images::reclassify(&state, &session.0.user.id, id).await?;
     }
     Ok(Redirect::to(&folder_href(from)).into_response())
+}
+
+/// A voice (or typed) command from the page: interpreted and carried out in the page's
+/// context. `answer` ("confirm"/"cancel") is a click on the confirmation dialog.
+#[derive(Deserialize)]
+pub struct VoiceCommand {
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    answer: Option<String>,
+    #[serde(default, flatten)]
+    context: crate::voice::Context,
+}
+
+pub async fn voice_command(
+    State(state): St,
+    session: Option<WebSession>,
+    body: std::result::Result<Json<VoiceCommand>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response> {
+    let Some(WebSession(session)) = session else {
+        return Err(Error::Unauthorized(
+            "your session has ended; sign in again".into(),
+        ));
+    };
+    let Json(command) = body?;
+    let interpretation = match command.answer.as_deref() {
+        Some(answer @ ("confirm" | "cancel")) => intent::Interpretation {
+            intent: answer.to_owned(),
+            confidence: 1.0,
+            slots: Default::default(),
+        },
+        Some(_) => return Err(Error::bad_request("answer must be confirm or cancel")),
+        None => crate::voice::interpret(&state, &command.text).await?,
+    };
+    let outcome = crate::voice::act(
+        &state,
+        &session.token_hash,
+        &session.user.id,
+        interpretation,
+        command.context,
+    )
+    .await?;
+    Ok(Json(outcome).into_response())
 }

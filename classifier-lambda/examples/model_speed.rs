@@ -1,7 +1,7 @@
 //! Benchmark (not a test): milliseconds per photo of the network alone, for each model
 //! folder given, batch 1 and batched, with one and with two ONNX Runtime threads.
 //!
-//!     cargo run --release --example bench -- MODEL_DIR...
+//!     cargo run --release --example model_speed -- MODEL_DIR...
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -12,7 +12,10 @@ const PHOTO: &[u8] = include_bytes!("../testdata/rocket.jpg");
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dirs: Vec<String> = std::env::args().skip(1).collect();
-    println!("{:<22} {:>7} {:>6} {:>14}", "model", "threads", "batch", "ms per photo");
+    println!(
+        "{:<22} {:>7} {:>6} {:>14}",
+        "model", "threads", "batch", "ms per photo"
+    );
     for dir in dirs {
         let model = Arc::new(Model::load(&dir)?);
         let input = Classifier::prepare(&model, PHOTO)?;
@@ -27,7 +30,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     c.predict(&inputs)?;
                 }
                 let ms = started.elapsed().as_secs_f64() * 1000.0 / (rounds * batch) as f64;
-                println!("{:<22} {:>7} {:>6} {:>14.2}", model.description.name, threads, batch, ms);
+                println!(
+                    "{:<22} {:>7} {:>6} {:>14.2}",
+                    model.description.name, threads, batch, ms
+                );
             }
         }
     }

@@ -1,0 +1,127 @@
+//! The committed model against the committed test split (phrasings written apart from the
+//! training templates), with the thresholds the product needs.
+
+use std::path::Path;
+
+use intent::IntentModel;
+use serde_json::{Map, Value};
+
+fn model_dir() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("model")
+}
+
+#[test]
+fn the_test_split_meets_the_accuracy_targets() {
+    let model = IntentModel::load(model_dir()).expect("the committed model loads");
+    let rows: Vec<Value> = std::fs::read_to_string(model_dir().join("test.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(rows.len() >= 150, "a test split of real size");
+    let (mut intents_ok, mut frames_ok) = (0, 0);
+    let (mut oos, mut oos_caught, mut ins, mut ins_rejected) = (0, 0, 0, 0);
+    let mut wrong = Vec::new();
+    for row in &rows {
+        let text = row["text"].as_str().unwrap();
+        let expected_intent = row["intent"].as_str().unwrap();
+        let got = model.interpret(text).unwrap();
+        let slots: Map<String, Value> = got.slots.clone().into_iter().collect();
+        let intent_ok = got.intent == expected_intent;
+        let frame_ok = intent_ok && Value::Object(slots) == row["slots"];
+        intents_ok += usize::from(intent_ok);
+        frames_ok += usize::from(frame_ok);
+        if expected_intent == "none" {
+            oos += 1;
+            oos_caught += usize::from(got.intent == "none");
+        } else {
+            ins += 1;
+            ins_rejected += usize::from(got.intent == "none");
+        }
+        if !frame_ok {
+            wrong.push(format!(
+                "{text:?}: expected {expected_intent} {}, got {} {:?}",
+                row["slots"], got.intent, got.slots
+            ));
+        }
+    }
+    let n = rows.len() as f64;
+    let intent_accuracy = intents_ok as f64 / n;
+    let frame_accuracy = frames_ok as f64 / n;
+    let oos_recall = oos_caught as f64 / oos as f64;
+    let rejected = ins_rejected as f64 / ins as f64;
+    println!(
+        "intent accuracy {intent_accuracy:.3}, frame accuracy {frame_accuracy:.3}, \
+         out-of-scope recall {oos_recall:.3}, in-scope rejected {rejected:.3}\n{}",
+        wrong.join("\n")
+    );
+    assert!(
+        intent_accuracy >= 0.97,
+        "intent accuracy {intent_accuracy:.3}"
+    );
+    assert!(frame_accuracy >= 0.93, "frame accuracy {frame_accuracy:.3}");
+    assert!(oos_recall >= 0.90, "out-of-scope recall {oos_recall:.3}");
+    assert!(rejected <= 0.02, "in-scope rejected {rejected:.3}");
+}
+
+#[test]
+fn the_contract_examples_come_out_as_written() {
+    let model = IntentModel::load(model_dir()).unwrap();
+    let i = model.interpret("open the third picture").unwrap();
+    assert_eq!(i.intent, "open_image");
+    assert_eq!(i.slots.get("ordinal"), Some(&Value::from(3)));
+    let i = model.interpret("show me pictures of my dog").unwrap();
+    assert_eq!(i.intent, "search");
+    assert_eq!(i.slots.get("query"), Some(&Value::from("dog")));
+    let i = model.interpret("Newest first.").unwrap();
+    assert_eq!(
+        (i.slots.get("sort_key"), i.slots.get("order")),
+        (Some(&Value::from("date")), Some(&Value::from("desc")))
+    );
+}
+
+#[test]
+fn empty_and_overlong_transcripts_are_input_errors() {
+    let model = IntentModel::load(model_dir()).unwrap();
+    assert!(matches!(
+        model.interpret("   "),
+        Err(intent::Error::Input(_))
+    ));
+    assert!(matches!(
+        model.interpret(&"word ".repeat(200)),
+        Err(intent::Error::Input(_))
+    ));
+}
+
+#[test]
+fn the_predict_command_speaks_json_lines() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_intent"))
+        .arg("predict")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all(
+            b"{\"text\":\"open the third picture\"}\n{\"text\":\"turn on the lights\"}\nnot json\n",
+        )
+        .unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    let lines: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[0]["text"], "open the third picture");
+    assert_eq!(lines[0]["intent"], "open_image");
+    assert_eq!(lines[0]["slots"]["ordinal"], 3);
+    assert!(lines[0]["confidence"].as_f64().unwrap() > 0.5);
+    assert_eq!(lines[1]["intent"], "none");
+    assert_eq!(lines[1]["slots"], serde_json::json!({}));
+    assert!(lines[2]["error"].is_string());
+}

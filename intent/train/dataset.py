@@ -1,0 +1,281 @@
+"""Builds the intent dataset: train and dev generated from templates.py, test parsed from
+the hand-written test.txt. Each example: {"text", "intent", "spans": [[start, end, slot]],
+"slots": {name: value}} with character spans of the tagged slots and the expected
+normalised values.
+
+    python dataset.py OUT_DIR
+"""
+import json
+import os
+import random
+import re
+import sys
+
+import templates as T
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SPAN_SLOTS = {"q": "query", "f": "folder", "n": "new_name", "o": "ordinal"}
+IMPERATIVE = {
+    "show", "find", "search", "look", "get", "filter", "display", "bring", "open", "go", "take", "switch",
+    "navigate", "jump", "enter", "head", "browse", "create", "make", "add", "set", "start", "rename", "call",
+    "change", "name", "give", "retitle", "delete", "remove", "trash", "erase", "throw", "wipe", "destroy",
+    "drop", "move", "put", "file", "send", "transfer", "drag", "relocate", "place", "stick", "upload",
+    "import", "choose", "pick", "view", "click", "enlarge", "zoom", "play", "begin", "run", "autoplay",
+    "present", "cycle", "stop", "pause", "end", "halt", "select", "check", "mark", "tick", "highlight",
+    "grab", "toggle", "unselect", "deselect", "clear", "uncheck", "sort", "order", "arrange", "describe",
+    "tell", "read", "list", "close", "exit", "leave", "shut", "return", "magnify", "shrink", "reduce",
+    "decrease", "increase", "blow", "reset", "undo", "cancel", "forget", "discard", "bin", "skip", "advance",
+}
+POLITE = ["could you ", "can you ", "would you ", "please ", "could you please ", "can you please "]
+ARTICLES = ("the ", "a ", "an ", "my ", "our ", "some ", "your ")
+
+ORDINAL_WORDS = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+    "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14, "fifteenth": 15,
+    "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19, "twentieth": 20, "last": -1,
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+    "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
+    "eighteen": 18, "nineteen": 19, "twenty": 20,
+}
+
+
+def strip_articles(value):
+    value = value.strip().strip(".,!?").strip()
+    changed = True
+    while changed:
+        changed = False
+        for a in ARTICLES:
+            if value.lower().startswith(a):
+                value, changed = value[len(a):].strip(), True
+    if value.lower().endswith("'s"):
+        pass
+    return value
+
+
+def ordinal(value):
+    v = value.lower().strip()
+    m = re.fullmatch(r"(\d+)(st|nd|rd|th)?", v)
+    if m:
+        return int(m.group(1))
+    return ORDINAL_WORDS.get(v)
+
+
+def sort_slots(text):
+    t = text.lower()
+    if any(k in t for k in ("name", "alphabetical", "a to z", "z to a")):
+        key = "name"
+    elif any(k in t for k in ("tag", "confiden", "label")):
+        key = "tag"
+    else:
+        key = "date"
+    slots = {"sort_key": key}
+    if any(k in t for k in ("newest", "latest", "most recent", "descending", "z to a", "reverse", "most confident", "highest", "newest to oldest")):
+        slots["order"] = "desc"
+    elif any(k in t for k in ("oldest", "ascending", "a to z", "alphabetical", "earliest", "least")):
+        slots["order"] = "asc"
+    return slots
+
+
+# Which slots each intent takes; a span tagged with another slot is read as the intent's.
+ALLOWED = {
+    "search": ["query"], "open_folder": ["folder"], "create_folder": ["folder"], "delete_folder": ["folder"],
+    "move_images": ["folder"], "rename_folder": ["folder", "new_name"], "open_image": ["ordinal"],
+    "select_image": ["ordinal"],
+}
+
+
+def constrain(intent, spans):
+    """Keeps the spans an intent can have, renaming free-text slots to the one it takes
+    (for rename_folder a single span is the new name, two are the folder and the new name)."""
+    allowed = ALLOWED.get(intent, [])
+    free = [s for s in spans if s[2] != "ordinal"]
+    if intent == "rename_folder":
+        if len(free) == 1:
+            return [[free[0][0], free[0][1], "new_name"]]
+        if len(free) >= 2:
+            return [[free[0][0], free[0][1], "folder"], [free[-1][0], free[-1][1], "new_name"]]
+        return []
+    out = []
+    for start, end, name in spans:
+        if name == "ordinal":
+            if "ordinal" in allowed:
+                out.append([start, end, name])
+        elif allowed and allowed[0] != "ordinal":
+            if not any(o[2] == allowed[0] for o in out):
+                out.append([start, end, allowed[0]])
+    return out
+
+
+def normalise(intent, text, spans):
+    """Expected slot values from the spans, as the contract wants them."""
+    slots = {}
+    for start, end, name in spans:
+        raw = text[start:end]
+        if name == "ordinal":
+            value = ordinal(raw)
+            if value is not None:
+                slots[name] = value
+        else:
+            slots[name] = strip_articles(raw)
+    if intent == "sort":
+        slots.update(sort_slots(text))
+    return slots
+
+
+# Ways people say the same thing: a template's phrase is swapped for one of its synonyms.
+SYNONYMS = [
+    ["show me", "let me see", "bring up", "pull up", "display", "give me", "i want to see"],
+    ["pictures", "photos", "pics", "images", "shots", "snaps"],
+    ["picture", "photo", "pic", "image", "shot"],
+    ["delete", "remove", "erase", "trash", "get rid of"],
+    # "show me X" is a search (shared/intents.md), so it is no synonym of "open".
+    ["open", "open up", "go into", "look inside"],
+    ["close", "exit", "leave", "shut"],
+    ["i want to", "i'd like to", "i wanna", "i would like to", "i need to"],
+    ["can you", "could you", "would you", "will you", "can you please"],
+    ["folder", "album", "directory"],
+    ["find", "look for", "search for", "locate", "dig up"],
+    ["move", "put", "drop", "file", "shift"],
+    ["go back", "back up", "go up", "head back"],
+    ["next", "the next one", "forward", "onwards"],
+]
+FILLERS = ["um", "uh", "like", "er", "hmm", "you know", "actually", "just"]
+
+
+def vary(template, rng):
+    """Synonyms for some phrases, and a spoken filler now and then between words."""
+    for group in SYNONYMS:
+        for phrase in group:
+            pattern = r"(?<![\w{])" + re.escape(phrase) + r"(?![\w}])"
+            if re.search(pattern, template) and rng.random() < 0.5:
+                template = re.sub(pattern, rng.choice(group), template, count=1)
+                break
+    words = template.split(" ")
+    if len(words) > 2 and rng.random() < 0.15:
+        i = rng.randrange(1, len(words))
+        if not words[i - 1].startswith("{") and not words[i].startswith("{"):
+            words.insert(i, rng.choice(FILLERS))
+    return " ".join(words)
+
+
+def merge_adjacent(text, spans):
+    """Joins spans of free text that only whitespace separates (a tagger may split one
+    name in two), so "holiday" + "snaps" is one slot."""
+    out = []
+    for span in sorted(spans, key=lambda s: s[0]):
+        if out and span[2] != "ordinal" and out[-1][2] != "ordinal" and text[out[-1][1]:span[0]].strip() == "":
+            out[-1] = [out[-1][0], span[1], out[-1][2]]
+        else:
+            out.append(list(span))
+    return out
+
+
+def fill(template, rng):
+    """Fills a template; returns the text and its character spans."""
+    text, spans, pos = "", [], 0
+    for m in re.finditer(r"\{(\w)\}", template):
+        text += template[pos:m.start()]
+        key = m.group(1)
+        if key == "q":
+            value = rng.choice(T.QUERIES)
+        elif key == "f":
+            value = rng.choice(T.FOLDERS)
+        elif key == "n":
+            value = rng.choice(T.NEW_NAMES)
+        else:
+            value = rng.choice(T.ORDINALS)[0]
+        # The slot excludes a leading article or possessive, as the contract's values do.
+        core = strip_articles(value)
+        lead = value[: len(value) - len(core)]
+        text += lead
+        spans.append([len(text), len(text) + len(core), SPAN_SLOTS[key]])
+        text += core
+        pos = m.end()
+    text += template[pos:]
+    return text, spans
+
+
+def dress(text, spans, rng):
+    """Fillers, politeness, case and punctuation, as transcripts vary."""
+    first = text.split(" ", 1)[0]
+    prefix = rng.choice(T.PREFIXES)
+    if prefix.strip() in ("could you", "can you", "would you", "um please") and first not in IMPERATIVE:
+        prefix = ""
+    if first in IMPERATIVE and rng.random() < 0.25:
+        prefix = rng.choice(POLITE)
+    suffix = rng.choice(T.SUFFIXES)
+    text2 = prefix + text + suffix
+    spans = [[s + len(prefix), e + len(prefix), n] for s, e, n in spans]
+    r = rng.random()
+    if r < 0.15:
+        text2 = text2[0].upper() + text2[1:]
+        text2 += rng.choice([".", "?", "!", ""])
+    elif r < 0.2:
+        text2 = text2.upper()
+    return text2, spans
+
+
+def generated(rng, per_intent=150):
+    examples = []
+    for intent, templates in T.TEMPLATES.items():
+        seen = set()
+        tries = 0
+        while len(seen) < per_intent and tries < per_intent * 20:
+            tries += 1
+            text, spans = fill(vary(rng.choice(templates), rng), rng)
+            text, spans = dress(text, spans, rng)
+            if text in seen:
+                continue
+            seen.add(text)
+            examples.append({"text": text, "intent": intent, "spans": spans, "slots": normalise(intent, text, spans)})
+    for sentence in T.OUT_OF_SCOPE:
+        for _ in range(3):
+            text, _ = dress(sentence, [], rng)
+            examples.append({"text": text, "intent": "none", "spans": [], "slots": {}})
+    return examples
+
+
+def parse_test(path):
+    examples = []
+    for line in open(path):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        intent, rest = [p.strip() for p in line.split("|", 1)]
+        derived = {}
+        m = re.search(r"\{([^}]*)\}\s*$", rest)
+        if m:
+            derived = dict(kv.strip().split("=") for kv in m.group(1).split(","))
+            rest = rest[: m.start()].strip()
+        text, spans, pos = "", [], 0
+        for m in re.finditer(r"\[(\w+):([^\]]+)\]", rest):
+            text += rest[pos:m.start()]
+            core = strip_articles(m.group(2))
+            lead = m.group(2)[: len(m.group(2)) - len(core)]
+            text += lead
+            spans.append([len(text), len(text) + len(core), m.group(1)])
+            text += core
+            pos = m.end()
+        text += rest[pos:]
+        slots = normalise(intent, text, spans)
+        slots.update(derived)
+        examples.append({"text": text, "intent": intent, "spans": spans, "slots": slots})
+    return examples
+
+
+def main(out):
+    rng = random.Random(4)
+    examples = generated(rng)
+    rng.shuffle(examples)
+    n_dev = len(examples) // 10
+    os.makedirs(out, exist_ok=True)
+    splits = {"train": examples[n_dev:], "dev": examples[:n_dev], "test": parse_test(os.path.join(HERE, "test.txt"))}
+    for name, rows in splits.items():
+        with open(os.path.join(out, f"{name}.jsonl"), "w") as f:
+            for row in rows:
+                f.write(json.dumps(row) + "\n")
+        print(f"{name}: {len(rows)} examples")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

@@ -1,0 +1,313 @@
+"""Training phrasings of the gallery's voice intents (shared/intents.md), as templates.
+
+`{q}`, `{f}`, `{n}` and `{o}` are filled with search terms, folder names, new names and
+ordinals; in the generated data they become the `query`, `folder`, `new_name` and
+`ordinal` slots. The test split is NOT made from these: it is written apart, by hand,
+in `test.txt`.
+"""
+
+TEMPLATES = {
+    "search": [
+        "show me {q}", "show me pictures of {q}", "find {q}", "find photos of {q}", "search for {q}",
+        "look for {q}", "i want to see {q}", "i'd like to see pictures of {q}", "can you find {q}",
+        "could you show me the ones with {q}", "where are my pictures of {q}", "get me photos with {q}",
+        "search {q}", "pictures of {q}", "photos with {q} in them", "show {q} photos", "do i have any pictures of {q}",
+        "filter by {q}", "only show {q}", "bring up the {q} pictures", "display images of {q}",
+        "let me see the {q} shots", "any photos of {q}", "find me every picture with {q}", "look up {q}",
+        "show me my {q} pictures", "which photos have {q}", "i'm looking for {q}", "show all pictures with {q}",
+        "find images containing {q}", "search my photos for {q}", "show me what i have of {q}",
+    ],
+    "show_all": [
+        "show all photos", "show everything", "clear the search", "clear the filter", "remove the filter",
+        "show all pictures again", "stop filtering", "reset the search", "go back to all photos",
+        "show me everything again", "cancel the search", "i want to see all my photos", "no filter",
+        "show all images", "undo the search", "get rid of the filter", "display all the pictures",
+        "let me see all of them", "forget the search", "show the whole folder", "all photos please",
+        "clear search results", "take off the filter", "back to everything",
+    ],
+    "open_folder": [
+        "open {f}", "open the {f} folder", "open folder {f}", "go to {f}", "go to the {f} folder",
+        "show me the {f} folder", "take me to {f}", "switch to {f}", "navigate to {f}", "open my {f} folder",
+        "let's look at the {f} folder", "i want to go to {f}", "jump to the folder {f}", "enter {f}",
+        "can you open {f}", "bring up the {f} folder", "show the folder called {f}", "open up {f}",
+        "head over to {f}", "go into {f}", "i'd like to open the {f} folder", "browse {f}",
+    ],
+    "go_back": [
+        "go back", "back", "go up", "up one level", "back to the parent folder", "previous folder",
+        "take me back", "go back one", "return to the previous view", "go up a folder", "one level up",
+        "back out", "leave this folder", "go to the parent", "step back", "navigate back",
+        "return", "back please", "go back to where i was", "exit this folder",
+    ],
+    "go_home": [
+        "go home", "home", "go to the top", "take me home", "back to the start", "show my whole gallery",
+        "go to the root", "main page", "back to the main gallery", "start page", "open the top level",
+        "go all the way back", "return home", "show all my folders", "home screen", "go to the beginning",
+        "top level please", "back to my gallery",
+    ],
+    "create_folder": [
+        "create a folder called {f}", "make a new folder named {f}", "new folder {f}", "add a folder {f}",
+        "create folder {f}", "make a folder for {f}", "i need a new folder called {f}", "create {f} folder",
+        "start a new folder named {f}", "can you make a folder called {f}", "set up a folder {f}",
+        "add a new folder and call it {f}", "make folder {f}", "please create a folder named {f}",
+        "create a new album called {f}", "new album {f}", "i'd like a folder called {f}",
+        "could you create a folder {f}", "make me a {f} folder", "create a subfolder called {f}",
+    ],
+    "rename_folder": [
+        "rename this folder to {n}", "rename the folder to {n}", "call this folder {n}", "change the name to {n}",
+        "rename {f} to {n}", "rename the {f} folder to {n}", "change the folder name to {n}",
+        "rename it {n}", "name this folder {n}", "change {f} to {n}", "let's call this folder {n}",
+        "can you rename {f} as {n}", "i want to rename this to {n}", "give this folder the name {n}",
+        "rename folder {f} {n}", "change the name of {f} to {n}", "retitle this folder {n}",
+        "please rename the current folder to {n}", "make the folder name {n}", "this folder should be called {n}",
+    ],
+    "delete_folder": [
+        "delete this folder", "delete the folder", "remove this folder", "delete {f}", "delete the {f} folder",
+        "remove the folder {f}", "get rid of this folder", "trash this folder", "erase the {f} folder",
+        "i want to delete this folder", "can you delete the folder {f}", "throw away this folder",
+        "delete folder {f}", "remove {f}", "get rid of the {f} folder", "please delete the current folder",
+        "wipe out this folder", "delete the whole folder", "destroy the {f} folder", "drop this folder",
+    ],
+    "move_images": [
+        "move these to {f}", "move this to {f}", "put these in the {f} folder", "move the photos to {f}",
+        "move them into {f}", "put this photo in {f}", "file these under {f}", "move selected to {f}",
+        "send these to the {f} folder", "move it to {f}", "transfer these pictures to {f}",
+        "can you move these into {f}", "put them in {f}", "move the selected photos into the {f} folder",
+        "i want these in {f}", "drag these to {f}", "relocate these to {f}", "put the picture into {f}",
+        "move this picture over to {f}", "place these in {f}", "stick these in the {f} folder",
+    ],
+    "delete_images": [
+        "delete this photo", "delete these", "delete the selected photos", "remove this picture",
+        "delete it", "trash these", "get rid of this picture", "delete these pictures", "remove them",
+        "throw this photo away", "erase this image", "delete the photo", "i want to delete these photos",
+        "can you delete this one", "remove the selected images", "bin these", "delete this image",
+        "get rid of them", "delete the pictures i selected", "please delete this photo", "discard these",
+    ],
+    "upload": [
+        "upload", "upload photos", "upload some pictures", "add photos", "add new pictures", "i want to upload",
+        "open the file picker", "let me add some photos", "import pictures", "add images", "upload a photo",
+        "i have new photos to add", "can i upload some pictures", "choose files to upload", "add more photos",
+        "bring in some new pictures", "upload images from my computer", "start an upload", "pick some files",
+    ],
+    "open_image": [
+        "open the {o} one", "open the {o} picture", "show the {o} photo", "open photo {o}", "open picture number {o}",
+        "show me the {o} image", "view the {o} one", "open number {o}", "let me see the {o} photo",
+        "open image {o}", "click on the {o} one", "show picture {o}", "i want to see the {o} picture",
+        "display the {o} photo", "can you open the {o} one", "open the {o} image", "enlarge the {o} photo",
+        "look at the {o} one", "the {o} one please", "open up photo number {o}", "view image {o}",
+    ],
+    "next_image": [
+        "next", "next one", "next photo", "next picture", "show the next one", "go to the next image",
+        "forward", "skip", "the one after", "move on", "next please", "show me the next", "go forward",
+        "keep going", "advance", "following picture", "skip to the next photo", "and the next",
+    ],
+    "previous_image": [
+        "previous", "previous one", "previous photo", "go back one photo", "the one before", "last picture",
+        "show the previous image", "back one", "go to the previous", "earlier photo", "before that one",
+        "previous picture please", "step back one image", "show me the one before", "prior photo",
+        "the previous image", "back a photo",
+    ],
+    "close_viewer": [
+        "close", "close the viewer", "close this", "close the photo", "exit the viewer", "stop viewing",
+        "back to the grid", "close the picture", "done looking", "exit", "get out of here", "close it",
+        "leave the viewer", "close the image", "that's enough, close it", "shut the viewer", "return to thumbnails",
+    ],
+    "zoom_in": [
+        "zoom in", "zoom", "make it bigger", "enlarge", "closer", "zoom in more", "get closer", "magnify",
+        "bigger please", "let me see it closer", "zoom in on it", "increase the zoom", "make the picture larger",
+        "blow it up", "more zoom", "in closer",
+    ],
+    "zoom_out": [
+        "zoom out", "make it smaller", "smaller", "zoom back out", "less zoom", "shrink it", "reduce the zoom",
+        "further away", "zoom out a bit", "make the picture smaller", "back out a little", "show the whole picture",
+        "decrease zoom", "not so close", "fit to screen",
+    ],
+    "start_slideshow": [
+        "start the slideshow", "start a slideshow", "play a slideshow", "slideshow", "play the photos",
+        "show them as a slideshow", "begin slideshow", "play slideshow", "run a slideshow", "start slide show",
+        "autoplay the pictures", "play them one after another", "can you play a slideshow", "present the photos",
+        "cycle through the pictures", "play all", "start playing",
+    ],
+    "stop_slideshow": [
+        "stop the slideshow", "stop slideshow", "pause", "pause the slideshow", "stop playing", "end the slideshow",
+        "hold on", "freeze", "stop the show", "pause it", "stop cycling", "that's enough slideshow",
+        "halt the slideshow", "stop autoplay", "wait stop", "pause there",
+    ],
+    "select_all": [
+        "select all", "select everything", "select all photos", "pick all of them", "select all pictures",
+        "choose all", "mark all", "select every image", "check all", "grab all of them", "highlight everything",
+        "select them all", "can you select all the photos", "i want all of them selected", "tick all",
+    ],
+    "clear_selection": [
+        "clear selection", "deselect all", "unselect everything", "select none", "clear the selection",
+        "deselect", "unselect all photos", "uncheck all", "remove the selection", "none selected",
+        "drop the selection", "forget the selection", "unmark everything", "cancel the selection",
+    ],
+    "select_image": [
+        "select the {o} one", "select photo {o}", "pick the {o} picture", "select number {o}", "check the {o} one",
+        "mark the {o} photo", "choose the {o} image", "select picture {o}", "add the {o} one to the selection",
+        "tick the {o} one", "highlight the {o} photo", "select image number {o}", "grab the {o} picture",
+        "toggle the {o} one", "unselect the {o} one", "deselect photo {o}",
+    ],
+    "sort": [
+        "sort by date", "sort by name", "sort by tag", "newest first", "oldest first", "sort alphabetically",
+        "order by date", "sort by date newest first", "sort by name descending", "sort them by name",
+        "show the oldest first", "show newest photos first", "arrange by date", "sort by confidence",
+        "order alphabetically", "sort from a to z", "sort from z to a", "sort by most recent", "latest first",
+        "sort by tag confidence", "put the most confident tags first", "sort by date ascending",
+        "reverse alphabetical order", "sort by upload date", "order by name", "sort oldest to newest",
+        "sort newest to oldest", "arrange them alphabetically", "sort by when they were taken",
+    ],
+    "describe_image": [
+        "what is this", "what's in this picture", "describe this photo", "what do you see", "tell me about this image",
+        "what's in the photo", "describe it", "what is in this image", "what does this show", "what am i looking at",
+        "describe the picture", "tell me what's in it", "what's this a picture of", "can you describe this",
+        "what kind of photo is this", "what tags does it have", "read the tags", "what's in the selected photo",
+    ],
+    "help": [
+        "help", "what can i say", "what can you do", "show me the commands", "help me", "how does this work",
+        "what commands are there", "list the commands", "i need help", "what are my options", "how do i use voice",
+        "what should i say", "show help", "tell me what you can do", "instructions",
+    ],
+    "logout": [
+        "log out", "sign out", "log me out", "sign me out", "logout", "i'm done, sign out", "end my session",
+        "log off", "sign off", "exit my account", "please log me out", "i want to sign out", "quit my session",
+        "disconnect me",
+    ],
+    "stop_listening": [
+        "stop listening", "turn off the microphone", "mic off", "stop", "be quiet", "that's all", "stop the mic",
+        "turn off voice", "quit listening", "mute", "go to sleep", "stop voice control", "no more listening",
+        "microphone off", "you can stop listening", "that's it for now",
+    ],
+    "confirm": [
+        "yes", "yeah", "yep", "sure", "confirm", "do it", "yes please", "go ahead", "okay do it", "correct",
+        "absolutely", "yes delete it", "that's right", "affirmative", "ok", "yes i'm sure", "definitely", "please do",
+        "sure thing", "yup",
+    ],
+    "cancel": [
+        "no", "nope", "cancel", "don't", "no thanks", "stop that", "never mind", "don't do it", "cancel that",
+        "no don't delete", "abort", "wait no", "forget it", "not now", "nah", "keep it", "no cancel",
+        "i changed my mind",
+    ],
+}
+
+# Sentences from other domains, and near misses, that must come out as `none`.
+OUT_OF_SCOPE = [
+    "what's the weather like", "will it rain tomorrow", "how hot is it outside", "what's the forecast for the weekend",
+    "play some music", "play the next song", "turn up the volume", "skip this track", "who sings this song",
+    "set a timer for ten minutes", "set an alarm for seven", "remind me to call mom", "what time is it",
+    "turn on the lights", "turn off the kitchen lights", "set the thermostat to twenty degrees", "lock the front door",
+    "order a pizza", "order me a coffee", "book a table for two", "call a taxi", "send a text to john",
+    "how are you", "tell me a joke", "what's your name", "i love you", "good morning", "thank you so much",
+    "what is the capital of france", "how tall is mount everest", "who won the game last night",
+    "translate hello to spanish", "what's two plus two", "how do i cook pasta", "read my emails",
+    "add milk to my shopping list", "what's on my calendar today", "navigate to the nearest gas station",
+    "how far is the moon", "buy new shoes", "open netflix", "call my sister", "play a podcast",
+    "what's the news today", "set the oven to two hundred", "start the vacuum cleaner", "check my bank balance",
+    "order more printer paper", "schedule a meeting at three", "what's the stock price of apple",
+]
+
+QUERIES = [
+    "dogs", "my dog", "cats", "the beach", "sunsets", "mountains", "birds", "cars", "trucks", "boats", "flowers",
+    "food", "pizza", "the kids", "snow", "christmas", "the lake", "trees", "horses", "coffee", "a red car",
+    "dogs on the beach", "buildings", "bridges", "bicycles", "the ocean", "animals", "vehicles", "planes",
+    "the wedding", "golden retrievers", "fish", "spiders", "a cat sleeping", "people", "castles", "sheep",
+    "guitars", "pasta", "mushrooms", "tigers", "elephants", "the park", "rockets", "umbrellas", "hats",
+    "kittens", "a sunset over the sea", "old cars", "the mountains in winter", "my grandmother", "ducks",
+    "a yellow taxi", "fireworks", "the dog and the cat", "bears", "trains", "sailboats", "laptops", "the zoo",
+    "wolves", "bananas", "a church", "lakes", "skyscrapers", "butterflies", "horses in a field", "sushi",
+]
+FOLDERS = [
+    "vacation", "holidays", "summer 2024", "family", "work", "pets", "trip to rome", "wedding", "birthday party",
+    "beach", "camping", "screenshots", "favorites", "kids", "garden", "new york", "paris", "winter", "christmas",
+    "recipes", "cars", "archive", "photos from mom", "hiking", "2023", "best of", "misc", "the farm",
+    "graduation", "road trip", "dog pictures", "tokyo trip", "receipts 2022", "mom's birthday", "spring break",
+    "drafts", "to print", "scans", "bali", "office party", "the cabin", "iceland 2019", "wallpapers",
+    "baby pictures", "ideas", "house renovation", "soccer", "concerts", "lisbon weekend", "xmas 2020",
+]
+NEW_NAMES = [
+    "summer trip", "old stuff", "italy 2023", "best shots", "family photos", "to sort", "keepers", "road trip",
+    "grandma", "work projects", "spring", "archive 2022", "the good ones", "pets", "honeymoon", "birthday",
+    "vacation 2025", "done", "backup", "trip photos", "edited", "wedding day", "summer camp", "misc stuff",
+    "portfolio", "travel", "holiday 2019", "selected", "prints",
+]
+ORDINALS = [
+    ("first", 1), ("second", 2), ("third", 3), ("fourth", 4), ("fifth", 5), ("sixth", 6), ("seventh", 7),
+    ("eighth", 8), ("ninth", 9), ("tenth", 10), ("eleventh", 11), ("twelfth", 12), ("last", -1),
+    ("1st", 1), ("2nd", 2), ("3rd", 3), ("4th", 4), ("5th", 5), ("10th", 10), ("20th", 20),
+    ("one", 1), ("two", 2), ("three", 3), ("four", 4), ("five", 5), ("six", 6), ("seven", 7), ("eight", 8),
+    ("twelve", 12), ("fifteen", 15), ("twenty", 20), ("1", 1), ("2", 2), ("3", 3), ("4", 4), ("7", 7), ("12", 12),
+]
+
+PREFIXES = ["", "", "", "um ", "uh ", "please ", "okay ", "hey gallery ", "so ", "alright ", "now ", "um please ",
+            "could you ", "can you ", "would you "]
+SUFFIXES = ["", "", "", " please", " now", " for me", " thanks", " thank you", " right now"]
+
+# A second round of phrasings, for every intent: more of the ways people ask indirectly,
+# colloquially, or with the object first.
+MORE = {
+    "search": ["i need the photos of {q}", "got any shots of {q}", "which pictures show {q}", "the {q} ones please",
+               "hunt for {q}", "i remember taking pictures of {q}, find them", "{q} photos", "is there a picture of {q}",
+               "let's find {q}", "i'm after photos of {q}"],
+    "show_all": ["remove the search", "show me everything in here", "drop the filter", "stop searching",
+                 "no more search", "show every photo again", "everything please", "back to all of them"],
+    "open_folder": ["let me into {f}", "i'd like to see what's in {f}", "what's inside {f}", "check out the {f} folder",
+                    "peek into {f}", "visit {f}", "can i see the {f} album", "open {f} please"],
+    "go_back": ["up a level", "move up", "go to the folder above", "one step back", "back to the last folder",
+                "out of this folder", "previous page"],
+    "go_home": ["go back to the start", "all the way home", "to the top level", "back to the beginning",
+                "show my photos from the top", "take me to my home folder"],
+    "create_folder": ["i want a folder named {f}", "put a new folder here called {f}", "folder called {f} please",
+                      "create one called {f}", "make a folder, call it {f}", "we need a folder for {f}",
+                      "add another folder named {f}"],
+    "rename_folder": ["let's rename it to {n}", "change it to {n}", "the new name is {n}", "name it {n} instead",
+                      "i'd rather call this folder {n}", "switch the name of {f} to {n}", "rename {f} into {n}"],
+    "delete_folder": ["i no longer need the {f} folder", "remove this album", "delete this directory",
+                      "this folder can go", "we don't need {f} anymore, delete it", "kill the {f} folder"],
+    "move_images": ["these go in {f}", "file them under {f}", "i want these moved to {f}", "shift these into {f}",
+                    "add these to the {f} folder", "these belong in {f}", "move everything selected to {f}"],
+    "delete_images": ["this photo can go", "delete the selected ones", "i don't want this picture anymore",
+                      "remove these photos", "delete all of these", "get rid of the selected pictures",
+                      "erase them", "delete the one i'm looking at"],
+    "upload": ["add some pictures", "i'd like to upload photos", "put new photos in here", "upload from my phone",
+               "let me pick photos to upload", "new upload"],
+    "open_image": ["show me photo {o}", "open up the {o} one", "can i see number {o}", "the {o} picture",
+                   "go to picture {o}", "view the {o} photo please", "pull up image {o}"],
+    "next_image": ["show the next picture", "next image please", "one more", "go on", "what's next",
+                   "move to the next photo", "continue"],
+    "previous_image": ["go back a picture", "previous one please", "the one before this", "back to the previous photo",
+                       "show me the previous one", "one photo back"],
+    "close_viewer": ["close the photo", "i'm finished looking", "back to all the thumbnails", "exit full screen",
+                     "close the full view", "hide the photo", "put it away"],
+    "zoom_in": ["zoom in closer", "get a closer look", "bigger", "enlarge the image", "zoom in a lot", "make it larger"],
+    "zoom_out": ["zoom out more", "less close", "make it small again", "shrink the picture", "back out"],
+    "start_slideshow": ["let's see a slideshow", "slideshow please", "show them one by one", "start the show",
+                        "begin playing the photos"],
+    "stop_slideshow": ["stop the show now", "pause it please", "stop going through them", "end slideshow",
+                       "that's enough, stop"],
+    "select_all": ["select them all please", "choose every photo", "mark everything", "select the whole lot",
+                   "all of them selected"],
+    "clear_selection": ["unselect them", "deselect the photos", "clear all selections", "nothing selected",
+                        "uncheck everything", "undo the selection"],
+    "select_image": ["select the {o} picture", "pick photo {o}", "choose number {o}", "add number {o} to the selection",
+                     "check picture {o}"],
+    "sort": ["sort them by date", "sort newest first", "arrange alphabetically", "order by tag", "sort oldest first",
+             "put the newest at the top", "sort by the date taken"],
+    "describe_image": ["what does this picture show", "what's this photo of", "describe the image please",
+                       "what is in it", "tell me what you see", "what's on this picture"],
+    "help": ["what can i do here", "help please", "what are the commands", "how do i talk to this",
+             "give me some help"],
+    "logout": ["log out please", "sign out now", "log me off", "i'm leaving, sign me out"],
+    "stop_listening": ["stop listening now", "mic off please", "turn the microphone off", "quiet now",
+                       "stop taking commands"],
+    "confirm": ["yes go ahead", "yeah do it", "sure go ahead", "correct, yes", "yes, that's it", "okay"],
+    "cancel": ["no, cancel", "don't do that", "no, leave it", "stop, no", "cancel it", "no thank you"],
+}
+for _intent, _phrases in MORE.items():
+    TEMPLATES[_intent].extend(_phrases)
+
+OUT_OF_SCOPE += [
+    "what's the score of the match", "how much is a flight to rome", "find a restaurant nearby",
+    "show me the weather in paris", "open the garage door", "turn the tv on", "play my favourite album",
+    "search the web for recipes", "what's the time in tokyo", "delete my alarm", "call the office",
+    "make a reservation for tonight", "close the windows", "show me my messages", "open spotify",
+]

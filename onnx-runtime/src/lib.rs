@@ -1,0 +1,70 @@
+//! Finding and loading ONNX Runtime (`ort` with `load-dynamic`) for every model of the
+//! project. The library comes from the PyPI `onnxruntime` wheel, unpacked by the setup
+//! script into `.cache/onnxruntime/`; nobody has to export anything, the program looks in
+//! the usual places itself. One environment per process, shared by all sessions.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+pub use ort;
+use ort::environment::Environment;
+
+pub const LIBRARY: &str = "libonnxruntime.so.1.32.0";
+/// A setting that names the library file, for installs that keep it elsewhere.
+pub const LIBRARY_SETTING: &str = "GALLERY_ORT_LIBRARY";
+
+/// Folders to look in, nearest first: beside the executable and its parents, the
+/// working directory and its parents, and this source tree.
+pub fn search_roots() -> Vec<PathBuf> {
+    let mut roots = Vec::new();
+    if let Ok(exe) = std::env::current_exe() {
+        roots.extend(exe.ancestors().skip(1).take(6).map(Path::to_path_buf));
+    }
+    if let Ok(cwd) = std::env::current_dir() {
+        roots.extend(cwd.ancestors().take(6).map(Path::to_path_buf));
+    }
+    roots.push(PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/..")));
+    roots
+}
+
+/// The first of `relative` paths that exists below one of the search roots.
+pub fn find(relative: &[&str], exists: impl Fn(&Path) -> bool) -> Option<PathBuf> {
+    search_roots()
+        .into_iter()
+        .flat_map(|root| relative.iter().map(move |r| root.join(r)))
+        .find(|p| exists(p))
+}
+
+pub fn find_library() -> Result<PathBuf, String> {
+    if let Some(path) = std::env::var_os(LIBRARY_SETTING) {
+        let path = PathBuf::from(path);
+        return if path.is_file() {
+            Ok(path)
+        } else {
+            Err(format!(
+                "{LIBRARY_SETTING} names {}, which does not exist",
+                path.display()
+            ))
+        };
+    }
+    let relative = [LIBRARY.to_owned(), format!(".cache/onnxruntime/{LIBRARY}")];
+    let relative: Vec<&str> = relative.iter().map(String::as_str).collect();
+    find(&relative, Path::is_file).ok_or_else(|| {
+        format!("ONNX Runtime ({LIBRARY}) was not found: run scripts/setup.sh, or set {LIBRARY_SETTING} to its path")
+    })
+}
+
+/// The process's one ONNX Runtime environment, loaded on first use.
+pub fn environment() -> Result<Environment, String> {
+    static ENV: OnceLock<Result<Environment, String>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let path = find_library()?;
+        let builder = ort::init_from(&path)
+            .map_err(|e| format!("cannot load ONNX Runtime from {}: {e}", path.display()))?;
+        builder
+            .with_name("gallery")
+            .build()
+            .map_err(|e| format!("cannot start ONNX Runtime: {e}"))
+    })
+    .clone()
+}

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Latency of interpreting one utterance with the committed intent model, on one core.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+"$ROOT/scripts/setup.sh"
+cargo build --release --workspace --quiet --examples
+taskset -c 0 "$CARGO_TARGET_DIR/release/examples/latency"
