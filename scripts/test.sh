@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite: formatting, lints, the Rust tests (real server, real SQLite),
-# the browser test (headless Chromium) and the API fuzzing (schemathesis).
+# The whole test suite: formatting, lints, the Rust tests (real server on real SQLite, then
+# again on a PostgreSQL cluster of its own; S3 tests on SeaweedFS), the browser tests
+# (headless Chromium) and the API fuzzing (schemathesis). Starts and stops every server.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -10,6 +11,14 @@ say "cargo fmt and clippy"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
+say "Starting SeaweedFS (S3) for the storage tests"
+source "$ROOT/scripts/seaweedfs.sh"
+source "$ROOT/scripts/postgres.sh"
+trap 'stop_seaweedfs; stop_postgres' EXIT
+start_seaweedfs
+export GALLERY_TEST_S3="$S3_URL" AWS_ACCESS_KEY_ID="$S3_ACCESS_KEY" AWS_SECRET_ACCESS_KEY="$S3_SECRET_KEY" \
+  AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
+
 say "Rust tests (SQLite)"
 log=$(mktemp)
 cargo test --workspace 2>&1 | tee "$log"
@@ -17,9 +26,7 @@ passed=$(awk '/^test result:/ { n += $4 } END { print n + 0 }' "$log")
 failed=$(awk '/^test result:/ { n += $6 } END { print n + 0 }' "$log")
 
 say "Rust server tests again on PostgreSQL"
-source "$ROOT/scripts/postgres.sh"
 start_postgres
-trap stop_postgres EXIT
 GALLERY_TEST_POSTGRES="$PG_URL" cargo test --workspace --test '*' 2>&1 | tee "$log"
 passed=$((passed + $(awk '/^test result:/ { n += $4 } END { print n + 0 }' "$log")))
 stop_postgres
@@ -33,6 +40,7 @@ say "API fuzzing (schemathesis)"
 "$ROOT/scripts/schemathesis.sh"
 passed=$((passed + 1))
 rm -f "$log"
+stop_seaweedfs
 
 echo
 echo "all: $passed passed, $failed failed"

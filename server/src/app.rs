@@ -12,10 +12,10 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::auth::limits::LoginLimits;
-use crate::config::{ClassifierMode, Config};
+use crate::config::{ClassifierMode, Config, StorageKind};
 use crate::db::{self, Db};
 use crate::images::ingest::Policy;
-use crate::storage::{FsStore, Storage};
+use crate::storage::{FsStore, S3Store, Storage};
 use crate::voice::{PendingActions, Voice};
 use crate::{api, auth, jobs, web};
 
@@ -32,19 +32,31 @@ pub struct AppState {
     /// The voice intent model, and deletions waiting for their "yes".
     pub voice: Voice,
     pub voice_pending: PendingActions,
+    /// The Content-Security-Policy of every answer (images may come from S3).
+    pub csp: HeaderValue,
 }
 
 impl AppState {
     pub async fn new(config: Config) -> anyhow::Result<Arc<Self>> {
         let db = db::connect(&config.database_url).await?;
-        let root = config.storage_root()?;
-        let storage: Storage = Arc::new(FsStore::open(&root).map_err(|e| {
-            anyhow::anyhow!("cannot use {} for image storage: {e}", root.display())
-        })?);
+        let (storage, image_origin): (Storage, Option<String>) = match config.storage_kind()? {
+            StorageKind::Fs(root) => {
+                let store = FsStore::open(&root).map_err(|e| {
+                    anyhow::anyhow!("cannot use {} for image storage: {e}", root.display())
+                })?;
+                (Arc::new(store), None)
+            }
+            StorageKind::S3(url) => {
+                let store = S3Store::connect(&url, config.s3_endpoint.as_deref()).await?;
+                let origin = store.origin.clone();
+                (Arc::new(store), Some(origin))
+            }
+        };
         config.classifier_mode()?;
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         let voice = tokio::task::spawn_blocking(Voice::load).await?;
         Ok(Arc::new(Self {
+            csp: content_security_policy(image_origin.as_deref()),
             backend: db::Backend::of_url(&config.database_url)?,
             jobs_wake: Notify::new(),
             voice,
@@ -70,8 +82,15 @@ impl AppState {
     }
 }
 
-const CSP: &str = "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; \
-                   object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+fn content_security_policy(image_origin: Option<&str>) -> HeaderValue {
+    let images = image_origin.map_or_else(String::new, |o| format!(" {o}"));
+    let policy = format!(
+        "default-src 'self'; img-src 'self' data: blob:{images}; style-src 'self'; script-src 'self'; \
+         object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    );
+    HeaderValue::from_str(&policy)
+        .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"))
+}
 
 pub fn router(state: Arc<AppState>) -> Router {
     let header = |name: HeaderName, value: &'static str| {
@@ -81,7 +100,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .nest("/api/v1", api::router(state.clone()))
         .merge(web::router(state.clone()))
-        .layer(header(header::CONTENT_SECURITY_POLICY, CSP))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            state.csp.clone(),
+        ))
         .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header(header::REFERRER_POLICY, "same-origin"))
         .layer(header(header::X_FRAME_OPTIONS, "DENY"))

@@ -50,9 +50,14 @@ pub struct Config {
     )]
     pub database_url: String,
 
-    /// Where images are kept: `fs:PATH` (S3 comes with the scale-out work).
+    /// Where images are kept: `fs:PATH`, or `s3://BUCKET/PREFIX` (configured by the standard
+    /// AWS settings: AWS_REGION, AWS_ENDPOINT_URL, credentials).
     #[arg(long, env = "GALLERY_STORAGE", default_value = "fs:data/objects")]
     pub storage: String,
+
+    /// S3 endpoint for the gallery's bucket, when it differs from AWS_ENDPOINT_URL.
+    #[arg(long, env = "GALLERY_S3_ENDPOINT")]
+    pub s3_endpoint: Option<String>,
 
     /// Classifier: `local` (in-process worker pool) or `off`.
     #[arg(long, env = "GALLERY_CLASSIFIER", default_value = "local")]
@@ -119,13 +124,16 @@ impl Config {
         }
     }
 
-    pub fn storage_root(&self) -> anyhow::Result<PathBuf> {
-        match self.storage.strip_prefix("fs:") {
-            Some(path) if !path.is_empty() => Ok(PathBuf::from(path)),
-            _ => anyhow::bail!(
-                "GALLERY_STORAGE must be fs:PATH (got {:?}); S3 storage is not available yet",
+    pub fn storage_kind(&self) -> anyhow::Result<StorageKind> {
+        if let Some(path) = self.storage.strip_prefix("fs:").filter(|p| !p.is_empty()) {
+            Ok(StorageKind::Fs(PathBuf::from(path)))
+        } else if self.storage.starts_with("s3://") {
+            Ok(StorageKind::S3(self.storage.clone()))
+        } else {
+            anyhow::bail!(
+                "GALLERY_STORAGE must be fs:PATH or s3://BUCKET/PREFIX (got {:?})",
                 self.storage
-            ),
+            )
         }
     }
 }
@@ -134,4 +142,9 @@ impl Config {
 pub enum ClassifierMode {
     Local,
     Off,
+}
+
+pub enum StorageKind {
+    Fs(PathBuf),
+    S3(String),
 }

@@ -158,21 +158,16 @@ pub async fn contents(db: &Db, owner: &str, id: &str) -> Result<Contents> {
 /// Deletes a folder with everything inside: rows in one transaction, then the objects.
 pub async fn delete(db: &Db, storage: &Storage, owner: &str, id: &str) -> Result<()> {
     get(db, owner, id).await?;
+    // Writing first: on SQLite a transaction that reads and then writes fails at once
+    // (SQLITE_BUSY_SNAPSHOT) when another connection wrote in between.
     let mut tx = db.begin().await?;
     let keys: Vec<(String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{SUBTREE} SELECT object_key, thumb_key FROM images
-         WHERE owner_id = $2 AND folder_id IN (SELECT id FROM subtree)"
+        "DELETE FROM images WHERE owner_id = $2 AND folder_id IN ({SUBTREE} SELECT id FROM subtree)
+         RETURNING object_key, thumb_key"
     )))
     .bind(id)
     .bind(owner)
     .fetch_all(&mut *tx)
-    .await?;
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "DELETE FROM images WHERE owner_id = $2 AND folder_id IN ({SUBTREE} SELECT id FROM subtree)"
-    )))
-    .bind(id)
-    .bind(owner)
-    .execute(&mut *tx)
     .await?;
     sqlx::query("DELETE FROM folders WHERE id = $1 AND owner_id = $2")
         .bind(id)

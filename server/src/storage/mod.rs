@@ -2,6 +2,7 @@
 //! random ids (`u/{user}/{uuid}`), never from a user's file or folder name.
 
 mod fs;
+mod s3;
 
 use std::sync::Arc;
 
@@ -10,6 +11,7 @@ use axum::body::Body;
 use bytes::Bytes;
 
 pub use fs::FsStore;
+pub use s3::S3Store;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {

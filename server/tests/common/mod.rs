@@ -226,7 +226,21 @@ impl TestApp {
 
     /// Uploads one photo and returns its id.
     pub async fn photo(&self, token: &str, name: &str, folder: Option<&str>) -> String {
-        let res = self.upload(token, vec![(name, jpeg(64, 48))], folder).await;
+        self.upload_one(token, name, jpeg(64, 48), folder).await
+    }
+
+    pub async fn photo_bytes(&self, token: &str, name: &str, data: Vec<u8>) -> String {
+        self.upload_one(token, name, data, None).await
+    }
+
+    async fn upload_one(
+        &self,
+        token: &str,
+        name: &str,
+        data: Vec<u8>,
+        folder: Option<&str>,
+    ) -> String {
+        let res = self.upload(token, vec![(name, data)], folder).await;
         assert_eq!(res.status(), StatusCode::CREATED);
         res.json::<Value>().await.unwrap()[0]["id"]
             .as_str()

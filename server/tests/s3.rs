@@ -1,0 +1,172 @@
+//! Photos kept in a real S3-compatible store (SeaweedFS, started by scripts/test.sh, which
+//! sets GALLERY_TEST_S3 and the AWS credentials it accepts).
+mod common;
+
+use common::{TestApp, fetch, jpeg, spawn_app_with};
+use reqwest::{StatusCode, redirect};
+use serde_json::Value;
+
+fn endpoint() -> String {
+    std::env::var("GALLERY_TEST_S3")
+        .expect("GALLERY_TEST_S3 is not set: run the tests with scripts/test.sh")
+}
+
+const BUCKET: &str = "gallery-test";
+
+/// A gallery whose images go to its own prefix of the test bucket.
+async fn s3_app(endpoint: &str, classifier: &str) -> (TestApp, String) {
+    let prefix = format!("t{}", uuid::Uuid::new_v4().simple());
+    let (storage, endpoint, classifier) = (
+        format!("s3://{BUCKET}/{prefix}"),
+        endpoint.to_owned(),
+        classifier.to_owned(),
+    );
+    let app = spawn_app_with(move |c| {
+        c.storage = storage;
+        c.s3_endpoint = Some(endpoint);
+        c.classifier = classifier;
+        c.classifier_workers = Some(1);
+    })
+    .await;
+    (app, prefix)
+}
+
+async fn client() -> aws_sdk_s3::Client {
+    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(endpoint())
+        .load()
+        .await;
+    let s3 = aws_sdk_s3::config::Builder::from(&conf)
+        .force_path_style(true)
+        .build();
+    let client = aws_sdk_s3::Client::from_conf(s3);
+    let _ = client.create_bucket().bucket(BUCKET).send().await;
+    client
+}
+
+async fn keys(client: &aws_sdk_s3::Client, prefix: &str) -> Vec<String> {
+    let out = client
+        .list_objects_v2()
+        .bucket(BUCKET)
+        .prefix(format!("{prefix}/"))
+        .send()
+        .await
+        .unwrap();
+    out.contents()
+        .iter()
+        .filter_map(|o| o.key().map(str::to_owned))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn photos_go_to_the_bucket_and_reach_the_browser_by_presigned_url() {
+    let s3 = client().await;
+    let (app, prefix) = s3_app(&endpoint(), "off").await;
+    let t = app.user("ada@example.org").await;
+    let data = jpeg(300, 200);
+    let id = app.photo_bytes(&t, "a.jpg", data.clone()).await;
+    let stored = keys(&s3, &prefix).await;
+    assert_eq!(stored.len(), 2, "original and thumbnail: {stored:?}");
+    assert!(
+        stored
+            .iter()
+            .all(|k| k.starts_with(&format!("{prefix}/u/"))),
+        "keys are ours, not the file name"
+    );
+
+    let no_redirects = reqwest::Client::builder()
+        .redirect(redirect::Policy::none())
+        .build()
+        .unwrap();
+    let res = no_redirects
+        .get(app.url(&format!("/api/v1/images/{id}/original")))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::TEMPORARY_REDIRECT);
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        location.starts_with(&endpoint()) && location.contains("X-Amz-Signature="),
+        "{location}"
+    );
+    let fetched = reqwest::get(&location).await.unwrap();
+    assert_eq!(fetched.status(), StatusCode::OK);
+    assert_eq!(fetched.bytes().await.unwrap().as_ref(), data.as_slice());
+    // The signature is checked: a tampered link is refused by the store.
+    let forged = location.replace("X-Amz-Signature=", "X-Amz-Signature=0");
+    assert_eq!(
+        reqwest::get(&forged).await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    // Pages allow images from the store.
+    let csp = res.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(csp.contains(&endpoint()), "{csp}");
+
+    assert_eq!(
+        app.delete(&t, &format!("/api/v1/images/{id}"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    assert!(
+        keys(&s3, &prefix).await.is_empty(),
+        "deleting the photo deletes its objects"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn photos_in_s3_are_classified() {
+    client().await;
+    let (app, _) = s3_app(&endpoint(), "local").await;
+    let t = app.user("ada@example.org").await;
+    let coffee = std::fs::read(format!(
+        "{}/../classifier-lambda/testdata/coffee.png",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let id = app.photo_bytes(&t, "coffee.png", coffee).await;
+    let started = std::time::Instant::now();
+    loop {
+        let image: Value = fetch(app.get(&t, &format!("/api/v1/images/{id}"))).await;
+        if image["status"] == "done" {
+            assert_eq!(image["labels"][0]["label"], "espresso");
+            break;
+        }
+        assert!(started.elapsed().as_secs() < 60, "{image}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreachable_store_gives_503_and_leaves_no_row() {
+    // A port nothing listens on.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let (app, _) = s3_app(&dead, "off").await;
+    let t = app.user("ada@example.org").await;
+    let res = app.upload(&t, vec![("a.jpg", jpeg(40, 30))], None).await;
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        common::error_of(res)
+            .await
+            .contains("storage is unavailable")
+    );
+    assert_eq!(app.rows("images").await, 0);
+    assert_eq!(app.rows("jobs").await, 0);
+    assert_eq!(
+        app.client
+            .get(app.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+}
