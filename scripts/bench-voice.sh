@@ -4,5 +4,5 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 "$ROOT/scripts/setup.sh"
-cargo build --release --workspace --quiet --examples
+cargo build --release -p intent --examples --quiet
 taskset -c 0 "$CARGO_TARGET_DIR/release/examples/latency"

@@ -6,10 +6,12 @@ use gallery::{AppState, app, auth, db};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // Logs go to standard error; standard output carries only the URL line.
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
         .with_env_filter(
             EnvFilter::try_from_env("GALLERY_LOG")
-                .unwrap_or_else(|_| EnvFilter::new("info,ort=warn")),
+                .unwrap_or_else(|_| EnvFilter::new("info,ort=warn,sqlx=warn")),
         )
         .init();
     let mut cli = Cli::parse();

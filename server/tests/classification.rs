@@ -308,41 +308,18 @@ async fn the_page_polls_pending_photos_until_their_tags_arrive() {
     assert!(!res.text().await.unwrap().contains(&id));
 }
 
-/// The real binary, on a given database and storage folder.
-struct Server {
-    child: std::process::Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_server(dir: &std::path::Path) -> Server {
-    use std::io::{BufRead, BufReader};
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_gallery"))
-        .env("GALLERY_BIND", "127.0.0.1:0")
-        .env(
+fn start_server(dir: &std::path::Path) -> common::Binary {
+    common::Binary::start(&[
+        (
             "GALLERY_DATABASE_URL",
             format!("sqlite://{}/gallery.db", dir.display()),
-        )
-        .env("GALLERY_STORAGE", format!("fs:{}/objects", dir.display()))
-        .env("GALLERY_CLASSIFIER", "local")
-        .env("GALLERY_CLASSIFIER_WORKERS", "1")
-        .env("GALLERY_JOB_LEASE_SECS", "1")
-        .env("GALLERY_JOB_POLL_MS", "100")
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line.trim().rsplit(' ').next().unwrap().to_owned();
-    Server { child, base }
+        ),
+        ("GALLERY_STORAGE", format!("fs:{}/objects", dir.display())),
+        ("GALLERY_CLASSIFIER", "local".into()),
+        ("GALLERY_CLASSIFIER_WORKERS", "1".into()),
+        ("GALLERY_JOB_LEASE_SECS", "1".into()),
+        ("GALLERY_JOB_POLL_MS", "100".into()),
+    ])
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -407,8 +384,7 @@ async fn a_server_killed_mid_job_finishes_the_work_after_restart() {
         );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    first.child.kill().unwrap();
-    first.child.wait().unwrap();
+    first.kill();
     let (unfinished,): (i64,) =
         sqlx::query_as("SELECT COUNT(*) FROM images WHERE status <> 'done'")
             .fetch_one(&db)
