@@ -48,22 +48,42 @@ async fn main() -> anyhow::Result<()> {
     let mut config = Cli::parse_from(["gallery"]).config;
     config.database_url = std::env::var("BENCH_DATABASE_URL")
         .unwrap_or_else(|_| format!("sqlite://{}/gallery.db", dir.path().display()));
-    config.storage = format!("fs:{}/objects", dir.path().display());
+    config.storage = std::env::var("BENCH_STORAGE")
+        .unwrap_or_else(|_| format!("fs:{}/objects", dir.path().display()));
+    config.s3_endpoint = std::env::var("BENCH_S3_ENDPOINT").ok();
     config.login_per_ip = 1000;
     // The web path alone: with the classifier on, it would share the cores with it.
     config.classifier = "off".into();
+    let scaled = std::env::var("BENCH_DATABASE_URL").is_ok();
+    println!(
+        "configuration: {}",
+        if scaled {
+            "PostgreSQL + S3 (SeaweedFS)"
+        } else {
+            "SQLite + files (embedded default)"
+        }
+    );
+    if let Some(bucket) = config
+        .storage
+        .strip_prefix("s3://")
+        .and_then(|r| r.split('/').next())
+    {
+        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+        if let Some(endpoint) = &config.s3_endpoint {
+            loader = loader.endpoint_url(endpoint);
+        }
+        let conf = loader.load().await;
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&conf)
+                .force_path_style(true)
+                .build(),
+        );
+        let _ = s3.create_bucket().bucket(bucket).send().await;
+    }
     let state = AppState::new(config).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     tokio::spawn(app::serve(listener, state));
-    println!(
-        "database: {}",
-        if std::env::var("BENCH_DATABASE_URL").is_ok() {
-            "from BENCH_DATABASE_URL"
-        } else {
-            "SQLite (embedded default)"
-        }
-    );
 
     let client = reqwest::Client::builder().cookie_store(true).build()?;
     let api = format!("{base}/api/v1");
