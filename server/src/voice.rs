@@ -227,6 +227,19 @@ pub async fn find_folder(
     Ok(best)
 }
 
+/// The folder a command names, or else the one the page shows.
+async fn named_or_current(
+    state: &AppState,
+    owner: &str,
+    i: &Interpretation,
+    here: Option<&str>,
+) -> Result<Option<String>> {
+    match slot(i, "folder") {
+        Some(name) => Ok(find_folder(state, owner, name).await?.map(|c| c.id)),
+        None => Ok(here.map(str::to_owned)),
+    }
+}
+
 /// Carries out a command for the signed-in page.
 pub async fn act(
     state: &AppState,
@@ -309,10 +322,7 @@ pub async fn act(
             None => Action::None,
         },
         "rename_folder" => {
-            let target = match slot(&i, "folder") {
-                Some(name) => find_folder(state, owner, name).await?.map(|c| c.id),
-                None => here.map(str::to_owned),
-            };
+            let target = named_or_current(state, owner, &i, here).await?;
             match (target, slot(&i, "new_name")) {
                 (Some(id), Some(new_name)) => {
                     match folders::rename(&state.db, owner, &id, new_name).await {
@@ -340,10 +350,7 @@ pub async fn act(
             }
         }
         "delete_folder" => {
-            let target = match slot(&i, "folder") {
-                Some(name) => find_folder(state, owner, name).await?.map(|c| c.id),
-                None => here.map(str::to_owned),
-            };
+            let target = named_or_current(state, owner, &i, here).await?;
             match target {
                 Some(id) => {
                     let folder = folders::get(&state.db, owner, &id).await?;
