@@ -247,10 +247,8 @@ pub async fn search(
         .into_iter()
         .map(Image::from)
         .collect();
-    for image in &mut images {
-        if image.status == "done" {
-            image.labels = get(db, owner, &image.id).await?.labels;
-        }
+    for image in images.iter_mut().filter(|i| i.status == "done") {
+        image.labels = labels_of(db, &image.id).await?;
     }
     Ok(images)
 }
@@ -287,6 +285,24 @@ async fn attach_labels(
     Ok(())
 }
 
+/// One image's labels, best first (the caller has checked the owner).
+async fn labels_of(db: &Db, image_id: &str) -> Result<Vec<Label>> {
+    let rows: Vec<(String, i64, f64)> = sqlx::query_as(
+        "SELECT label, class_index, score FROM image_labels WHERE image_id = $1 ORDER BY rank",
+    )
+    .bind(image_id)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(label, class_index, score)| Label {
+            label,
+            class_index,
+            score,
+        })
+        .collect())
+}
+
 pub async fn get(db: &Db, owner: &str, id: &str) -> Result<Image> {
     let sql = format!("SELECT {COLUMNS} FROM images i WHERE i.owner_id = $1 AND i.id = $2");
     let row: ImageRow = sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -296,20 +312,7 @@ pub async fn get(db: &Db, owner: &str, id: &str) -> Result<Image> {
         .await?
         .ok_or(Error::NotFound)?;
     let mut image = Image::from(row);
-    let labels: Vec<(String, i64, f64)> = sqlx::query_as(
-        "SELECT label, class_index, score FROM image_labels WHERE image_id = $1 ORDER BY rank",
-    )
-    .bind(id)
-    .fetch_all(db)
-    .await?;
-    image.labels = labels
-        .into_iter()
-        .map(|(label, class_index, score)| Label {
-            label,
-            class_index,
-            score,
-        })
-        .collect();
+    image.labels = labels_of(db, id).await?;
     Ok(image)
 }
 

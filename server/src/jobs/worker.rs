@@ -29,9 +29,9 @@ pub async fn start(
 ) -> Engine {
     let engine = tokio::task::spawn_blocking(move || {
         let dir = model_dir.map_or_else(classifier::runtime::default_model_dir, Ok)?;
-        let model = Model::load(&dir)?;
+        let model = Arc::new(Model::load(&dir)?);
         // Fail here, at start-up, if ONNX Runtime or the graph cannot be loaded.
-        Classifier::new(Arc::new(Model::load(&dir)?), 1)?;
+        Classifier::new(model.clone(), 1)?;
         Ok::<_, classifier::Error>(model)
     })
     .await
@@ -40,7 +40,7 @@ pub async fn start(
     let engine = match engine {
         Ok(model) => {
             tracing::info!(model = %model.description.name, workers, "classifier ready");
-            Engine::Ready(Arc::new(model))
+            Engine::Ready(model)
         }
         Err(err) => {
             tracing::error!(%err, "the classifier is not available; photos will show this reason as an error");
