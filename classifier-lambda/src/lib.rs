@@ -3,6 +3,7 @@
 
 pub mod model;
 pub mod preprocess;
+pub mod protocol;
 pub mod runtime;
 
 use std::sync::Arc;
@@ -107,12 +108,32 @@ impl Classifier {
             .collect())
     }
 
-    /// The whole pipeline for one photo: its `k` most likely classes, best first.
-    pub fn classify(&mut self, bytes: &[u8], k: usize) -> Result<Vec<Prediction>, Error> {
-        let input = Self::prepare(&self.model, bytes)?;
+    /// The `k` most likely classes of one prepared input, best first.
+    pub fn predict_top_k(&mut self, input: Vec<f32>, k: usize) -> Result<Vec<Prediction>, Error> {
         let probabilities = self.predict(std::slice::from_ref(&input))?;
         Ok(top_k(&probabilities[0], k, &self.model.labels))
     }
+
+    /// The whole pipeline for one photo: its `k` most likely classes, best first.
+    pub fn classify(&mut self, bytes: &[u8], k: usize) -> Result<Vec<Prediction>, Error> {
+        let input = Self::prepare(&self.model, bytes)?;
+        self.predict_top_k(input, k)
+    }
+}
+
+/// An error and its causes on one line, without the debug dump.
+pub fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let next = cause.to_string();
+        if !text.contains(&next) {
+            text.push_str(": ");
+            text.push_str(&next);
+        }
+        source = cause.source();
+    }
+    text
 }
 
 pub fn softmax(logits: &[f32]) -> Vec<f32> {

@@ -114,16 +114,35 @@ pub fn router(state: Arc<AppState>) -> Router {
 /// Serves until the process is asked to stop.
 pub async fn serve(listener: TcpListener, state: Arc<AppState>) -> anyhow::Result<()> {
     spawn_housekeeping(state.clone());
-    if state.config.classifier_mode()? == ClassifierMode::Local {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let workers = state.config.classifier_workers.unwrap_or(cores);
-        jobs::worker::start(state.clone(), state.config.model_dir.clone(), workers).await;
+    match state.config.classifier_mode()? {
+        ClassifierMode::Local => {
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+            let workers = state.config.classifier_workers.unwrap_or(cores);
+            jobs::worker::start(state.clone(), state.config.model_dir.clone(), workers).await;
+        }
+        ClassifierMode::Lambda(function) => {
+            let base = callback_base(&state.config, listener.local_addr()?);
+            jobs::lambda::start(state.clone(), function, &base).await;
+        }
+        ClassifierMode::Off => {}
     }
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     Ok(())
+}
+
+/// Where the Lambda calls back: the configured URL, the public URL, or this server's own
+/// address (loopback when it listens on every interface).
+fn callback_base(config: &Config, mut bound: std::net::SocketAddr) -> String {
+    if let Some(url) = config.callback_url.as_ref().or(config.public_url.as_ref()) {
+        return url.clone();
+    }
+    if bound.ip().is_unspecified() {
+        bound.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    format!("http://{bound}")
 }
 
 fn spawn_housekeeping(state: Arc<AppState>) {

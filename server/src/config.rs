@@ -59,9 +59,28 @@ pub struct Config {
     #[arg(long, env = "GALLERY_S3_ENDPOINT")]
     pub s3_endpoint: Option<String>,
 
-    /// Classifier: `local` (in-process worker pool) or `off`.
+    /// Classifier: `local` (in-process worker pool), `lambda:FUNCTION` (the AWS Lambda
+    /// `classify-lambda`, invoked asynchronously; needs S3 storage) or `off`.
     #[arg(long, env = "GALLERY_CLASSIFIER", default_value = "local")]
     pub classifier: String,
+
+    /// The secret the servers sign Lambda callbacks with (at least 16 characters; the same
+    /// on every server). Required with `GALLERY_CLASSIFIER=lambda:…`.
+    #[arg(long, env = "GALLERY_CALLBACK_SECRET", hide_env_values = true)]
+    pub callback_secret: Option<String>,
+
+    /// Where the Lambda reaches the servers (their load balancer); default: the public
+    /// URL, else the address this server listens on.
+    #[arg(long, env = "GALLERY_CALLBACK_URL")]
+    pub callback_url: Option<String>,
+
+    /// Lambda endpoint, when it differs from AWS_ENDPOINT_URL (a local emulator).
+    #[arg(long, env = "GALLERY_LAMBDA_ENDPOINT")]
+    pub lambda_endpoint: Option<String>,
+
+    /// Most Lambda invocations in flight from one server at once.
+    #[arg(long, env = "GALLERY_LAMBDA_CONCURRENCY", default_value_t = 64)]
+    pub lambda_concurrency: usize,
 
     /// Model folder for the local classifier (with model.json); the shipped
     /// EfficientNet-Lite0 by default.
@@ -120,7 +139,23 @@ impl Config {
         match self.classifier.as_str() {
             "local" => Ok(ClassifierMode::Local),
             "off" => Ok(ClassifierMode::Off),
-            other => anyhow::bail!("GALLERY_CLASSIFIER must be local or off (got {other:?})"),
+            other => match other.strip_prefix("lambda:") {
+                Some(function) if !function.trim().is_empty() => {
+                    let secret = self.callback_secret.as_deref().unwrap_or_default();
+                    anyhow::ensure!(
+                        secret.len() >= 16,
+                        "GALLERY_CLASSIFIER=lambda:… needs GALLERY_CALLBACK_SECRET (at least 16 characters, the same on every server)"
+                    );
+                    anyhow::ensure!(
+                        self.storage.starts_with("s3://"),
+                        "GALLERY_CLASSIFIER=lambda:… needs GALLERY_STORAGE=s3://…: the function reads the photos from S3"
+                    );
+                    Ok(ClassifierMode::Lambda(function.trim().to_owned()))
+                }
+                _ => anyhow::bail!(
+                    "GALLERY_CLASSIFIER must be local, lambda:FUNCTION or off (got {other:?})"
+                ),
+            },
         }
     }
 
@@ -138,9 +173,10 @@ impl Config {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClassifierMode {
     Local,
+    Lambda(String),
     Off,
 }
 

@@ -4,17 +4,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{TestApp, fetch, spawn_app_with};
+use common::{TestApp, settled, spawn_app_with, testdata};
 use reqwest::StatusCode;
 use serde_json::Value;
-
-fn testdata(name: &str) -> Vec<u8> {
-    std::fs::read(format!(
-        "{}/../classifier-lambda/testdata/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap()
-}
 
 async fn classifying_app() -> TestApp {
     spawn_app_with(|c| {
@@ -22,32 +14,6 @@ async fn classifying_app() -> TestApp {
         c.classifier_workers = Some(2);
     })
     .await
-}
-
-/// Waits until the photo's status is final (`done` or `error`), and returns it.
-async fn settled(app: &TestApp, token: &str, id: &str) -> Value {
-    let started = Instant::now();
-    loop {
-        let image: Value = fetch(app.get(token, &format!("/api/v1/images/{id}"))).await;
-        if image["status"] == "done" || image["status"] == "error" {
-            return image;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "still {} after a minute",
-            image["status"]
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-async fn upload(app: &TestApp, token: &str, name: &str, data: Vec<u8>) -> String {
-    let res = app.upload(token, vec![(name, data)], None).await;
-    assert_eq!(res.status(), StatusCode::CREATED);
-    res.json::<Vec<Value>>().await.unwrap()[0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
 }
 
 async fn object_key(app: &TestApp, id: &str) -> std::path::PathBuf {
@@ -63,8 +29,12 @@ async fn object_key(app: &TestApp, id: &str) -> std::path::PathBuf {
 async fn every_upload_gets_its_top_three_labels() {
     let app = classifying_app().await;
     let t = app.user("ada@example.org").await;
-    let coffee = upload(&app, &t, "coffee.png", testdata("coffee.png")).await;
-    let cat = upload(&app, &t, "chelsea.jpg", testdata("chelsea.jpg")).await;
+    let coffee = app
+        .photo_bytes(&t, "coffee.png", testdata("coffee.png"))
+        .await;
+    let cat = app
+        .photo_bytes(&t, "chelsea.jpg", testdata("chelsea.jpg"))
+        .await;
     let coffee = settled(&app, &t, &coffee).await;
     assert_eq!(coffee["status"], "done");
     let labels = coffee["labels"].as_array().unwrap();
@@ -95,7 +65,9 @@ async fn every_upload_gets_its_top_three_labels() {
 async fn a_photo_the_classifier_cannot_read_ends_in_error_without_retries() {
     let app = spawn_app_with(|c| c.classifier = "off".into()).await;
     let t = app.user("ada@example.org").await;
-    let id = upload(&app, &t, "coffee.png", testdata("coffee.png")).await;
+    let id = app
+        .photo_bytes(&t, "coffee.png", testdata("coffee.png"))
+        .await;
     // The stored original is damaged (a disk fault, say) before the worker gets to it.
     std::fs::write(object_key(&app, &id).await, b"garbage where a photo was").unwrap();
     let app2 = restart_with_classifier(app).await;
@@ -136,7 +108,9 @@ async fn restart_with_classifier(app: TestApp) -> TestApp {
 async fn a_missing_original_is_retried_with_backoff_then_shown_as_error_and_can_be_retried() {
     let app = classifying_app().await;
     let t = app.user("ada@example.org").await;
-    let id = upload(&app, &t, "coffee.png", testdata("coffee.png")).await;
+    let id = app
+        .photo_bytes(&t, "coffee.png", testdata("coffee.png"))
+        .await;
     settled(&app, &t, &id).await;
     let path = object_key(&app, &id).await;
     let saved = std::fs::read(&path).unwrap();
@@ -183,7 +157,9 @@ async fn a_missing_original_is_retried_with_backoff_then_shown_as_error_and_can_
 async fn a_job_left_running_by_a_dead_worker_is_finished_after_its_lease() {
     let app = spawn_app_with(|c| c.classifier = "off".into()).await;
     let t = app.user("ada@example.org").await;
-    let id = upload(&app, &t, "coffee.png", testdata("coffee.png")).await;
+    let id = app
+        .photo_bytes(&t, "coffee.png", testdata("coffee.png"))
+        .await;
     // What a server killed mid-job leaves behind: a running job with a lapsed lease.
     sqlx::query(
         "UPDATE jobs SET state = 'running', attempts = 1, locked_by = 'dead', lease_until = 1",
@@ -224,7 +200,9 @@ async fn a_corrupt_model_shows_as_a_clear_error_on_each_photo() {
     })
     .await;
     let t = app.user("ada@example.org").await;
-    let id = upload(&app, &t, "coffee.png", testdata("coffee.png")).await;
+    let id = app
+        .photo_bytes(&t, "coffee.png", testdata("coffee.png"))
+        .await;
     let image = settled(&app, &t, &id).await;
     assert_eq!(image["status"], "error");
     let detail = image["status_detail"].as_str().unwrap();

@@ -32,16 +32,7 @@ async fn s3_app(endpoint: &str, classifier: &str) -> (TestApp, String) {
 }
 
 async fn client() -> aws_sdk_s3::Client {
-    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(endpoint())
-        .load()
-        .await;
-    let s3 = aws_sdk_s3::config::Builder::from(&conf)
-        .force_path_style(true)
-        .build();
-    let client = aws_sdk_s3::Client::from_conf(s3);
-    let _ = client.create_bucket().bucket(BUCKET).send().await;
-    client
+    common::s3_client(&endpoint(), BUCKET).await
 }
 
 async fn keys(client: &aws_sdk_s3::Client, prefix: &str) -> Vec<String> {

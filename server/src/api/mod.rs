@@ -53,6 +53,7 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/images/{id}/reclassify", post(reclassify))
         .route("/voice/interpret", post(voice_interpret))
         .route("/admin/stats", get(admin_stats))
+        .route("/classifier/callback", post(jobs::lambda::callback))
         .fallback(|| async { Error::NotFound })
 }
 

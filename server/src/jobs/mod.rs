@@ -2,6 +2,7 @@
 //! change that needs it, so an acknowledged upload always has its job. Workers claim a
 //! job with a lease; a job whose lease runs out (its worker died) is claimed again.
 
+pub mod lambda;
 pub mod worker;
 
 use sqlx::{Any, Transaction};
@@ -41,20 +42,23 @@ pub async fn counts_by_state(db: &Db) -> Result<Vec<(String, i64)>> {
     )
 }
 
-const CLAIM_SQL: &str = "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_until = $1, locked_by = $2, updated_at = $3
+const CLAIM_SQL: &str = "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_until = $1,
+         locked_by = $2 || ':' || CAST(attempts + 1 AS TEXT), updated_at = $3
      WHERE id = (SELECT id FROM jobs
                  WHERE (state = 'queued' AND run_after <= $3) OR (state = 'running' AND lease_until < $3)
                  ORDER BY run_after, created_at LIMIT 1)
-     RETURNING id, image_id, attempts, max_attempts";
+     RETURNING id, image_id, attempts, max_attempts, locked_by";
 
-const CLAIM_SQL_POSTGRES: &str = "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_until = $1, locked_by = $2, updated_at = $3
+const CLAIM_SQL_POSTGRES: &str = "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_until = $1,
+         locked_by = $2 || ':' || CAST(attempts + 1 AS TEXT), updated_at = $3
      WHERE id = (SELECT id FROM jobs
                  WHERE (state = 'queued' AND run_after <= $3) OR (state = 'running' AND lease_until < $3)
                  ORDER BY run_after, created_at LIMIT 1
                  FOR UPDATE SKIP LOCKED)
-     RETURNING id, image_id, attempts, max_attempts";
+     RETURNING id, image_id, attempts, max_attempts, locked_by";
 
-/// A job a worker holds: which photo, where its bytes are, and which attempt this is.
+/// A job a worker holds: which photo, where its bytes are, which attempt this is, and who
+/// holds it (`{worker}:{attempt}`, so a report from an earlier attempt never counts).
 #[derive(Debug, Clone)]
 pub struct Claimed {
     pub id: String,
@@ -62,6 +66,23 @@ pub struct Claimed {
     pub object_key: String,
     pub attempts: i64,
     pub max_attempts: i64,
+    pub holder: String,
+}
+
+/// The wait before the next attempt: `base`, doubling with each attempt made.
+pub fn backoff_ms(base: i64, attempts: i64) -> i64 {
+    base.saturating_mul(1 << (attempts - 1).clamp(0, 16))
+}
+
+/// Why a job claimed past its last attempt gives up: every attempt before it ended with
+/// its lease running out (a worker that died, a function that never called back).
+pub fn overdue(job: &Claimed) -> Option<String> {
+    (job.attempts > job.max_attempts).then(|| {
+        format!(
+            "classification stopped unfinished {} times (no result within the lease); giving up",
+            job.attempts - 1
+        )
+    })
 }
 
 /// Takes the next due job (or one whose lease ran out) and leases it to `worker`, in one
@@ -78,13 +99,13 @@ pub async fn claim(
         Backend::Sqlite => CLAIM_SQL,
         Backend::Postgres => CLAIM_SQL_POSTGRES,
     };
-    let row: Option<(String, String, i64, i64)> = sqlx::query_as(sql)
+    let row: Option<(String, String, i64, i64, String)> = sqlx::query_as(sql)
         .bind(now + lease_ms)
         .bind(worker)
         .bind(now)
         .fetch_optional(db)
         .await?;
-    let Some((id, image_id, attempts, max_attempts)) = row else {
+    let Some((id, image_id, attempts, max_attempts, holder)) = row else {
         return Ok(None);
     };
     let key: Option<(String,)> = sqlx::query_as("SELECT object_key FROM images WHERE id = $1")
@@ -97,25 +118,20 @@ pub async fn claim(
         object_key,
         attempts,
         max_attempts,
+        holder,
     }))
 }
 
 /// Shows a step of the work on the photo and renews the lease. False when the job is no
 /// longer this worker's (the photo was deleted or queued again).
-pub async fn progress(
-    db: &Db,
-    job: &Claimed,
-    worker: &str,
-    status: &str,
-    lease_ms: i64,
-) -> Result<bool> {
+pub async fn progress(db: &Db, job: &Claimed, status: &str, lease_ms: i64) -> Result<bool> {
     let now = now_ms();
     let mut tx = db.begin().await?;
     let held = sqlx::query("UPDATE jobs SET lease_until = $1, updated_at = $2 WHERE id = $3 AND state = 'running' AND locked_by = $4")
         .bind(now + lease_ms)
         .bind(now)
         .bind(&job.id)
-        .bind(worker)
+        .bind(&job.holder)
         .execute(&mut *tx)
         .await?
         .rows_affected()
@@ -132,7 +148,7 @@ pub async fn progress(
 }
 
 /// Stores the labels and marks the job and the photo done, if the job is still this worker's.
-pub async fn complete(db: &Db, job: &Claimed, worker: &str, labels: &[Label]) -> Result<bool> {
+pub async fn complete(db: &Db, job: &Claimed, labels: &[Label]) -> Result<bool> {
     let now = now_ms();
     let mut tx = db.begin().await?;
     let held = sqlx::query(
@@ -141,7 +157,7 @@ pub async fn complete(db: &Db, job: &Claimed, worker: &str, labels: &[Label]) ->
     )
     .bind(now)
     .bind(&job.id)
-    .bind(worker)
+    .bind(&job.holder)
     .execute(&mut *tx)
     .await?
     .rows_affected()
@@ -176,7 +192,6 @@ pub async fn complete(db: &Db, job: &Claimed, worker: &str, labels: &[Label]) ->
 pub async fn fail(
     db: &Db,
     job: &Claimed,
-    worker: &str,
     reason: &str,
     retryable: bool,
     backoff_ms: i64,
@@ -193,7 +208,7 @@ pub async fn fail(
     .bind(reason)
     .bind(now)
     .bind(&job.id)
-    .bind(worker)
+    .bind(&job.holder)
     .execute(&mut *tx)
     .await?
     .rows_affected()

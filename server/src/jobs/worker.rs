@@ -54,7 +54,7 @@ pub async fn start(
 }
 
 async fn run(state: Arc<AppState>, engine: Engine, n: usize) {
-    let worker = format!("{}-{}-{n}", std::process::id(), crate::db::new_id());
+    let worker = format!("local-{}-{n}", crate::db::new_id());
     let classifier = match &engine {
         Engine::Ready(model) => {
             let shared = model.clone();
@@ -74,7 +74,7 @@ async fn run(state: Arc<AppState>, engine: Engine, n: usize) {
         let wake = state.jobs_wake.notified();
         match super::claim(&state.db, state.backend, &worker, lease_ms).await {
             Ok(Some(job)) => {
-                if let Err(err) = run_job(&state, &worker, &job, &classifier).await {
+                if let Err(err) = run_job(&state, &job, &classifier).await {
                     tracing::warn!(job = %job.id, %err, "job bookkeeping failed; the lease will bring it back");
                 }
             }
@@ -107,27 +107,20 @@ enum Failure {
 
 async fn run_job(
     state: &AppState,
-    worker: &str,
     job: &Claimed,
     classifier: &Result<Loaded, String>,
 ) -> crate::error::Result<()> {
     let db = &state.db;
     let lease_ms = state.config.job_lease_secs * 1000;
-    let backoff_ms = state
-        .config
-        .retry_base_ms
-        .saturating_mul(1 << (job.attempts - 1).clamp(0, 16));
+    let backoff_ms = super::backoff_ms(state.config.retry_base_ms, job.attempts);
     let outcome = async {
-        if job.attempts > job.max_attempts {
-            return Err(Failure::Permanent(format!(
-                "classification stopped unfinished {} times; giving up",
-                job.attempts - 1
-            )));
+        if let Some(reason) = super::overdue(job) {
+            return Err(Failure::Permanent(reason));
         }
         let classifier = classifier
             .as_ref()
             .map_err(|reason| Failure::Permanent(reason.clone()))?;
-        let step = |status: &'static str| super::progress(db, job, worker, status, lease_ms);
+        let step = |status: &'static str| super::progress(db, job, status, lease_ms);
         if !step("fetching")
             .await
             .map_err(|e| Failure::Transient(e.to_string()))?
@@ -158,12 +151,7 @@ async fn run_job(
             let mut c = c
                 .lock()
                 .map_err(|_| classifier::Error::Model("a worker panicked".into()))?;
-            let probabilities = c.predict(std::slice::from_ref(&input))?;
-            Ok(classifier::top_k(
-                &probabilities[0],
-                TOP_K,
-                &c.model().labels,
-            ))
+            c.predict_top_k(input, TOP_K)
         })
         .await?;
         Ok(Some(labels))
@@ -178,15 +166,13 @@ async fn run_job(
                     score: p.score,
                 })
                 .collect();
-            super::complete(db, job, worker, &labels).await?;
+            super::complete(db, job, &labels).await?;
         }
         Ok(None) => {
             tracing::debug!(job = %job.id, "job was taken back (photo deleted or queued again)")
         }
-        Err(Failure::Transient(reason)) => {
-            super::fail(db, job, worker, &reason, true, backoff_ms).await?
-        }
-        Err(Failure::Permanent(reason)) => super::fail(db, job, worker, &reason, false, 0).await?,
+        Err(Failure::Transient(reason)) => super::fail(db, job, &reason, true, backoff_ms).await?,
+        Err(Failure::Permanent(reason)) => super::fail(db, job, &reason, false, 0).await?,
     }
     Ok(())
 }

@@ -49,6 +49,10 @@ pub trait ObjectStore: Send + Sync + 'static {
     async fn get(&self, key: &str) -> Result<Bytes, StorageError>;
     async fn deliver(&self, key: &str) -> Result<Delivery, StorageError>;
     async fn delete(&self, key: &str) -> Result<(), StorageError>;
+    /// The bucket and full key of an object, for stores others (the Lambda) can read.
+    fn s3_location(&self, _key: &str) -> Option<(String, String)> {
+        None
+    }
 }
 
 pub type Storage = Arc<dyn ObjectStore>;

@@ -146,6 +146,10 @@ impl ObjectStore for S3Store {
         Ok(Delivery::Redirect(request.uri().to_owned()))
     }
 
+    fn s3_location(&self, key: &str) -> Option<(String, String)> {
+        Some((self.bucket.clone(), self.key(key)))
+    }
+
     async fn delete(&self, key: &str) -> Result<(), StorageError> {
         self.client
             .delete_object()

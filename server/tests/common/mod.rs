@@ -249,6 +249,46 @@ impl TestApp {
     }
 }
 
+/// A photo from the classifier's test data (CC0 / public domain).
+pub fn testdata(name: &str) -> Vec<u8> {
+    std::fs::read(format!(
+        "{}/../classifier-lambda/testdata/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+/// Waits until the photo's status is final (`done` or `error`), and returns it.
+pub async fn settled(app: &TestApp, token: &str, id: &str) -> Value {
+    let started = std::time::Instant::now();
+    loop {
+        let image: Value = fetch(app.get(token, &format!("/api/v1/images/{id}"))).await;
+        if image["status"] == "done" || image["status"] == "error" {
+            return image;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(90),
+            "still {} after 90 s",
+            image["status"]
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// The test bucket on the S3 server at `endpoint`, created if need be.
+pub async fn s3_client(endpoint: &str, bucket: &str) -> aws_sdk_s3::Client {
+    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .load()
+        .await;
+    let s3 = aws_sdk_s3::config::Builder::from(&conf)
+        .force_path_style(true)
+        .build();
+    let client = aws_sdk_s3::Client::from_conf(s3);
+    let _ = client.create_bucket().bucket(bucket).send().await;
+    client
+}
+
 /// Sends a request and reads its JSON answer.
 pub async fn fetch<T: DeserializeOwned>(req: RequestBuilder) -> T {
     req.send()

@@ -1,0 +1,301 @@
+//! The classifier as an AWS Lambda (`GALLERY_CLASSIFIER=lambda:FUNCTION`). Each server runs
+//! a dispatcher that claims jobs from the same durable queue as the embedded workers and
+//! invokes the function asynchronously (`InvocationType::Event`). The function reports its
+//! steps and its result to the callback endpoint of any server; a callback counts only with
+//! the token of the job's current attempt, an HMAC the servers make with a shared secret.
+//! A job whose callback never comes is claimed again when its lease runs out.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_config::BehaviorVersion;
+use aws_config::timeout::TimeoutConfig;
+use aws_sdk_lambda::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_lambda::primitives::Blob;
+use aws_sdk_lambda::types::InvocationType;
+use axum::Json;
+use axum::extract::State;
+use classifier::protocol::{Callback, Invocation, Status};
+use hmac::{Hmac, Mac};
+use serde_json::{Value, json};
+use sha2::Sha256;
+use subtle::ConstantTimeEq;
+use tokio::sync::Semaphore;
+
+use super::Claimed;
+use super::worker::TOP_K;
+use crate::api::ApiJson;
+use crate::app::AppState;
+use crate::error::{Error, Result};
+use crate::images::Label;
+
+/// The path of the callback endpoint, under the servers' base URL.
+pub const CALLBACK_PATH: &str = "/api/v1/classifier/callback";
+const WORKER: &str = "lambda";
+const MAX_REASON_CHARS: usize = 500;
+
+/// The token of one attempt at a job: hex HMAC-SHA256 of `{job_id}:{attempt}`.
+pub fn token(secret: &str, job_id: &str, attempt: i64) -> String {
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
+    mac.update(format!("{job_id}:{attempt}").as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+fn holder(attempt: i64) -> String {
+    format!("{WORKER}:{attempt}")
+}
+
+/// Starts this server's dispatcher for `function`; the function calls back at
+/// `callback_base` + [`CALLBACK_PATH`].
+pub async fn start(state: Arc<AppState>, function: String, callback_base: &str) {
+    let lease = Duration::from_secs(state.config.job_lease_secs.max(1) as u64);
+    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    if let Some(endpoint) = &state.config.lambda_endpoint {
+        loader = loader.endpoint_url(endpoint);
+    }
+    let conf = loader
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(3))
+                .operation_timeout(lease)
+                .build(),
+        )
+        .load()
+        .await;
+    let client = aws_sdk_lambda::Client::new(&conf);
+    let callback_url = format!("{}{CALLBACK_PATH}", callback_base.trim_end_matches('/'));
+    tracing::info!(%function, %callback_url, "classifying with AWS Lambda");
+    tokio::spawn(dispatch(
+        state,
+        client,
+        Arc::new(function),
+        Arc::new(callback_url),
+    ));
+}
+
+async fn dispatch(
+    state: Arc<AppState>,
+    client: aws_sdk_lambda::Client,
+    function: Arc<String>,
+    callback_url: Arc<String>,
+) {
+    let lease_ms = state.config.job_lease_secs * 1000;
+    let slots = Arc::new(Semaphore::new(state.config.lambda_concurrency.max(1)));
+    loop {
+        let Ok(slot) = slots.clone().acquire_owned().await else {
+            return;
+        };
+        let wake = state.jobs_wake.notified();
+        match super::claim(&state.db, state.backend, WORKER, lease_ms).await {
+            Ok(Some(job)) => {
+                let (state, client) = (state.clone(), client.clone());
+                let (function, callback_url) = (function.clone(), callback_url.clone());
+                tokio::spawn(async move {
+                    if let Err(err) = invoke(&state, &client, &function, &callback_url, &job).await
+                    {
+                        tracing::warn!(job = %job.id, %err, "job bookkeeping failed; the lease will bring it back");
+                    }
+                    drop(slot);
+                });
+            }
+            Ok(None) => {
+                drop(slot);
+                tokio::select! {
+                    () = wake => {}
+                    () = tokio::time::sleep(Duration::from_millis(state.config.job_poll_ms)) => {}
+                }
+            }
+            Err(err) => {
+                tracing::warn!(%err, "cannot claim jobs; trying again shortly");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
+}
+
+/// Sends one attempt at a job to the function. Only a failure to hand it over is recorded
+/// here; what the function does is reported by its callbacks.
+async fn invoke(
+    state: &AppState,
+    client: &aws_sdk_lambda::Client,
+    function: &str,
+    callback_url: &str,
+    job: &Claimed,
+) -> Result<()> {
+    if let Some(reason) = super::overdue(job) {
+        return super::fail(&state.db, job, &reason, false, 0).await;
+    }
+    let Some((bucket, key)) = state.storage.s3_location(&job.object_key) else {
+        let reason = "the Lambda classifier needs the photos in S3 (GALLERY_STORAGE=s3://…)";
+        return super::fail(&state.db, job, reason, false, 0).await;
+    };
+    let secret = state.config.callback_secret.as_deref().unwrap_or_default();
+    let payload = Invocation {
+        job_id: job.id.clone(),
+        image_id: job.image_id.clone(),
+        bucket,
+        key,
+        callback_url: callback_url.to_owned(),
+        token: token(secret, &job.id, job.attempts),
+        top_k: TOP_K,
+    };
+    let payload = serde_json::to_vec(&payload).map_err(|e| Error::Internal(e.into()))?;
+    let sent = client
+        .invoke()
+        .function_name(function)
+        .invocation_type(InvocationType::Event)
+        .payload(Blob::new(payload))
+        .send()
+        .await;
+    match sent {
+        Ok(out) => {
+            if let Some(err) = out.function_error() {
+                // Only an emulator that waits for the function answers this; the function
+                // has reported the failure itself, or the lease brings the job back.
+                tracing::warn!(job = %job.id, %err, "the classifier function failed");
+            }
+            Ok(())
+        }
+        // Handed over but not acknowledged in time (an emulator that waits for the function
+        // does this): the function may still call back, and the lease decides otherwise.
+        Err(SdkError::TimeoutError(_)) => {
+            tracing::warn!(job = %job.id, "no acknowledgement from the classifier function in time");
+            Ok(())
+        }
+        Err(err) => {
+            let detail = match err {
+                SdkError::ServiceError(service) => {
+                    let err = service.into_err();
+                    format!(
+                        "{}: {}",
+                        err.code().unwrap_or("error"),
+                        err.message().unwrap_or_default()
+                    )
+                }
+                other => classifier::error_chain(&other),
+            };
+            let reason =
+                format!("the classifier function {function} could not be invoked: {detail}");
+            tracing::warn!(job = %job.id, %reason);
+            let backoff = super::backoff_ms(state.config.retry_base_ms, job.attempts);
+            super::fail(&state.db, job, &clip(&reason), true, backoff).await
+        }
+    }
+}
+
+fn clip(text: &str) -> String {
+    text.chars().take(MAX_REASON_CHARS).collect()
+}
+
+/// `POST /api/v1/classifier/callback`: a step, the result or a failure of one attempt.
+/// Forged tokens get 403 and an earlier attempt's token 409; a repeated final report of
+/// the current attempt is answered `{"recorded": false}` and changes nothing.
+pub async fn callback(
+    State(state): State<Arc<AppState>>,
+    ApiJson(report): ApiJson<Callback>,
+) -> Result<Json<Value>> {
+    let Some(secret) = state.config.callback_secret.as_deref() else {
+        return Err(Error::NotFound);
+    };
+    let row: Option<(String, String, i64, i64, Option<String>, String)> = sqlx::query_as(
+        "SELECT j.image_id, j.state, j.attempts, j.max_attempts, j.locked_by, i.object_key
+         FROM jobs j JOIN images i ON i.id = j.image_id WHERE j.id = $1",
+    )
+    .bind(&report.job_id)
+    .fetch_optional(&state.db)
+    .await?;
+    let Some((image_id, job_state, attempts, max_attempts, locked_by, object_key)) = row else {
+        return Err(Error::Gone(
+            "there is no such job: the photo was deleted or queued again".into(),
+        ));
+    };
+    let matches = |attempt: i64| -> bool {
+        let expected = token(secret, &report.job_id, attempt);
+        expected.as_bytes().ct_eq(report.token.as_bytes()).into()
+    };
+    if !matches(attempts) {
+        if (1..attempts).any(matches) {
+            return Err(Error::Conflict(
+                "this callback belongs to an earlier attempt at the job; it was ignored".into(),
+            ));
+        }
+        return Err(Error::Forbidden(
+            "the callback token does not match this job".into(),
+        ));
+    }
+    let final_report = matches!(report.status, Status::Done | Status::Error);
+    if job_state != "running" || locked_by.as_deref() != Some(holder(attempts).as_str()) {
+        if final_report {
+            return Ok(Json(
+                json!({"recorded": false, "reason": "this attempt is already recorded"}),
+            ));
+        }
+        return Err(Error::Conflict("the job is no longer running".into()));
+    }
+    let job = Claimed {
+        id: report.job_id.clone(),
+        image_id,
+        object_key,
+        attempts,
+        max_attempts,
+        holder: holder(attempts),
+    };
+    let lease_ms = state.config.job_lease_secs * 1000;
+    match report.status {
+        Status::Fetching | Status::Preprocessing | Status::Predicting => {
+            if !super::progress(&state.db, &job, report.status.as_str(), lease_ms).await? {
+                return Err(Error::Conflict("the job is no longer running".into()));
+            }
+        }
+        Status::Done => {
+            let labels = checked_labels(&report)?;
+            super::complete(&state.db, &job, &labels).await?;
+            if let Some(t) = &report.timings_ms {
+                tracing::info!(job = %job.id, model = ?report.model, fetch_ms = t.fetch,
+                    preprocess_ms = t.preprocess, predict_ms = t.predict, "classified by Lambda");
+            }
+        }
+        Status::Error => {
+            let reason = report
+                .error
+                .as_deref()
+                .map(str::trim)
+                .filter(|r| !r.is_empty())
+                .unwrap_or("the classifier function failed without saying why");
+            let backoff = super::backoff_ms(state.config.retry_base_ms, attempts);
+            let retryable = report.retryable.unwrap_or(true);
+            super::fail(&state.db, &job, &clip(reason), retryable, backoff).await?;
+            state.wake_workers();
+        }
+    }
+    Ok(Json(json!({"recorded": true})))
+}
+
+fn checked_labels(report: &Callback) -> Result<Vec<Label>> {
+    if report.labels.is_empty() || report.labels.len() > 10 {
+        return Err(Error::bad_request("a result needs between 1 and 10 labels"));
+    }
+    report
+        .labels
+        .iter()
+        .map(|l| {
+            let name = l.label.trim();
+            if name.is_empty() || name.chars().count() > 200 {
+                return Err(Error::bad_request(
+                    "a label needs a name of 1 to 200 characters",
+                ));
+            }
+            if !(0.0..=1.0).contains(&l.score) || l.class_index < 0 {
+                return Err(Error::bad_request(
+                    "a label's score must be between 0 and 1 and its class index not negative",
+                ));
+            }
+            Ok(Label {
+                label: name.to_owned(),
+                class_index: l.class_index,
+                score: l.score,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,405 @@
+//! The classifier as an AWS Lambda, end to end: SeaweedFS (started by scripts/test.sh, which
+//! sets GALLERY_TEST_S3 and its credentials), the real `classify-lambda` function running
+//! against the Lambda emulator `cargo lambda watch` (one per test, installed in
+//! .cache/venv by scripts/setup.sh --test), and the server invoking it with aws-sdk-lambda.
+mod common;
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+use common::{TestApp, fetch, settled, spawn_app_with, testdata};
+use hmac::{Hmac, Mac};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use sha2::Sha256;
+
+const BUCKET: &str = "gallery-test";
+const FUNCTION: &str = "classify-lambda";
+const SECRET: &str = "test-callback-secret-0123456789";
+
+fn s3_endpoint() -> String {
+    std::env::var("GALLERY_TEST_S3")
+        .expect("GALLERY_TEST_S3 is not set: run the tests with scripts/test.sh")
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_owned()
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A process killed when the test ends.
+struct Process(Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `cargo lambda watch --only-lambda-apis` on a loopback port of its own: the Invoke API
+/// for the server and the Runtime API for the function.
+struct Emulator {
+    _process: Process,
+    url: String,
+}
+
+impl Emulator {
+    fn start() -> Self {
+        let tool = std::env::var_os("GALLERY_TEST_CARGO_LAMBDA").map_or_else(
+            || repo().join(".cache/venv/bin/cargo-lambda"),
+            PathBuf::from,
+        );
+        assert!(
+            tool.is_file(),
+            "{} is missing: run scripts/setup.sh --test",
+            tool.display()
+        );
+        let port = free_port();
+        let child = Command::new(tool)
+            .args(["lambda", "watch", "--only-lambda-apis", "-A", "127.0.0.1"])
+            .args(["-P", &port.to_string()])
+            .current_dir(repo())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let process = Process(child);
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "the emulator did not start"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Self {
+            _process: process,
+            url: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    /// One instance of the real function, polling this emulator for events.
+    fn function(&self) -> Process {
+        let bin = Path::new(env!("CARGO_BIN_EXE_gallery")).with_file_name(FUNCTION);
+        assert!(bin.is_file(), "{} is not built", bin.display());
+        let child = Command::new(bin)
+            .env("AWS_LAMBDA_FUNCTION_NAME", FUNCTION)
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "2048")
+            .env(
+                "AWS_LAMBDA_RUNTIME_API",
+                format!("{}/.rt/{FUNCTION}", self.url),
+            )
+            .env("AWS_ENDPOINT_URL_S3", s3_endpoint())
+            .env("GALLERY_S3_PATH_STYLE", "true")
+            .env("RUST_LOG", "warn")
+            .spawn()
+            .unwrap();
+        Process(child)
+    }
+}
+
+async fn s3() -> aws_sdk_s3::Client {
+    common::s3_client(&s3_endpoint(), BUCKET).await
+}
+
+/// A gallery on its own prefix of the test bucket, classifying with the function behind
+/// `lambda_endpoint`.
+async fn lambda_app(lambda_endpoint: &str, lease_secs: i64) -> (TestApp, String) {
+    s3().await;
+    let prefix = format!("t{}", uuid::Uuid::new_v4().simple());
+    let (storage, endpoint, lambda) = (
+        format!("s3://{BUCKET}/{prefix}"),
+        s3_endpoint(),
+        lambda_endpoint.to_owned(),
+    );
+    let app = spawn_app_with(move |c| {
+        c.storage = storage;
+        c.s3_endpoint = Some(endpoint);
+        c.classifier = format!("lambda:{FUNCTION}");
+        c.callback_secret = Some(SECRET.into());
+        c.lambda_endpoint = Some(lambda);
+        c.job_lease_secs = lease_secs;
+    })
+    .await;
+    (app, prefix)
+}
+
+async fn job_of(app: &TestApp, image: &str) -> (String, String, i64) {
+    sqlx::query_as(
+        "SELECT id, state, attempts FROM jobs WHERE image_id = $1 ORDER BY created_at DESC LIMIT 1",
+    )
+    .bind(image)
+    .fetch_one(&app.state.db)
+    .await
+    .unwrap()
+}
+
+/// The token of one attempt, made the way the contract says: HMAC-SHA256 with the shared
+/// secret over the job id (and the attempt), in hex.
+fn token(job: &str, attempt: i64) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
+    mac.update(format!("{job}:{attempt}").as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_upload_is_classified_by_the_lambda_function_reading_from_s3() {
+    let emulator = Emulator::start();
+    let _function = emulator.function();
+    let (app, _) = lambda_app(&emulator.url, 60).await;
+    let t = app.user("ada@example.org").await;
+    let coffee = app
+        .photo_bytes(&t, "coffee.png", testdata("coffee.png"))
+        .await;
+    let cat = app
+        .photo_bytes(&t, "chelsea.jpg", testdata("chelsea.jpg"))
+        .await;
+
+    let coffee = settled(&app, &t, &coffee).await;
+    assert_eq!(coffee["status"], "done", "{coffee}");
+    let labels = coffee["labels"].as_array().unwrap();
+    assert_eq!(labels.len(), 3);
+    assert_eq!(labels[0]["label"], "espresso");
+    assert_eq!(labels[0]["class_index"], 967);
+    assert!(labels[0]["score"].as_f64().unwrap() > 0.9);
+    let cat = settled(&app, &t, &cat).await;
+    assert!(
+        ["tiger cat", "tabby cat", "Egyptian Mau"]
+            .contains(&cat["labels"][0]["label"].as_str().unwrap()),
+        "{cat}"
+    );
+    let (done,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM jobs WHERE state = 'done' AND attempts = 1")
+            .fetch_one(&app.state.db)
+            .await
+            .unwrap();
+    assert_eq!(done, 2, "each job ran once");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn callbacks_count_only_with_the_current_attempts_token_and_only_once() {
+    // An emulator with no function instance: the test plays the function.
+    let emulator = Emulator::start();
+    let (app, _) = lambda_app(&emulator.url, 2).await;
+    let t = app.user("ada@example.org").await;
+    let id = app
+        .photo_bytes(&t, "coffee.png", testdata("coffee.png"))
+        .await;
+    let started = Instant::now();
+    let job = loop {
+        let (job, state, attempts) = job_of(&app, &id).await;
+        if state == "running" && attempts == 1 {
+            break job;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "never claimed");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let callback = |body: Value| {
+        app.client
+            .post(app.url("/api/v1/classifier/callback"))
+            .json(&body)
+            .send()
+    };
+    let image = || async { fetch::<Value>(app.get(&t, &format!("/api/v1/images/{id}"))).await };
+    let labels = json!([{"label": "espresso", "class_index": 967, "score": 0.97},
+        {"label": "cup", "class_index": 968, "score": 0.02},
+        {"label": "eggnog", "class_index": 969, "score": 0.01}]);
+
+    // Forged: a token not made with the secret.
+    let forged = callback(
+        json!({"job_id": job, "token": token(&job, 1).replace(|c: char| c.is_ascii_digit(), "0"),
+        "status": "done", "labels": labels}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert_eq!(image().await["labels"], json!([]));
+    let unknown = callback(
+        json!({"job_id": "no-such-job", "token": token("no-such-job", 1), "status": "fetching"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(unknown.status(), StatusCode::GONE);
+
+    // A step renews the lease and shows on the photo.
+    let step = callback(json!({"job_id": job, "token": token(&job, 1), "status": "fetching"}))
+        .await
+        .unwrap();
+    assert_eq!(step.status(), StatusCode::OK);
+    assert_eq!(image().await["status"], "fetching");
+
+    // No further word: the lease runs out and the job is sent again as attempt 2.
+    let started = Instant::now();
+    while job_of(&app, &id).await.2 < 2 {
+        assert!(started.elapsed() < Duration::from_secs(15), "never retried");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // A late (or replayed) result of attempt 1 no longer counts.
+    let replay = callback(
+        json!({"job_id": job, "token": token(&job, 1), "status": "done", "labels": labels}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(replay.status(), StatusCode::CONFLICT);
+    assert_ne!(image().await["status"], "done");
+
+    // Nonsense labels are refused with a reason, and change nothing.
+    let bad = callback(
+        json!({"job_id": job, "token": token(&job, 2), "status": "done",
+        "labels": [{"label": "espresso", "class_index": 967, "score": 7.0}]}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+
+    let done = callback(json!({"job_id": job, "token": token(&job, 2), "status": "done", "labels": labels,
+        "model": "efficientnet-lite0", "timings_ms": {"fetch": 3.0, "preprocess": 5.0, "predict": 20.0}}))
+    .await
+    .unwrap();
+    assert_eq!(done.status(), StatusCode::OK);
+    assert_eq!(done.json::<Value>().await.unwrap()["recorded"], true);
+    let shown = image().await;
+    assert_eq!(shown["status"], "done");
+    assert_eq!(shown["labels"][0]["label"], "espresso");
+
+    // The same valid report again changes nothing; neither does a different one.
+    let again = callback(
+        json!({"job_id": job, "token": token(&job, 2), "status": "done",
+        "labels": [{"label": "teapot", "class_index": 849, "score": 0.9}]}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(again.status(), StatusCode::OK);
+    assert_eq!(again.json::<Value>().await.unwrap()["recorded"], false);
+    assert_eq!(image().await["labels"], shown["labels"]);
+    let late_step =
+        callback(json!({"job_id": job, "token": token(&job, 2), "status": "predicting"}))
+            .await
+            .unwrap();
+    assert_eq!(late_step.status(), StatusCode::CONFLICT);
+    assert_eq!(image().await["status"], "done");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failing_function_is_retried_then_shows_its_reason_and_can_be_retried() {
+    let emulator = Emulator::start();
+    let _function = emulator.function();
+    let (app, prefix) = lambda_app(&emulator.url, 60).await;
+    let t = app.user("ada@example.org").await;
+    let id = app
+        .photo_bytes(&t, "coffee.png", testdata("coffee.png"))
+        .await;
+    assert_eq!(settled(&app, &t, &id).await["status"], "done");
+
+    // The original disappears from S3 behind the gallery's back: the function cannot read it.
+    let (key,): (String,) = sqlx::query_as("SELECT object_key FROM images WHERE id = $1")
+        .bind(&id)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    let s3 = s3().await;
+    let key = format!("{prefix}/{key}");
+    let saved = s3
+        .get_object()
+        .bucket(BUCKET)
+        .key(&key)
+        .send()
+        .await
+        .unwrap()
+        .body
+        .collect()
+        .await
+        .unwrap()
+        .into_bytes();
+    s3.delete_object()
+        .bucket(BUCKET)
+        .key(&key)
+        .send()
+        .await
+        .unwrap();
+    let res = app
+        .post(&t, &format!("/api/v1/images/{id}/reclassify"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    let image = settled(&app, &t, &id).await;
+    assert_eq!(image["status"], "error");
+    let reason = image["status_detail"].as_str().unwrap();
+    assert!(
+        reason.contains("could not be fetched from S3: NoSuchKey"),
+        "{reason}"
+    );
+    let (_, state, attempts) = job_of(&app, &id).await;
+    assert_eq!((state.as_str(), attempts), ("error", 3), "three attempts");
+
+    // Put right, a retry by the owner succeeds.
+    s3.put_object()
+        .bucket(BUCKET)
+        .key(&key)
+        .body(saved.into())
+        .send()
+        .await
+        .unwrap();
+    app.post(&t, &format!("/api/v1/images/{id}/reclassify"))
+        .send()
+        .await
+        .unwrap();
+    let image = settled(&app, &t, &id).await;
+    assert_eq!(image["status"], "done", "{image}");
+    assert_eq!(image["labels"][0]["label"], "espresso");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_job_whose_callback_never_comes_ends_in_error_after_the_last_lease() {
+    // The emulator takes the events, but no function instance ever runs them.
+    let emulator = Emulator::start();
+    let (app, _) = lambda_app(&emulator.url, 1).await;
+    let t = app.user("ada@example.org").await;
+    let id = app
+        .photo_bytes(&t, "coffee.png", testdata("coffee.png"))
+        .await;
+    let image = settled(&app, &t, &id).await;
+    assert_eq!(image["status"], "error");
+    assert!(
+        image["status_detail"]
+            .as_str()
+            .unwrap()
+            .contains("stopped unfinished 3 times"),
+        "{image}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreachable_lambda_service_is_retried_then_shown() {
+    let closed = format!("http://127.0.0.1:{}", free_port());
+    let (app, _) = lambda_app(&closed, 60).await;
+    let t = app.user("ada@example.org").await;
+    let id = app
+        .photo_bytes(&t, "coffee.png", testdata("coffee.png"))
+        .await;
+    let image = settled(&app, &t, &id).await;
+    assert_eq!(image["status"], "error");
+    assert!(
+        image["status_detail"]
+            .as_str()
+            .unwrap()
+            .contains("could not be invoked"),
+        "{image}"
+    );
+    assert_eq!(job_of(&app, &id).await.2, 3, "three attempts");
+}
