@@ -30,7 +30,7 @@ start_seaweedfs() {
 {"identities": [{"name": "gallery", "credentials": [{"accessKey": "$S3_ACCESS_KEY", "secretKey": "$S3_SECRET_KEY"}],
   "actions": ["Admin", "Read", "Write", "List", "Tagging"]}]}
 JSON
-  master=$(free_port_pair); volume=$(free_port_pair); filer=$(free_port_pair); s3=$(free_port_pair)
+  master=$(free_port_pair); S3_MASTER="127.0.0.1:$master"; volume=$(free_port_pair); filer=$(free_port_pair); s3=$(free_port_pair)
   admin=$(free_port_pair); metrics=$(free_port_pair)
   "$weed" mini -dir="$S3_DIR/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 -master.telemetry=false \
     -master.port="$master" -volume.port="$volume" -filer.port="$filer" -s3.port="$s3" -admin.port="$admin" \
@@ -51,4 +51,9 @@ stop_seaweedfs() {
   kill "$S3_PID" 2>/dev/null; wait "$S3_PID" 2>/dev/null
   rm -rf "$S3_DIR"
   S3_PID=
+}
+
+# create_bucket NAME: a bucket on the running SeaweedFS (no error if it exists).
+create_bucket() {
+  echo "s3.bucket.create -name $1" | "$CACHE/seaweedfs/weed" shell -master="$S3_MASTER" >/dev/null 2>&1 || true
 }

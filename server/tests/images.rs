@@ -340,3 +340,20 @@ async fn reclassify_queues_the_photo_again() {
         .unwrap();
     assert_eq!(queued, 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_large_upload_waits_on_disk_and_is_stored_whole() {
+    let app = spawn_app().await;
+    let t = app.user("ada@example.org").await;
+    let data = common::noise_png(2400, 1600);
+    assert!(data.len() > 10 << 20, "{} bytes", data.len());
+    let id = app.photo_bytes(&t, "big.png", data.clone()).await;
+    let original = app
+        .get(&t, &format!("/api/v1/images/{id}/original"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(original.status(), StatusCode::OK);
+    assert!(original.bytes().await.unwrap().as_ref() == data.as_slice());
+    app.assert_consistent().await;
+}

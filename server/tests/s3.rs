@@ -161,3 +161,37 @@ async fn an_unreachable_store_gives_503_and_leaves_no_row() {
         StatusCode::OK
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_large_upload_goes_to_the_bucket_in_parts_and_comes_back_whole() {
+    let s3 = client().await;
+    let (app, prefix) = s3_app(&endpoint(), "off").await;
+    let t = app.user("ada@example.org").await;
+    let data = common::noise_png(2400, 1600);
+    assert!(data.len() > 10 << 20, "{} bytes", data.len());
+    let id = app.photo_bytes(&t, "big.png", data.clone()).await;
+    let (key,): (String,) = sqlx::query_as("SELECT object_key FROM images WHERE id = $1")
+        .bind(&id)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    let object = s3
+        .get_object()
+        .bucket(BUCKET)
+        .key(format!("{prefix}/{key}"))
+        .send()
+        .await
+        .unwrap();
+    // A multipart object's ETag ends in the number of its parts.
+    let etag = object.e_tag().unwrap().trim_matches('"').to_owned();
+    assert!(etag.ends_with("-2"), "sent as two parts: {etag}");
+    let stored = object.body.collect().await.unwrap().into_bytes();
+    assert!(stored.as_ref() == data.as_slice(), "stored byte for byte");
+    let image: Value = fetch(app.get(&t, &format!("/api/v1/images/{id}"))).await;
+    assert_eq!(image["bytes"], data.len());
+    assert_eq!(
+        (image["width"].as_u64(), image["height"].as_u64()),
+        (Some(2400), Some(1600))
+    );
+    assert_eq!(app.rows("images").await, 1);
+}

@@ -2,7 +2,8 @@
 //! the header before decoding, EXIF orientation and date, SHA-256 and a thumbnail; then
 //! objects in storage and rows in one transaction, or nothing at all.
 
-use std::io::Cursor;
+use std::io::{BufRead, BufReader, Cursor, Read, Seek};
+use std::path::Path;
 
 use bytes::Bytes;
 use image::codecs::jpeg::JpegEncoder;
@@ -29,11 +30,143 @@ pub struct Policy {
     pub max_pixels: u64,
 }
 
+/// Uploads above this size wait in a temporary file rather than in memory, and go to S3
+/// from there in parts.
+pub const SPOOL_BYTES: usize = 8 << 20;
+
+/// Where an upload's bytes wait while they are checked and stored.
+pub enum Original {
+    Memory(Bytes),
+    /// A temporary file, removed when this is dropped.
+    File {
+        path: tempfile::TempPath,
+        len: u64,
+    },
+}
+
+/// What the decoders read from: the bytes in memory, or the file through a buffer.
+trait Source: BufRead + Seek {}
+impl<T: BufRead + Seek> Source for T {}
+
+impl Original {
+    pub fn len(&self) -> u64 {
+        match self {
+            Self::Memory(data) => data.len() as u64,
+            Self::File { len, .. } => *len,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            Self::Memory(_) => None,
+            Self::File { path, .. } => Some(path),
+        }
+    }
+
+    fn reader(&self) -> std::io::Result<Box<dyn Source + '_>> {
+        Ok(match self {
+            Self::Memory(data) => Box::new(Cursor::new(&data[..])),
+            Self::File { path, .. } => Box::new(BufReader::with_capacity(
+                1 << 16,
+                std::fs::File::open(path)?,
+            )),
+        })
+    }
+
+    fn sha256(&self) -> std::io::Result<String> {
+        let mut hasher = Sha256::new();
+        match self {
+            Self::Memory(data) => hasher.update(data),
+            Self::File { .. } => {
+                let mut reader = self.reader()?;
+                loop {
+                    let chunk = reader.fill_buf()?;
+                    if chunk.is_empty() {
+                        break;
+                    }
+                    hasher.update(chunk);
+                    let n = chunk.len();
+                    reader.consume(n);
+                }
+            }
+        }
+        Ok(hex::encode(hasher.finalize()))
+    }
+}
+
+/// Collects an upload as it streams in: in memory up to [`SPOOL_BYTES`], then in a
+/// temporary file, so a large file never sits in memory whole.
+pub struct Spool {
+    memory: bytes::BytesMut,
+    file: Option<(tokio::fs::File, tempfile::TempPath)>,
+    len: u64,
+}
+
+impl Default for Spool {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Spool {
+    pub fn new() -> Self {
+        Self {
+            memory: bytes::BytesMut::new(),
+            file: None,
+            len: 0,
+        }
+    }
+
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub async fn write(&mut self, chunk: &[u8]) -> std::io::Result<()> {
+        use tokio::io::AsyncWriteExt;
+        self.len += chunk.len() as u64;
+        if self.file.is_none() && self.memory.len() + chunk.len() <= SPOOL_BYTES {
+            self.memory.extend_from_slice(chunk);
+            return Ok(());
+        }
+        if self.file.is_none() {
+            let (file, path) = tempfile::NamedTempFile::new()?.into_parts();
+            let mut file = tokio::fs::File::from_std(file);
+            file.write_all(&self.memory).await?;
+            self.memory = bytes::BytesMut::new();
+            self.file = Some((file, path));
+        }
+        let (file, _) = self.file.as_mut().expect("just made");
+        file.write_all(chunk).await
+    }
+
+    pub async fn finish(self) -> std::io::Result<Original> {
+        use tokio::io::AsyncWriteExt;
+        match self.file {
+            None => Ok(Original::Memory(self.memory.freeze())),
+            Some((mut file, path)) => {
+                file.flush().await?;
+                Ok(Original::File {
+                    path,
+                    len: self.len,
+                })
+            }
+        }
+    }
+}
+
 /// A checked upload, ready to be stored.
 pub struct Prepared {
     pub filename: String,
     pub content_type: &'static str,
-    pub data: Bytes,
+    pub original: Original,
     pub width: u32,
     pub height: u32,
     pub sha256: String,
@@ -74,16 +207,24 @@ fn content_type(format: ImageFormat) -> Option<&'static str> {
 }
 
 /// Checks and decodes one file. CPU-bound: call it from a blocking thread.
-pub fn prepare(filename: String, data: Bytes, policy: Policy) -> Result<Prepared> {
-    if data.is_empty() {
+pub fn prepare(filename: String, original: Original, policy: Policy) -> Result<Prepared> {
+    if original.is_empty() {
         return Err(Error::bad_request(format!("{filename} is empty (0 bytes)")));
     }
-    if data.len() > policy.max_bytes {
+    if original.len() > policy.max_bytes as u64 {
         return Err(too_large(&filename, policy.max_bytes));
     }
+    let io = |e: std::io::Error| Error::Internal(e.into());
     let not_an_image =
         || Error::Unsupported(format!("{filename} is not a JPEG, PNG, WebP or GIF image"));
-    let format = image::guess_format(&data).map_err(|_| not_an_image())?;
+    let mut head = Vec::with_capacity(64);
+    original
+        .reader()
+        .map_err(io)?
+        .take(64)
+        .read_to_end(&mut head)
+        .map_err(io)?;
+    let format = image::guess_format(&head).map_err(|_| not_an_image())?;
     let content_type = content_type(format).ok_or_else(not_an_image)?;
     let damaged = |err: image::ImageError| {
         tracing::debug!(%err, "upload failed to decode");
@@ -91,13 +232,13 @@ pub fn prepare(filename: String, data: Bytes, policy: Policy) -> Result<Prepared
             "{filename} could not be read as an image: the file is damaged or incomplete"
         ))
     };
-    if format == ImageFormat::Jpeg && !jpeg_is_complete(&data) {
+    if format == ImageFormat::Jpeg && !jpeg_is_complete(&mut original.reader().map_err(io)?) {
         return Err(damaged(image::ImageError::IoError(
             std::io::ErrorKind::UnexpectedEof.into(),
         )));
     }
 
-    let mut reader = ImageReader::with_format(Cursor::new(&data[..]), format);
+    let mut reader = ImageReader::with_format(original.reader().map_err(io)?, format);
     let mut limits = Limits::default();
     limits.max_alloc = Some(policy.max_pixels.saturating_mul(8));
     reader.limits(limits);
@@ -117,14 +258,15 @@ pub fn prepare(filename: String, data: Bytes, policy: Policy) -> Result<Prepared
 
     let thumb = decoded.thumbnail(THUMB_MAX_WIDTH, THUMB_MAX_HEIGHT);
     let thumbnail = encode_jpeg(&thumb).map_err(|e| Error::Internal(e.into()))?;
+    let taken_at = exif_taken_at(&mut original.reader().map_err(io)?);
     Ok(Prepared {
-        taken_at: exif_taken_at(&data),
-        sha256: hex::encode(Sha256::digest(&data)),
+        taken_at,
+        sha256: original.sha256().map_err(io)?,
         filename,
         content_type,
         width: decoded.width(),
         height: decoded.height(),
-        data,
+        original,
         thumb_width: thumb.width(),
         thumb_height: thumb.height(),
         thumbnail,
@@ -139,37 +281,78 @@ pub fn too_large(filename: &str, max_bytes: usize) -> Error {
 }
 
 /// A JPEG's entropy-coded data must run on to its end-of-image marker. The decoder
-/// pads a cut-off file with grey rather than failing, so truncation is found here.
-fn jpeg_is_complete(data: &[u8]) -> bool {
-    let mut i = 2;
-    while i + 4 <= data.len() {
-        if data[i] != 0xFF {
-            return false;
-        }
-        let marker = data[i + 1];
+/// pads a cut-off file with grey rather than failing, so truncation is found here, in one
+/// pass over the file.
+fn jpeg_is_complete(r: &mut impl BufRead) -> bool {
+    walk_jpeg(r).unwrap_or(false)
+}
+
+fn read_u8(r: &mut impl BufRead) -> std::io::Result<u8> {
+    let mut b = [0u8];
+    r.read_exact(&mut b)?;
+    Ok(b[0])
+}
+
+fn walk_jpeg(r: &mut impl BufRead) -> std::io::Result<bool> {
+    if read_u8(r)? != 0xFF || read_u8(r)? != 0xD8 {
+        return Ok(false);
+    }
+    // A marker the scan skipper has already read.
+    let mut pending: Option<u8> = None;
+    loop {
+        let marker = match pending.take() {
+            Some(m) => m,
+            None => {
+                if read_u8(r)? != 0xFF {
+                    return Ok(false);
+                }
+                read_u8(r)?
+            }
+        };
         match marker {
-            0xD9 => return true,
-            0xFF => i += 1,
-            0x01 | 0xD0..=0xD7 => i += 2,
+            0xD9 => return Ok(true),
+            // A fill byte: the marker comes next.
+            0xFF => pending = Some(read_u8(r)?),
+            0x01 | 0xD0..=0xD7 => {}
             _ => {
-                let len = usize::from(u16::from_be_bytes([data[i + 2], data[i + 3]]));
-                i += 2 + len;
+                let len = u64::from(u16::from_be_bytes([read_u8(r)?, read_u8(r)?]));
+                let Some(rest) = len.checked_sub(2) else {
+                    return Ok(false);
+                };
+                if std::io::copy(&mut r.by_ref().take(rest), &mut std::io::sink())? < rest {
+                    return Ok(false);
+                }
                 if marker == 0xDA {
                     // Skip the scan: a 0xFF in it is followed by 0x00 or a restart marker.
-                    while i + 1 < data.len() {
-                        if data[i] == 0xFF
-                            && data[i + 1] != 0x00
-                            && !(0xD0..=0xD7).contains(&data[i + 1])
-                        {
-                            break;
-                        }
-                        i += 1;
-                    }
+                    pending = Some(skip_scan(r)?);
                 }
             }
         }
     }
-    i + 1 < data.len() && data[i] == 0xFF && data[i + 1] == 0xD9
+}
+
+/// Reads past entropy-coded data; returns the marker that ends it.
+fn skip_scan(r: &mut impl BufRead) -> std::io::Result<u8> {
+    loop {
+        let buf = r.fill_buf()?;
+        if buf.is_empty() {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        let Some(at) = buf.iter().position(|&b| b == 0xFF) else {
+            let n = buf.len();
+            r.consume(n);
+            continue;
+        };
+        r.consume(at + 1);
+        let next = match r.fill_buf()?.first() {
+            Some(&b) => b,
+            None => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+        };
+        if next != 0x00 && !(0xD0..=0xD7).contains(&next) {
+            r.consume(1);
+            return Ok(next);
+        }
+    }
 }
 
 fn encode_jpeg(image: &DynamicImage) -> image::ImageResult<Bytes> {
@@ -195,10 +378,8 @@ fn flatten_on_white(image: &DynamicImage) -> image::RgbImage {
 
 /// When the photo was taken, from EXIF `DateTimeOriginal` (or `DateTime`), in epoch ms.
 /// Without an offset tag the camera's local time is taken as UTC.
-fn exif_taken_at(data: &[u8]) -> Option<i64> {
-    let exif = exif::Reader::new()
-        .read_from_container(&mut Cursor::new(data))
-        .ok()?;
+fn exif_taken_at(source: &mut impl Source) -> Option<i64> {
+    let exif = exif::Reader::new().read_from_container(source).ok()?;
     let field = exif
         .get_field(exif::Tag::DateTimeOriginal, exif::In::PRIMARY)
         .or_else(|| exif.get_field(exif::Tag::DateTime, exif::In::PRIMARY))?;
@@ -265,11 +446,17 @@ async fn write_all(
 ) -> Result<Vec<String>> {
     // Written in pairs: original, thumbnail.
     for p in prepared {
-        for (data, content_type) in [(&p.data, p.content_type), (&p.thumbnail, "image/jpeg")] {
-            let key = storage::new_key(owner);
-            storage.put(&key, data.clone(), content_type).await?;
-            written.push(key);
+        let key = storage::new_key(owner);
+        match &p.original {
+            Original::Memory(data) => storage.put(&key, data.clone(), p.content_type).await?,
+            Original::File { path, len } => {
+                storage.put_file(&key, path, *len, p.content_type).await?
+            }
         }
+        written.push(key);
+        let key = storage::new_key(owner);
+        storage.put(&key, p.thumbnail.clone(), "image/jpeg").await?;
+        written.push(key);
     }
     let now = now_ms();
     let mut tx = db.begin().await?;
@@ -287,7 +474,7 @@ async fn write_all(
         .bind(folder)
         .bind(&p.filename)
         .bind(p.content_type)
-        .bind(p.data.len() as i64)
+        .bind(p.original.len() as i64)
         .bind(i64::from(p.width))
         .bind(i64::from(p.height))
         .bind(&p.sha256)

@@ -1,13 +1,13 @@
 //! Reading a multipart upload: `file` parts (one or more) and an optional `folder_id`.
-//! Each file is size-checked as it streams in and decoded on a blocking thread, a few
-//! at a time, so that large uploads cannot take all the memory or all the cores.
+//! Each file is size-checked as it streams in (a large one waits in a temporary file, not
+//! in memory) and decoded on a blocking thread, a few at a time, so that large uploads
+//! cannot take all the memory or all the cores.
 
 use axum::extract::Multipart;
 use axum::extract::multipart::MultipartError;
-use bytes::BytesMut;
 use tokio::sync::Semaphore;
 
-use super::ingest::{self, Policy, Prepared};
+use super::ingest::{self, Policy, Prepared, Spool};
 use crate::error::{Error, Result};
 
 pub struct UploadForm {
@@ -41,13 +41,15 @@ pub async fn read(
             }
             Some("file") if refusal.is_none() => {
                 let filename = ingest::clean_filename(field.file_name());
-                let mut data = BytesMut::new();
+                let mut data = Spool::new();
                 while let Some(chunk) = field.chunk().await? {
-                    if data.len() + chunk.len() > policy.max_bytes {
+                    if data.len() + chunk.len() as u64 > policy.max_bytes as u64 {
                         refusal = Some(ingest::too_large(&filename, policy.max_bytes));
                         break;
                     }
-                    data.extend_from_slice(&chunk);
+                    data.write(&chunk)
+                        .await
+                        .map_err(|e| Error::Internal(e.into()))?;
                 }
                 if refusal.is_some() {
                     continue;
@@ -56,7 +58,7 @@ pub async fn read(
                     .acquire()
                     .await
                     .map_err(|e| Error::Internal(e.into()))?;
-                let data = data.freeze();
+                let data = data.finish().await.map_err(|e| Error::Internal(e.into()))?;
                 match tokio::task::spawn_blocking(move || ingest::prepare(filename, data, policy))
                     .await
                 {

@@ -44,12 +44,22 @@ fn io_error(key: &str, err: std::io::Error) -> StorageError {
     }
 }
 
-async fn write_atomically(path: &Path, data: &[u8]) -> std::io::Result<()> {
+/// Where the bytes of a new object come from.
+enum Content<'a> {
+    Bytes(&'a [u8]),
+    File(&'a Path),
+}
+
+async fn write_atomically(path: &Path, content: Content<'_>) -> std::io::Result<()> {
     if let Some(parent) = path.parent() {
         tokio::fs::create_dir_all(parent).await?;
     }
     let tmp = path.with_extension(format!("tmp-{}", uuid::Uuid::new_v4().simple()));
-    if let Err(err) = tokio::fs::write(&tmp, data).await {
+    let written = match content {
+        Content::Bytes(data) => tokio::fs::write(&tmp, data).await,
+        Content::File(from) => tokio::fs::copy(from, &tmp).await.map(|_| ()),
+    };
+    if let Err(err) = written {
         let _ = tokio::fs::remove_file(&tmp).await;
         return Err(err);
     }
@@ -60,7 +70,20 @@ async fn write_atomically(path: &Path, data: &[u8]) -> std::io::Result<()> {
 impl ObjectStore for FsStore {
     async fn put(&self, key: &str, data: Bytes, _content_type: &str) -> Result<(), StorageError> {
         let path = self.path(key)?;
-        write_atomically(&path, &data)
+        write_atomically(&path, Content::Bytes(&data))
+            .await
+            .map_err(|e| StorageError::Unavailable(format!("{key}: {e}")))
+    }
+
+    async fn put_file(
+        &self,
+        key: &str,
+        from: &Path,
+        _len: u64,
+        _content_type: &str,
+    ) -> Result<(), StorageError> {
+        let path = self.path(key)?;
+        write_atomically(&path, Content::File(from))
             .await
             .map_err(|e| StorageError::Unavailable(format!("{key}: {e}")))
     }

@@ -4,6 +4,7 @@
 mod fs;
 mod s3;
 
+use std::path::Path;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -46,6 +47,14 @@ pub enum Delivery {
 #[async_trait]
 pub trait ObjectStore: Send + Sync + 'static {
     async fn put(&self, key: &str, data: Bytes, content_type: &str) -> Result<(), StorageError>;
+    /// Stores a file's contents, streamed from disk (in parts, where the store has them).
+    async fn put_file(
+        &self,
+        key: &str,
+        path: &Path,
+        len: u64,
+        content_type: &str,
+    ) -> Result<(), StorageError>;
     async fn get(&self, key: &str) -> Result<Bytes, StorageError>;
     async fn deliver(&self, key: &str) -> Result<Delivery, StorageError>;
     async fn delete(&self, key: &str) -> Result<(), StorageError>;

@@ -1,3 +1,4 @@
+use std::path::Path;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -6,13 +7,18 @@ use aws_config::timeout::TimeoutConfig;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::RequestChecksumCalculation;
 use aws_sdk_s3::presigning::PresigningConfig;
-use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::primitives::{ByteStream, Length};
+use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use bytes::Bytes;
 
 use super::{Delivery, ObjectStore, StorageError};
 
 /// How long a signed link to a photo stays valid.
 const PRESIGN_SECS: u64 = 900;
+
+/// Files larger than this go up as a multipart upload in parts of this size, each read from
+/// disk as it is sent (S3 wants parts of at least 5 MiB, all but the last).
+pub const PART_BYTES: u64 = 8 << 20;
 
 /// Objects in an S3 bucket (AWS or any S3-compatible store), configured by the standard
 /// AWS settings (`AWS_REGION`, `AWS_ENDPOINT_URL`, credentials). Browsers fetch photos by
@@ -78,6 +84,89 @@ impl S3Store {
         })
     }
 
+    async fn put_in_parts(
+        &self,
+        full_key: &str,
+        path: &Path,
+        len: u64,
+        content_type: &str,
+    ) -> Result<(), String> {
+        let fail = |e: &dyn std::error::Error| classifier::error_chain(e);
+        let upload = self
+            .client
+            .create_multipart_upload()
+            .bucket(&self.bucket)
+            .key(full_key)
+            .content_type(content_type)
+            .send()
+            .await
+            .map_err(|e| fail(&e))?;
+        let upload_id = upload
+            .upload_id()
+            .ok_or("the store gave no upload id")?
+            .to_owned();
+        let parts = async {
+            let mut parts = Vec::new();
+            let (mut offset, mut number) = (0u64, 1i32);
+            while offset < len {
+                let size = PART_BYTES.min(len - offset);
+                let body = ByteStream::read_from()
+                    .path(path)
+                    .offset(offset)
+                    .length(Length::Exact(size))
+                    .build()
+                    .await
+                    .map_err(|e| fail(&e))?;
+                let part = self
+                    .client
+                    .upload_part()
+                    .bucket(&self.bucket)
+                    .key(full_key)
+                    .upload_id(&upload_id)
+                    .part_number(number)
+                    .body(body)
+                    .send()
+                    .await
+                    .map_err(|e| fail(&e))?;
+                parts.push(
+                    CompletedPart::builder()
+                        .set_e_tag(part.e_tag().map(str::to_owned))
+                        .part_number(number)
+                        .build(),
+                );
+                offset += size;
+                number += 1;
+            }
+            self.client
+                .complete_multipart_upload()
+                .bucket(&self.bucket)
+                .key(full_key)
+                .upload_id(&upload_id)
+                .multipart_upload(
+                    CompletedMultipartUpload::builder()
+                        .set_parts(Some(parts))
+                        .build(),
+                )
+                .send()
+                .await
+                .map_err(|e| fail(&e))?;
+            Ok::<_, String>(())
+        };
+        let result = parts.await;
+        if result.is_err() {
+            // Leave no parts behind to be billed for.
+            let _ = self
+                .client
+                .abort_multipart_upload()
+                .bucket(&self.bucket)
+                .key(full_key)
+                .upload_id(&upload_id)
+                .send()
+                .await;
+        }
+        result
+    }
+
     fn key(&self, key: &str) -> String {
         if self.prefix.is_empty() {
             key.to_owned()
@@ -104,6 +193,34 @@ impl ObjectStore for S3Store {
             .key(self.key(key))
             .content_type(content_type)
             .body(ByteStream::from(data))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| unavailable(key, aws_sdk_s3::error::DisplayErrorContext(e)))
+    }
+
+    async fn put_file(
+        &self,
+        key: &str,
+        path: &Path,
+        len: u64,
+        content_type: &str,
+    ) -> Result<(), StorageError> {
+        if len > PART_BYTES {
+            return self
+                .put_in_parts(&self.key(key), path, len, content_type)
+                .await
+                .map_err(|e| unavailable(key, e));
+        }
+        let body = ByteStream::from_path(path)
+            .await
+            .map_err(|e| unavailable(key, e))?;
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(self.key(key))
+            .content_type(content_type)
+            .body(body)
             .send()
             .await
             .map(|_| ())

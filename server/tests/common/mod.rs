@@ -368,6 +368,22 @@ fn encode(w: u32, h: u32, format: image::ImageFormat) -> Vec<u8> {
     out.into_inner()
 }
 
+/// A PNG of random pixels, which does not compress: about `3·w·h` bytes.
+pub fn noise_png(w: u32, h: u32) -> Vec<u8> {
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let img = image::RgbImage::from_fn(w, h, |_, _| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let [r, g, b, ..] = state.to_le_bytes();
+        image::Rgb([r, g, b])
+    });
+    let mut out = Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png)
+        .expect("encode test image");
+    out.into_inner()
+}
+
 pub fn jpeg(w: u32, h: u32) -> Vec<u8> {
     encode(w, h, image::ImageFormat::Jpeg)
 }

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Classification throughput through the Lambda emulator against the embedded worker pool,
+# in one run: the release server classifies the same 40 JPEGs of 12 MP (uploaded 4 at a
+# time) first with its in-process workers (SQLite + files), then by invoking the release
+# `classify-lambda` function (2 instances, one per core) under `cargo lambda watch`, with
+# the photos in SeaweedFS. Prints photos classified per second from the first upload to
+# the last label, and the ratio.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+"$ROOT/scripts/setup.sh" --test
+photos="$CACHE/bench-photos"
+[ -f "$photos/photo-39.jpg" ] || "$CACHE/venv/bin/python" classifier-lambda/tools/make_bench_photos.py "$photos" 50
+cargo build --release --workspace --quiet
+source "$ROOT/scripts/seaweedfs.sh"
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  stop_seaweedfs
+  rm -rf "$work"
+}
+trap cleanup EXIT
+N=40
+
+# serve NAME ENV...: starts the release server with these settings; sets URL and TOKEN.
+serve() {
+  local name="$1"; shift
+  env GALLERY_BIND=127.0.0.1:0 GALLERY_LOG=warn GALLERY_DATABASE_URL="sqlite://$work/$name.db" "$@" \
+    "$CARGO_TARGET_DIR/release/gallery" serve >"$work/$name.out" 2>"$work/$name.err" &
+  pids+=($!)
+  URL=
+  for _ in $(seq 1 200); do
+    URL=$(sed -n 's/.*running at \(http:[^ ]*\).*/\1/p' "$work/$name.out")
+    [ -n "$URL" ] && break
+    sleep 0.1
+  done
+  [ -n "$URL" ] || { cat "$work/$name.err" >&2; return 1; }
+  local body='{"email":"bench@example.org","password":"correct horse battery"}'
+  curl -sf -X POST "$URL/api/v1/auth/signup" -H 'content-type: application/json' -d "$body" >/dev/null
+  TOKEN=$(curl -sf -X POST "$URL/api/v1/auth/login" -H 'content-type: application/json' -d "$body" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+}
+
+# classify_all: uploads the photos and waits for every label; prints photos per second.
+classify_all() {
+  local start end
+  start=$(date +%s.%N)
+  seq 0 $((N - 1)) | xargs -P 4 -I{} sh -c \
+    'curl -sf -X POST "$1/api/v1/images" -H "authorization: Bearer $2" -F "file=@$3/photo-$(printf %02d {}).jpg" >/dev/null' \
+    _ "$URL" "$TOKEN" "$photos"
+  while curl -sf "$URL/api/v1/images" -H "authorization: Bearer $TOKEN" |
+    grep -q '"status":"\(queued\|fetching\|preprocessing\|predicting\)"'; do sleep 0.2; done
+  end=$(date +%s.%N)
+  local errors
+  errors=$(curl -sf "$URL/api/v1/images" -H "authorization: Bearer $TOKEN" | grep -o '"status":"error"' | wc -l)
+  [ "$errors" = 0 ] || { echo "$errors photos ended in error" >&2; return 1; }
+  python3 -c "import sys; print(f'{int(sys.argv[1]) / (float(sys.argv[3]) - float(sys.argv[2])):.2f}')" "$N" "$start" "$end"
+}
+
+say "Embedded default: 2 in-process workers, SQLite, files"
+serve local GALLERY_STORAGE="fs:$work/objects" GALLERY_CLASSIFIER=local GALLERY_CLASSIFIER_WORKERS=2
+local_rate=$(classify_all)
+echo "embedded: $local_rate photos/s"
+kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
+
+say "Lambda: classify-lambda under cargo lambda watch (2 instances), photos in SeaweedFS"
+start_seaweedfs
+export AWS_ACCESS_KEY_ID="$S3_ACCESS_KEY" AWS_SECRET_ACCESS_KEY="$S3_SECRET_KEY" AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$CACHE/venv/bin/cargo-lambda" lambda watch --only-lambda-apis -A 127.0.0.1 -P "$port" >"$work/emulator.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 100); do (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+for _ in 1 2; do
+  AWS_LAMBDA_FUNCTION_NAME=classify-lambda AWS_LAMBDA_FUNCTION_VERSION=1 AWS_LAMBDA_FUNCTION_MEMORY_SIZE=2048 \
+    AWS_LAMBDA_RUNTIME_API="http://127.0.0.1:$port/.rt/classify-lambda" AWS_ENDPOINT_URL_S3="$S3_URL" \
+    GALLERY_S3_PATH_STYLE=true RUST_LOG=warn "$CARGO_TARGET_DIR/release/classify-lambda" 2>>"$work/function.log" &
+  pids+=($!)
+done
+create_bucket bench
+serve lambda GALLERY_STORAGE="s3://bench/photos" GALLERY_S3_ENDPOINT="$S3_URL" \
+  GALLERY_CLASSIFIER=lambda:classify-lambda GALLERY_CALLBACK_SECRET=bench-callback-secret-0123456789 \
+  GALLERY_LAMBDA_ENDPOINT="http://127.0.0.1:$port"
+lambda_rate=$(classify_all)
+echo "Lambda (emulator): $lambda_rate photos/s"
+python3 -c "import sys; print(f'Lambda against embedded: {float(sys.argv[1]) / float(sys.argv[2]):.2f}x')" "$lambda_rate" "$local_rate"
