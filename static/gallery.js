@@ -78,22 +78,25 @@
 
   // Selection: a count, buttons enabled only with something selected.
   function setupSelection() {
-    const form = $("#selection");
-    if (!form) return;
+    const form = () => $("#selection");
     const boxes = () => $$('input[name="ids"]');
     const update = () => {
+      const count = $("#selection-count");
+      if (!count) return;
       const n = boxes().filter((b) => b.checked).length;
-      $("#selection-count").textContent = n ? `${n} selected` : "None selected";
-      for (const b of $$("[data-needs-selection]", form)) b.disabled = n === 0;
+      count.textContent = n ? `${n} selected` : "None selected";
+      for (const b of $$("[data-needs-selection]", form() || document)) b.disabled = n === 0;
       for (const b of boxes()) b.closest(".card").classList.toggle("selected", b.checked);
     };
     document.addEventListener("change", (e) => { if (e.target.name === "ids") update(); });
-    for (const button of $$("[data-select]", form)) {
-      button.addEventListener("click", () => {
-        for (const b of boxes()) b.checked = button.dataset.select === "all";
-        update();
-      });
-    }
+    document.addEventListener("click", (e) => {
+      const button = e.target.closest("[data-select]");
+      if (!button) return;
+      for (const b of boxes()) b.checked = button.dataset.select === "all";
+      update();
+    });
+    // Search results swapped in by htmx come with a fresh selection toolbar.
+    document.addEventListener("htmx:afterSettle", update);
     update();
   }
 
@@ -150,6 +153,12 @@
       if (key) { e.preventDefault(); actions[key](); }
     });
   }
+
+  // The search box: its Clear link shows once there is something to clear.
+  document.addEventListener("input", (e) => {
+    const clear = $("#search-clear");
+    if (e.target.id === "search-input" && clear) clear.hidden = !e.target.value;
+  });
 
   // Cards swapped in by the status poll need their width again.
   document.addEventListener("htmx:afterSettle", justify);

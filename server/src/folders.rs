@@ -235,3 +235,39 @@ pub async fn all_paths(db: &Db, owner: &str) -> Result<Vec<Crumb>> {
     paths.sort_by_key(|c| c.name.to_lowercase());
     Ok(paths)
 }
+
+/// The owner's folders whose name, or the name of a folder above them, passes `test` for
+/// at least one of its answers (one per search term), with the answers so combined.
+pub async fn matching_names(
+    db: &Db,
+    owner: &str,
+    test: impl Fn(&str) -> Vec<bool>,
+) -> Result<Vec<(String, Vec<bool>)>> {
+    let rows: Vec<(String, Option<String>, String)> =
+        sqlx::query_as("SELECT id, parent_id, name FROM folders WHERE owner_id = $1")
+            .bind(owner)
+            .fetch_all(db)
+            .await?;
+    let own: std::collections::HashMap<&str, (Option<&str>, Vec<bool>)> = rows
+        .iter()
+        .map(|(id, parent, name)| (id.as_str(), (parent.as_deref(), test(name))))
+        .collect();
+    let mut found = Vec::new();
+    for (id, (parent, answers)) in &own {
+        let (mut parent, mut answers) = (*parent, answers.clone());
+        // Folders cannot form cycles; the bound only guards against a damaged table.
+        for _ in 0..own.len() {
+            let Some((grandparent, above)) = parent.and_then(|p| own.get(p)) else {
+                break;
+            };
+            for (a, b) in answers.iter_mut().zip(above) {
+                *a |= *b;
+            }
+            parent = *grandparent;
+        }
+        if answers.iter().any(|a| *a) {
+            found.push(((*id).to_owned(), answers));
+        }
+    }
+    Ok(found)
+}

@@ -9,6 +9,7 @@ pub mod error;
 pub mod folders;
 pub mod images;
 pub mod jobs;
+pub mod search;
 pub mod storage;
 pub mod voice;
 pub mod web;

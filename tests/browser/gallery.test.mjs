@@ -103,6 +103,21 @@ test("sign up, create a folder, upload two photos and view them", async () => {
   assert.equal(await page.textContent("#selection-count"), "2 selected");
   assert.equal(await page.isDisabled("#selection button[type=submit]"), false);
 
+  // Live search: the results and their count change while typing, without leaving the page.
+  await page.evaluate(() => { window.stillHere = true; });
+  await page.fill("#search-input", "sunsets");
+  await page.waitForFunction(() => /^\s*1 photo matching/.test(document.querySelector("#result-count").textContent));
+  assert.equal(await page.locator("#grid .card").count(), 1);
+  assert.equal(await page.getAttribute("#grid .card", "data-name"), "sunset.jpg");
+  assert.equal(await page.evaluate(() => window.stillHere), true);
+  assert.match(page.url(), /q=sunsets/);
+  assert.equal(await page.isVisible("#search-clear"), true);
+  await page.click('[data-select="all"]');
+  assert.equal(await page.textContent("#selection-count"), "1 selected", "the new results can be selected");
+  await page.screenshot({ path: join(shots, "search.png"), fullPage: true });
+  await page.click("#search-clear");
+  await page.waitForFunction(() => document.querySelectorAll("#grid .card").length === 2);
+
   assert.deepEqual(errors, [], "no script errors or policy violations");
 });
 

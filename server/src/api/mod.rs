@@ -212,8 +212,7 @@ async fn delete_folder(
 struct ImageQuery {
     folder: Option<String>,
     q: Option<String>,
-    #[serde(default)]
-    sort: SortKey,
+    sort: Option<SortKey>,
     #[serde(default)]
     order: Order,
 }
@@ -225,8 +224,14 @@ async fn list_images(
 ) -> Result<Json<Vec<images::Image>>> {
     let folder = q.folder.as_deref().filter(|f| !f.is_empty());
     Ok(Json(match q.q.as_deref() {
-        Some(text) => images::search(&state.db, &s.user.id, folder, text, q.sort, q.order).await?,
-        None => images::list(&state.db, &s.user.id, folder, q.sort, q.order).await?,
+        Some(text) => {
+            let sort = q.sort.unwrap_or(SortKey::Relevance);
+            images::search(&state.db, &s.user.id, folder, text, sort, q.order).await?
+        }
+        None => {
+            let sort = q.sort.unwrap_or_default();
+            images::list(&state.db, &s.user.id, folder, sort, q.order).await?
+        }
     }))
 }
 

@@ -11,6 +11,7 @@ use crate::db::{Db, now_ms};
 use crate::error::{Error, Result};
 use crate::folders;
 use crate::jobs;
+use crate::search;
 use crate::storage::Storage;
 
 #[derive(Debug, Clone, Serialize)]
@@ -36,6 +37,10 @@ pub struct Image {
     pub status: String,
     pub status_detail: Option<String>,
     pub labels: Vec<Label>,
+    /// In search results: the label that made the photo match (the best one, when several
+    /// did); absent when only its file or folder name matched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub matched: Option<Label>,
     #[serde(skip)]
     pub thumb_width: i64,
     #[serde(skip)]
@@ -49,7 +54,7 @@ impl Image {
 }
 
 #[derive(sqlx::FromRow)]
-struct ImageRow {
+pub(crate) struct ImageRow {
     id: String,
     filename: String,
     folder_id: Option<String>,
@@ -89,6 +94,7 @@ impl From<ImageRow> for Image {
             status: r.status,
             status_detail: r.status_detail,
             labels: Vec::new(),
+            matched: None,
             thumb_width: r.thumb_width,
             thumb_height: r.thumb_height,
         }
@@ -102,10 +108,17 @@ const COLUMNS: &str =
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SortKey {
+    /// Date taken (the upload date when the photo has none).
     #[default]
     Date,
+    /// Upload date.
+    Uploaded,
     Name,
+    /// Confidence of the photo's best label.
     Tag,
+    /// For searches: the confidence of the label that matched, then newest first. A plain
+    /// listing sorts by date instead.
+    Relevance,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
@@ -117,11 +130,27 @@ pub enum Order {
 }
 
 impl SortKey {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Date => "date",
+            Self::Uploaded => "uploaded",
+            Self::Name => "name",
+            Self::Tag => "tag",
+            Self::Relevance => "relevance",
+        }
+    }
+
     fn order_by(self, order: Order) -> &'static str {
         use {Order::*, SortKey::*};
         match (self, order) {
-            (Date, Asc) => "COALESCE(i.taken_at, i.created_at) ASC, i.created_at ASC, i.id",
-            (Date, Desc) => "COALESCE(i.taken_at, i.created_at) DESC, i.created_at DESC, i.id",
+            (Date | Relevance, Asc) => {
+                "COALESCE(i.taken_at, i.created_at) ASC, i.created_at ASC, i.id"
+            }
+            (Date | Relevance, Desc) => {
+                "COALESCE(i.taken_at, i.created_at) DESC, i.created_at DESC, i.id"
+            }
+            (Uploaded, Asc) => "i.created_at ASC, i.id",
+            (Uploaded, Desc) => "i.created_at DESC, i.id",
             (Name, Asc) => "lower(i.filename) ASC, i.id",
             (Name, Desc) => "lower(i.filename) DESC, i.id",
             (Tag, Asc) => "COALESCE(top.score, -1) ASC, i.created_at DESC, i.id",
@@ -158,50 +187,15 @@ pub async fn list(
     Ok(images)
 }
 
-/// Longest search accepted, in characters.
-pub const MAX_QUERY_CHARS: usize = 200;
+/// Best matches first: by the confidence of the label that matched, then newest first.
+const RELEVANCE: &str = "match_score DESC, COALESCE(i.taken_at, i.created_at) DESC, i.id";
+const RELEVANCE_ASCENDING: &str = "match_score ASC, COALESCE(i.taken_at, i.created_at) ASC, i.id";
+/// Most results of one search.
+const MAX_RESULTS: usize = 1000;
 
-/// The words of a search, lower-case, each with its plural `s` dropped (so "Dogs" finds
-/// "dog"), as LIKE patterns.
-fn query_patterns(q: &str) -> Result<Vec<String>> {
-    if q.chars().count() > MAX_QUERY_CHARS {
-        return Err(Error::bad_request(format!(
-            "the search is too long: at most {MAX_QUERY_CHARS} characters"
-        )));
-    }
-    let words: Vec<String> = q
-        .split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '-')
-        .map(|w| w.trim_matches(['\'', '-']).to_lowercase())
-        .filter(|w| !w.is_empty())
-        .take(8)
-        .map(|w| {
-            if w.len() > 3 && w.ends_with('s') && !w.ends_with("ss") {
-                w[..w.len() - 1].to_owned()
-            } else {
-                w
-            }
-        })
-        .collect();
-    if words.is_empty() {
-        return Err(Error::bad_request(
-            "type what to search for: a thing in the photos, a file or folder name",
-        ));
-    }
-    Ok(words
-        .into_iter()
-        .map(|w| {
-            format!(
-                "%{}%",
-                w.replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_")
-            )
-        })
-        .collect())
-}
-
-/// Photos whose labels, file name or folder name match every word of `q`, in a folder and
-/// everything below it (or the whole gallery).
+/// Photos matching every term of `q` (by meaning, file name or folder name), in a folder
+/// and everything below it, or the whole gallery. Ranked by relevance unless `sort` says
+/// otherwise; each result names the label that matched.
 pub async fn search(
     db: &Db,
     owner: &str,
@@ -213,44 +207,143 @@ pub async fn search(
     if let Some(folder) = folder {
         folders::get(db, owner, folder).await?;
     }
-    let patterns = query_patterns(q)?;
-    let conditions: Vec<String> = (0..patterns.len())
-        .map(|n| {
-            let p = n + 3;
-            format!(
-                "(lower(i.filename) LIKE ${p} ESCAPE '\\' OR lower(COALESCE(fo.name, '')) LIKE ${p} ESCAPE '\\'
-                  OR EXISTS (SELECT 1 FROM image_labels l WHERE l.image_id = i.id AND lower(l.label) LIKE ${p} ESCAPE '\\'))"
-            )
-        })
+    let terms = search::parse(q).map_err(|r| Error::bad_request(r.0))?;
+    let folder_hits = folders::matching_names(db, owner, |name| {
+        terms.iter().map(|t| t.in_name(name)).collect()
+    })
+    .await?;
+    let mut binds: Vec<String> = Vec::new();
+    let mut conditions = Vec::with_capacity(terms.len());
+    for (n, term) in terms.iter().enumerate() {
+        let mut any = Vec::new();
+        if let Some(labels) = term.label_condition() {
+            // With one term, the labels that rank the results are the ones that match.
+            any.push(if terms.len() == 1 {
+                "h.image_id IS NOT NULL".to_owned()
+            } else {
+                format!(
+                    "EXISTS (SELECT 1 FROM image_labels l WHERE l.image_id = i.id AND {labels})"
+                )
+            });
+        }
+        binds.push(term.name_pattern());
+        any.push(format!(
+            "lower(i.filename) LIKE ${} ESCAPE '\\'",
+            binds.len() + 2
+        ));
+        let in_folders: Vec<String> = folder_hits
+            .iter()
+            .filter(|(_, hits)| hits[n])
+            .map(|(id, _)| {
+                binds.push(id.clone());
+                format!("${}", binds.len() + 2)
+            })
+            .collect();
+        if !in_folders.is_empty() {
+            any.push(format!("i.folder_id IN ({})", in_folders.join(", ")));
+        }
+        conditions.push(format!("({})", any.join(" OR ")));
+    }
+    let label_conditions: Vec<String> = terms
+        .iter()
+        .filter_map(search::Term::label_condition)
         .collect();
+    // The best matching label of each of the owner's photos, in one pass over the labels.
+    let (hits, hits_join, match_score) = if label_conditions.is_empty() {
+        (String::new(), "", "CAST(-1 AS DOUBLE PRECISION)")
+    } else {
+        (
+            format!(
+                ", hits(image_id, score) AS (
+                    SELECT l.image_id, MAX(l.score) FROM image_labels l JOIN images i ON i.id = l.image_id
+                    WHERE i.owner_id = $1 AND ({}) GROUP BY l.image_id)",
+                label_conditions.join(" OR ")
+            ),
+            "LEFT JOIN hits h ON h.image_id = i.id",
+            "COALESCE(h.score, CAST(-1 AS DOUBLE PRECISION))",
+        )
+    };
     let sql = format!(
         "WITH RECURSIVE subtree(id) AS (
             SELECT id FROM folders WHERE id = $2 AND owner_id = $1
-            UNION ALL SELECT f.id FROM folders f JOIN subtree s ON f.parent_id = s.id)
-         SELECT {COLUMNS} FROM images i
+            UNION ALL SELECT f.id FROM folders f JOIN subtree s ON f.parent_id = s.id){hits}
+         SELECT {COLUMNS}, {match_score} AS match_score,
+                top.label AS label0, top.class_index AS class0, top.score AS score0,
+                l1.label AS label1, l1.class_index AS class1, l1.score AS score1,
+                l2.label AS label2, l2.class_index AS class2, l2.score AS score2
+         FROM images i
          LEFT JOIN image_labels top ON top.image_id = i.id AND top.rank = 0
-         LEFT JOIN folders fo ON fo.id = i.folder_id
+         LEFT JOIN image_labels l1 ON l1.image_id = i.id AND l1.rank = 1
+         LEFT JOIN image_labels l2 ON l2.image_id = i.id AND l2.rank = 2
+         {hits_join}
          WHERE i.owner_id = $1 AND ($2 = '' OR i.folder_id IN (SELECT id FROM subtree)) AND {}
-         ORDER BY {} LIMIT 1000",
+         ORDER BY {} LIMIT {MAX_RESULTS}",
         conditions.join(" AND "),
-        sort.order_by(order)
+        match (sort, order) {
+            (SortKey::Relevance, Order::Desc) => RELEVANCE,
+            (SortKey::Relevance, Order::Asc) => RELEVANCE_ASCENDING,
+            (other, order) => other.order_by(order),
+        },
     );
-    let mut query = sqlx::query_as::<_, ImageRow>(sqlx::AssertSqlSafe(sql))
+    let mut query = sqlx::query_as::<_, SearchRow>(sqlx::AssertSqlSafe(sql))
         .bind(owner)
         .bind(folder.unwrap_or(""));
-    for p in &patterns {
-        query = query.bind(p);
+    for value in &binds {
+        query = query.bind(value);
     }
     let mut images: Vec<Image> = query
         .fetch_all(db)
         .await?
         .into_iter()
-        .map(Image::from)
+        .map(SearchRow::into_image)
         .collect();
-    for image in images.iter_mut().filter(|i| i.status == "done") {
-        image.labels = labels_of(db, &image.id).await?;
+    for image in &mut images {
+        image.matched = image
+            .labels
+            .iter()
+            .filter(|l| terms.iter().any(|t| t.matches(l.class_index, l.score)))
+            .max_by(|a, b| a.score.total_cmp(&b.score))
+            .cloned();
     }
     Ok(images)
+}
+
+/// A search result with its labels (the classifier stores three), read in the same query.
+#[derive(sqlx::FromRow)]
+struct SearchRow {
+    #[sqlx(flatten)]
+    image: ImageRow,
+    label0: Option<String>,
+    class0: Option<i64>,
+    score0: Option<f64>,
+    label1: Option<String>,
+    class1: Option<i64>,
+    score1: Option<f64>,
+    label2: Option<String>,
+    class2: Option<i64>,
+    score2: Option<f64>,
+}
+
+impl SearchRow {
+    fn into_image(self) -> Image {
+        let labels = [
+            (self.label0, self.class0, self.score0),
+            (self.label1, self.class1, self.score1),
+            (self.label2, self.class2, self.score2),
+        ];
+        let mut image = Image::from(self.image);
+        image.labels = labels
+            .into_iter()
+            .filter_map(|(label, class_index, score)| {
+                Some(Label {
+                    label: label?,
+                    class_index: class_index?,
+                    score: score?,
+                })
+            })
+            .collect();
+        image
+    }
 }
 
 async fn attach_labels(

@@ -356,6 +356,10 @@ struct FolderPage {
     max_upload_mb: usize,
     oob: bool,
     query: Option<String>,
+    /// Whether the search covers the whole gallery rather than this folder and below.
+    everywhere: bool,
+    /// Why the search could not run (too long, nothing to search for).
+    search_error: Option<String>,
 }
 
 impl FolderPage {
@@ -379,8 +383,11 @@ impl FolderPage {
 pub struct ViewQuery {
     #[serde(default)]
     q: Option<String>,
+    /// `all` searches the whole gallery; otherwise this folder and everything below it.
     #[serde(default)]
-    sort: SortKey,
+    scope: Option<String>,
+    #[serde(default)]
+    sort: Option<SortKey>,
     #[serde(default)]
     order: Order,
 }
@@ -407,18 +414,34 @@ async fn folder_page(
         .map(str::trim)
         .filter(|q| !q.is_empty())
         .map(str::to_owned);
-    let (images, error) = match &query {
+    let everywhere = view.scope.as_deref() == Some("all");
+    let mut search_error = None;
+    let (images, sort) = match &query {
         Some(q) => {
-            match images::search(&state.db, owner, folder_id, q, view.sort, view.order).await {
-                Ok(found) => (found, error),
-                Err(err @ Error::BadRequest(_)) => (Vec::new(), Some(err)),
+            let sort = view.sort.unwrap_or(SortKey::Relevance);
+            let scope = if everywhere { None } else { folder_id };
+            match images::search(&state.db, owner, scope, q, sort, view.order).await {
+                Ok(found) => (found, sort),
+                // A query that cannot be searched for is answered in the page.
+                Err(Error::BadRequest(message)) => {
+                    search_error = Some(message);
+                    (Vec::new(), sort)
+                }
                 Err(err) => return Err(err.into()),
             }
         }
-        None => (
-            images::list(&state.db, owner, folder_id, view.sort, view.order).await?,
-            error,
-        ),
+        None => {
+            let sort = view.sort.unwrap_or_default();
+            let sort = if sort == SortKey::Relevance {
+                SortKey::Date
+            } else {
+                sort
+            };
+            (
+                images::list(&state.db, owner, folder_id, sort, view.order).await?,
+                sort,
+            )
+        }
     };
     let (status, message) = match error {
         Some(err) => {
@@ -435,11 +458,9 @@ async fn folder_page(
         destinations: folders::all_paths(&state.db, owner).await?,
         folder,
         crumbs,
-        sort: match view.sort {
-            SortKey::Date => "date",
-            SortKey::Name => "name",
-            SortKey::Tag => "tag",
-        },
+        sort: sort.as_str(),
+        everywhere,
+        search_error,
         order: match view.order {
             Order::Asc => "asc",
             Order::Desc => "desc",

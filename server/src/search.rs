@@ -1,0 +1,261 @@
+//! What a search means. People ask for "the dog pictures", not for "golden retriever": a
+//! word matches a photo when it names one of the photo's ImageNet labels, a synonym of it,
+//! or any more general term above it in WordNet ("dog" covers 118 breeds, "vehicle" cars,
+//! trucks and boats). The table of those words (`server/data/wordnet-terms.tsv`) is made
+//! from WordNet 3.0 by `server/tools/wordnet_terms.py`. Every word also matches file names
+//! and folder names.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+/// Longest search accepted, in characters.
+pub const MAX_QUERY_CHARS: usize = 200;
+/// Words after the first few are ignored (each one narrows the result further).
+const MAX_TERMS: usize = 8;
+
+/// Words that say how to ask, not what to find ("photos of dogs with a ball").
+const FILLER: &[&str] = &[
+    "a", "an", "the", "of", "with", "and", "in", "on", "at", "my", "me", "some", "all", "any",
+    "for", "from", "to", "show", "find", "photo", "photos", "picture", "pictures", "pic", "pics",
+    "image", "images", "shot", "shots", "that", "which", "ones", "one", "is", "are",
+];
+
+/// A label below a general term counts only from this confidence on: the third label of a
+/// photo is often a 1% guess, and "food" should not find every photo whose third guess is
+/// an espresso. A term that names the label itself counts at any confidence.
+pub const MIN_GENERAL_SCORE: f64 = 0.05;
+
+/// The classes a term names, and the classes it is more general than.
+type Classes = (Vec<i64>, Vec<i64>);
+
+struct Vocabulary {
+    terms: HashMap<String, Classes>,
+    /// Irregular plural → singular ("mice" → "mouse").
+    plurals: HashMap<String, String>,
+    /// Most words in one term ("great white shark" has 3).
+    longest: usize,
+}
+
+static VOCABULARY: LazyLock<Vocabulary> = LazyLock::new(|| {
+    let mut terms = HashMap::new();
+    let mut plurals = HashMap::new();
+    for line in include_str!("../data/wordnet-terms.tsv").lines() {
+        let Some((key, value)) = line.split_once('\t') else {
+            continue;
+        };
+        if let Some(plural) = key.strip_prefix('~') {
+            plurals.insert(plural.to_owned(), value.to_owned());
+        } else if !key.starts_with('#') {
+            let (names, general) = value.split_once('\t').unwrap_or((value, ""));
+            let ints = |list: &str| list.split(' ').filter_map(|n| n.parse().ok()).collect();
+            terms.insert(key.to_owned(), (ints(names), ints(general)));
+        }
+    }
+    let longest = terms
+        .keys()
+        .map(|t| t.split(' ').count())
+        .max()
+        .unwrap_or(1);
+    Vocabulary {
+        terms,
+        plurals,
+        longest,
+    }
+});
+
+/// One thing a search asks for: a word or phrase, and the classes it means: those it names
+/// and those it is more general than (none when it means no ImageNet class, like "beach";
+/// then only names can match it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Term {
+    pub text: String,
+    pub names: &'static [i64],
+    pub general: &'static [i64],
+}
+
+static NOTHING: Classes = (Vec::new(), Vec::new());
+
+impl Term {
+    /// Whether a label of a photo matches this term.
+    pub fn matches(&self, class_index: i64, score: f64) -> bool {
+        self.names.contains(&class_index)
+            || (score >= MIN_GENERAL_SCORE && self.general.contains(&class_index))
+    }
+
+    /// The same test in SQL, on a row `l` of `image_labels`.
+    pub fn label_condition(&self) -> Option<String> {
+        let list = |classes: &[i64]| {
+            classes
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let mut any = Vec::new();
+        if !self.names.is_empty() {
+            any.push(format!("l.class_index IN ({})", list(self.names)));
+        }
+        if !self.general.is_empty() {
+            any.push(format!(
+                "(l.score >= {MIN_GENERAL_SCORE} AND l.class_index IN ({}))",
+                list(self.general)
+            ));
+        }
+        (!any.is_empty()).then(|| format!("({})", any.join(" OR ")))
+    }
+
+    /// A `LIKE` pattern (with `\` as the escape) for names that contain the term.
+    pub fn name_pattern(&self) -> String {
+        let escaped = self
+            .text
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        format!("%{escaped}%")
+    }
+
+    /// Whether a name (a file or folder name) contains the term, ignoring case.
+    pub fn in_name(&self, name: &str) -> bool {
+        name.to_lowercase().contains(&self.text)
+    }
+}
+
+/// Why a query cannot be searched for, in words for people.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal(pub String);
+
+/// Splits a query into terms: phrases the vocabulary knows ("golden retriever", "sports
+/// car") stay together, plurals and case do not matter, filler words are dropped.
+pub fn parse(q: &str) -> Result<Vec<Term>, Refusal> {
+    if q.chars().count() > MAX_QUERY_CHARS {
+        return Err(Refusal(format!(
+            "the search is too long: at most {MAX_QUERY_CHARS} characters"
+        )));
+    }
+    let words: Vec<String> = q
+        .split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '-')
+        .map(|w| w.trim_matches(['\'', '-']).to_lowercase())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let meaningful: Vec<String> = words
+        .iter()
+        .filter(|w| !FILLER.contains(&w.as_str()))
+        .cloned()
+        .collect();
+    let words = if meaningful.is_empty() {
+        words
+    } else {
+        meaningful
+    };
+    if words.is_empty() {
+        return Err(Refusal(
+            "type what to search for: a thing in the photos, a file or folder name".into(),
+        ));
+    }
+    let vocabulary = &*VOCABULARY;
+    let mut terms = Vec::new();
+    let mut i = 0;
+    while i < words.len() && terms.len() < MAX_TERMS {
+        let longest = vocabulary.longest.min(words.len() - i);
+        let phrase = (1..=longest).rev().find_map(|n| {
+            let phrase = words[i..i + n].join(" ");
+            known(vocabulary, &phrase).map(|(text, classes)| (n, text, classes))
+        });
+        let (n, text, (names, general)) =
+            phrase.unwrap_or_else(|| (1, naive_singular(&words[i]), &NOTHING));
+        terms.push(Term {
+            text,
+            names,
+            general,
+        });
+        i += n;
+    }
+    terms.dedup_by(|a, b| a.text == b.text);
+    Ok(terms)
+}
+
+/// The vocabulary's form of a phrase, trying the singular of its last word.
+fn known(vocabulary: &'static Vocabulary, phrase: &str) -> Option<(String, &'static Classes)> {
+    let (head, last) = match phrase.rsplit_once(' ') {
+        Some((head, last)) => (format!("{head} "), last),
+        None => (String::new(), phrase),
+    };
+    let mut candidates = vec![last.to_owned()];
+    if let Some(singular) = vocabulary.plurals.get(last) {
+        candidates.push(singular.clone());
+    }
+    for (suffix, replacement) in [
+        ("ies", "y"),
+        ("ves", "f"),
+        ("ves", "fe"),
+        ("es", ""),
+        ("s", ""),
+    ] {
+        if let Some(stem) = last.strip_suffix(suffix)
+            && stem.len() >= 2
+            && !last.ends_with("ss")
+        {
+            candidates.push(format!("{stem}{replacement}"));
+        }
+    }
+    candidates.into_iter().find_map(|word| {
+        let text = format!("{head}{word}");
+        let classes = vocabulary.terms.get(&text)?;
+        Some((text, classes))
+    })
+}
+
+/// "dogs" → "dog", "parties" → "party", for matching names; words that end in "ss"
+/// ("glass") stay.
+fn naive_singular(word: &str) -> String {
+    if let Some(stem) = word.strip_suffix("ies")
+        && stem.chars().count() >= 2
+    {
+        return format!("{stem}y");
+    }
+    match word.strip_suffix('s') {
+        Some(stem) if word.chars().count() > 3 && !stem.ends_with('s') => stem.to_owned(),
+        _ => word.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(q: &str) -> Vec<String> {
+        parse(q).unwrap().into_iter().map(|t| t.text).collect()
+    }
+
+    #[test]
+    fn hypernyms_cover_their_classes() {
+        let dog = &parse("dog").unwrap()[0];
+        assert_eq!(dog.general.len(), 118);
+        assert!(dog.matches(207, 0.9), "a golden retriever is a dog");
+        assert!(!dog.matches(207, 0.01), "but not a 1% guess of one");
+        assert!(!dog.matches(934, 0.9), "a hot dog is not");
+        let golden = &parse("golden retriever").unwrap()[0];
+        assert!(
+            golden.matches(207, 0.01),
+            "its own name matches at any confidence"
+        );
+        let cat = &parse("Cats").unwrap()[0];
+        assert!(cat.matches(281, 0.5) && cat.matches(283, 0.5));
+        assert_eq!(parse("vehicle").unwrap()[0].general.len(), 67);
+        assert_eq!(parse("birds").unwrap()[0].general.len(), 59);
+    }
+
+    #[test]
+    fn phrases_plurals_and_filler() {
+        assert_eq!(texts("photos of Golden Retrievers"), ["golden retriever"]);
+        assert_eq!(texts("dog beach"), ["dog", "beach"]);
+        assert_eq!(texts("mice"), ["mouse"]);
+        assert_eq!(texts("wolves"), ["wolf"]);
+        assert_eq!(texts("butterflies"), ["butterfly"]);
+        assert_eq!(texts("parties"), ["party"], "not a class: kept for names");
+        assert_eq!(texts("Boats"), ["boat"]);
+        assert_eq!(texts("the"), ["the"], "a query of filler alone is kept");
+        assert!(parse("   ").is_err());
+        assert!(parse(&"x".repeat(10_000)).is_err());
+    }
+}
