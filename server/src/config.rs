@@ -107,6 +107,23 @@ pub struct Config {
     #[arg(long, env = "GALLERY_PUBLIC_URL")]
     pub public_url: Option<String>,
 
+    /// OpenID Connect provider to sign in with (its issuer URL); the sign-in page shows its
+    /// button only when this is set.
+    #[arg(long, env = "GALLERY_OIDC_ISSUER")]
+    pub oidc_issuer: Option<String>,
+
+    /// The gallery's client id at the OpenID Connect provider.
+    #[arg(long, env = "GALLERY_OIDC_CLIENT_ID")]
+    pub oidc_client_id: Option<String>,
+
+    /// The gallery's client secret at the OpenID Connect provider.
+    #[arg(long, env = "GALLERY_OIDC_CLIENT_SECRET", hide_env_values = true)]
+    pub oidc_client_secret: Option<String>,
+
+    /// The provider's name on the sign-in button ("Sign in with NAME").
+    #[arg(long, env = "GALLERY_OIDC_NAME")]
+    pub oidc_name: Option<String>,
+
     /// Largest accepted upload, per file, in bytes.
     #[arg(long, env = "GALLERY_MAX_UPLOAD_BYTES", default_value_t = 50 * 1024 * 1024)]
     pub max_upload_bytes: usize,

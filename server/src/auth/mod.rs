@@ -2,6 +2,7 @@
 
 pub mod csrf;
 pub mod limits;
+pub mod oidc;
 pub mod password;
 pub mod sessions;
 
@@ -215,4 +216,72 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for WebSession {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Option<Self>, Self::Rejection> {
         Ok(parts.extensions.get::<WebSession>().cloned())
     }
+}
+
+/// The account of someone the OpenID Connect provider vouches for: the one linked to this
+/// identity; else an existing account with the same email, linked now only if the provider
+/// says the email is verified; else a new account made from the ID token's claims.
+pub async fn sign_in_with(db: &Db, id: &oidc::Identity, provider: &str) -> Result<User> {
+    let linked: Option<(String,)> =
+        sqlx::query_as("SELECT user_id FROM identities WHERE issuer = $1 AND subject = $2")
+            .bind(&id.issuer)
+            .bind(&id.subject)
+            .fetch_optional(db)
+            .await?;
+    if let Some((user_id,)) = linked {
+        return find_user(db, &user_id).await?.ok_or(Error::NotFound);
+    }
+    let email = id.email.as_deref().ok_or_else(|| {
+        Error::bad_request(format!(
+            "{provider} did not share an email address, which an account here needs"
+        ))
+    })?;
+    let email = normalize_email(email)?;
+    let existing: Option<(String,)> = sqlx::query_as("SELECT id FROM users WHERE email = $1")
+        .bind(&email)
+        .fetch_optional(db)
+        .await?;
+    let mut tx = db.begin().await?;
+    let user_id = match existing {
+        Some(_) if !id.email_verified => {
+            return Err(Error::Conflict(format!(
+                "an account for {email} already exists here, but {provider} has not verified that this address is yours, \
+                 so the two were not linked. Sign in with your password, or verify the address with {provider} and try again"
+            )));
+        }
+        Some((user_id,)) => user_id,
+        None => {
+            let user_id = new_id();
+            let name = clean_display_name(id.name.as_deref(), &email)
+                .unwrap_or_else(|_| email.split('@').next().unwrap_or(&email).to_owned());
+            sqlx::query(
+                "INSERT INTO users (id, email, display_name, password_hash, role, created_at)
+                 SELECT $1, $2, $3, NULL,
+                        CASE WHEN EXISTS (SELECT 1 FROM users) THEN 'user' ELSE 'admin' END, $4",
+            )
+            .bind(&user_id)
+            .bind(&email)
+            .bind(&name)
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await
+            .on_unique_violation(|| {
+                "an account with this email was just created; sign in again".into()
+            })?;
+            user_id
+        }
+    };
+    sqlx::query(
+        "INSERT INTO identities (issuer, subject, user_id, email, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(&id.issuer)
+    .bind(&id.subject)
+    .bind(&user_id)
+    .bind(&email)
+    .bind(now_ms())
+    .execute(&mut *tx)
+    .await
+    .on_unique_violation(|| "this identity was just linked; sign in again".into())?;
+    tx.commit().await?;
+    find_user(db, &user_id).await?.ok_or(Error::NotFound)
 }

@@ -26,6 +26,8 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/login", get(pages::login_form).post(pages::login))
         .route("/signup", get(pages::signup_form).post(pages::signup))
         .route("/logout", post(pages::logout))
+        .route("/auth/oidc", get(pages::oidc_start))
+        .route("/auth/callback", get(pages::oidc_callback))
         .route("/account", get(pages::account))
         .route("/account/password", post(pages::change_password))
         .route("/gallery", get(pages::root_folder))

@@ -111,6 +111,30 @@ struct LoginPage {
     chrome: Chrome,
     email: String,
     error: Option<String>,
+    /// The name of the OpenID Connect provider, when one is configured.
+    provider: Option<String>,
+    /// Just signed out: say so, and offer to sign out at the provider too.
+    signed_out: bool,
+    end_session: Option<String>,
+}
+
+impl LoginPage {
+    fn new(state: &AppState, csrf: String, email: String, error: Option<String>) -> Self {
+        Self {
+            chrome: anonymous_chrome(csrf),
+            email,
+            error,
+            provider: state.oidc.get().map(|o| o.name.clone()),
+            signed_out: false,
+            end_session: None,
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct LoginQuery {
+    #[serde(default)]
+    signed_out: Option<String>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -142,20 +166,85 @@ fn anonymous_chrome(csrf: String) -> Chrome {
     Chrome { user: None, csrf }
 }
 
-pub async fn login_form(State(state): St, jar: CookieJar, session: Option<WebSession>) -> Response {
+pub async fn login_form(
+    State(state): St,
+    jar: CookieJar,
+    session: Option<WebSession>,
+    Query(query): Query<LoginQuery>,
+) -> Response {
     if session.is_some() {
         return Redirect::to("/gallery").into_response();
     }
     let (jar, token) = anonymous_csrf(jar, &state);
-    (
-        jar,
-        LoginPage {
-            chrome: anonymous_chrome(token),
-            email: String::new(),
-            error: None,
-        },
-    )
-        .into_response()
+    let mut page = LoginPage::new(&state, token, String::new(), None);
+    if query.signed_out.is_some() {
+        page.signed_out = true;
+        if let Some(oidc) = state.oidc.get() {
+            page.end_session = oidc.end_session_url().await;
+        }
+    }
+    (jar, page).into_response()
+}
+
+/// The cookie that ties a sign-in at the provider to this browser.
+const OIDC_COOKIE: &str = "gallery_oidc_state";
+
+/// `GET /auth/oidc`: off to the provider, with PKCE, `state` and `nonce`.
+pub async fn oidc_start(State(state): St, jar: CookieJar) -> PageResult {
+    let oidc = state.oidc.get().ok_or(Error::NotFound)?;
+    let (url, login_state) = oidc.start(&state.db).await?;
+    let cookie = Cookie::build((OIDC_COOKIE, login_state))
+        .http_only(true)
+        // Sent on the top-level GET back from the provider, not on cross-site posts.
+        .same_site(SameSite::Lax)
+        .secure(state.config.secure_cookies())
+        .path("/auth")
+        .max_age(time::Duration::minutes(10))
+        .build();
+    Ok((jar.add(cookie), Redirect::to(&url)).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct OidcCallback {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+/// `GET /auth/callback`: checks `state` against this browser's, finishes the code flow
+/// and signs in; any refusal is a page that says why, and no session.
+pub async fn oidc_callback(
+    State(state): St,
+    jar: CookieJar,
+    Query(callback): Query<OidcCallback>,
+) -> PageResult {
+    let oidc = state.oidc.get().ok_or(Error::NotFound)?;
+    let expected = jar.get(OIDC_COOKIE).map(|c| c.value().to_owned());
+    let jar = jar.remove(Cookie::build(OIDC_COOKIE).path("/auth"));
+    if let Some(error) = callback.error {
+        let detail = callback.error_description.unwrap_or(error);
+        return Err(
+            Error::Unauthorized(format!("{} did not sign you in: {detail}", oidc.name)).into(),
+        );
+    }
+    let (Some(code), Some(given)) = (callback.code, callback.state) else {
+        return Err(Error::bad_request(
+            "this sign-in link is incomplete (no code or state); please start again",
+        )
+        .into());
+    };
+    let same_browser = expected
+        .is_some_and(|e| subtle::ConstantTimeEq::ct_eq(e.as_bytes(), given.as_bytes()).into());
+    if !same_browser {
+        return Err(Error::bad_request(
+            "this sign-in was not started in this browser, or it has expired; please start again",
+        )
+        .into());
+    }
+    let identity = oidc.finish(&state.db, &given, &code).await?;
+    let user = auth::sign_in_with(&state.db, &identity, &oidc.name).await?;
+    Ok(start_web_session(&state, jar, &user).await?)
 }
 
 #[derive(Deserialize)]
@@ -206,11 +295,7 @@ pub async fn login(
         Err(err) => {
             let (status, _, message) = err.parts();
             let (jar, token) = anonymous_csrf(jar, &state);
-            let page = LoginPage {
-                chrome: anonymous_chrome(token),
-                email: form.email,
-                error: Some(message),
-            };
+            let page = LoginPage::new(&state, token, form.email, Some(message));
             (status, jar, page).into_response()
         }
     }
@@ -269,7 +354,7 @@ pub async fn logout(State(state): St, jar: CookieJar, session: Option<WebSession
     }
     Ok((
         jar.remove(Cookie::build(SESSION_COOKIE).path("/")),
-        Redirect::to("/login"),
+        Redirect::to("/login?signed_out=1"),
     )
         .into_response())
 }

@@ -27,6 +27,15 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    spawn_app_on(listener, tweak).await
+}
+
+/// The same, on a listener the test has already bound (to know the address first).
+pub async fn spawn_app_on(
+    listener: tokio::net::TcpListener,
+    tweak: impl FnOnce(&mut Config),
+) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut config = Cli::parse_from(["gallery"]).config;
     config.bind = "127.0.0.1:0".parse().unwrap();
@@ -39,7 +48,6 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     config.retry_base_ms = 50;
     tweak(&mut config);
     let state = AppState::new(config).await.expect("app starts");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(app::serve(listener, state.clone()));
     TestApp {

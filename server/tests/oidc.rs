@@ -1,0 +1,379 @@
+//! Sign-in with OpenID Connect against a real provider: npm oidc-provider (OpenID
+//! Certified), started by scripts/test.sh, which sets GALLERY_TEST_OIDC to its issuer. Each
+//! test registers its own client there (Dynamic Client Registration) and drives the whole
+//! code flow over HTTP, like a browser without JavaScript.
+mod common;
+
+use common::{TestApp, csrf_in, spawn_app, spawn_app_on};
+use reqwest::{Client, StatusCode, redirect};
+use serde_json::{Value, json};
+
+const PROVIDER_NAME: &str = "Test ID";
+
+fn provider() -> String {
+    std::env::var("GALLERY_TEST_OIDC")
+        .expect("GALLERY_TEST_OIDC is not set: run the tests with scripts/test.sh")
+}
+
+/// A gallery signing in with the test provider, as a client registered for its address.
+async fn oidc_app() -> (TestApp, String) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let client: Value = reqwest::Client::new()
+        .post(format!("{}/reg", provider()))
+        .json(&json!({
+            "redirect_uris": [format!("{base}/auth/callback")],
+            "post_logout_redirect_uris": [format!("{base}/login")],
+            "grant_types": ["authorization_code"],
+            "response_types": ["code"],
+            "token_endpoint_auth_method": "client_secret_basic",
+        }))
+        .send()
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = client["client_id"].as_str().unwrap().to_owned();
+    let secret = client["client_secret"].as_str().unwrap().to_owned();
+    let client_id = id.clone();
+    let app = spawn_app_on(listener, move |c| {
+        c.oidc_issuer = Some(provider());
+        c.oidc_client_id = Some(client_id);
+        c.oidc_client_secret = Some(secret);
+        c.oidc_name = Some(PROVIDER_NAME.into());
+    })
+    .await;
+    (app, id)
+}
+
+fn location(res: &reqwest::Response, base: &str) -> String {
+    let to = res.headers()["location"].to_str().unwrap();
+    if to.starts_with('/') {
+        format!("{base}{to}")
+    } else {
+        to.to_owned()
+    }
+}
+
+/// Starts a sign-in in this browser and signs in at the provider as `account`; returns
+/// the callback address the provider sends the browser back to (not yet visited).
+async fn at_provider(app: &TestApp, b: &Client, account: &str) -> String {
+    let res = b.get(app.url("/auth/oidc")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let mut url = location(&res, &app.base);
+    assert!(url.starts_with(&provider()), "{url}");
+    loop {
+        if url.starts_with(&app.base) {
+            return url;
+        }
+        let res = if url.contains("/interaction/") {
+            let form = b.get(&url).send().await.unwrap();
+            assert_eq!(form.status(), StatusCode::OK, "the provider's sign-in form");
+            b.post(&url)
+                .form(&[("account", account)])
+                .send()
+                .await
+                .unwrap()
+        } else {
+            b.get(&url).send().await.unwrap()
+        };
+        assert!(res.status().is_redirection(), "{} at {url}", res.status());
+        url = location(&res, &provider());
+    }
+}
+
+/// A browser that keeps cookies and shows every redirect.
+fn new_browser() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .redirect(redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+async fn signed_in(app: &TestApp, b: &Client) -> bool {
+    b.get(app.url("/gallery")).send().await.unwrap().status() == StatusCode::OK
+}
+
+async fn rows(app: &TestApp, sql: &str) -> i64 {
+    let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql.to_owned()))
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    n
+}
+
+#[tokio::test]
+async fn the_first_sign_in_makes_the_account_from_the_id_token() {
+    let (app, _) = oidc_app().await;
+    let b = new_browser();
+    let login = b
+        .get(app.url("/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(login.contains(&format!("Sign in with {PROVIDER_NAME}")));
+
+    let callback = at_provider(&app, &b, "alice").await;
+    let res = b.get(&callback).send().await.unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        res.text().await.unwrap()
+    );
+    assert_eq!(res.headers()["location"], "/gallery");
+    let page = b
+        .get(app.url("/gallery"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Alice Example"), "the name from the ID token");
+    let (email, has_password): (String, i64) = sqlx::query_as(
+        "SELECT email, CASE WHEN password_hash IS NULL THEN 0 ELSE 1 END FROM users",
+    )
+    .fetch_one(&app.state.db)
+    .await
+    .unwrap();
+    assert_eq!((email.as_str(), has_password), ("alice@example.org", 0));
+    let (issuer, subject): (String, String) =
+        sqlx::query_as("SELECT issuer, subject FROM identities")
+            .fetch_one(&app.state.db)
+            .await
+            .unwrap();
+    assert_eq!(
+        (issuer.trim_end_matches('/'), subject.as_str()),
+        (provider().as_str(), "alice")
+    );
+
+    // Signing in again finds the same account.
+    let again = new_browser();
+    let callback = at_provider(&app, &again, "alice").await;
+    assert_eq!(
+        again.get(&callback).send().await.unwrap().status(),
+        StatusCode::SEE_OTHER
+    );
+    assert!(signed_in(&app, &again).await);
+    assert_eq!(rows(&app, "SELECT COUNT(*) FROM users").await, 1);
+}
+
+#[tokio::test]
+async fn without_a_provider_there_is_no_button_and_no_route() {
+    let app = spawn_app().await;
+    let b = new_browser();
+    let login = b
+        .get(app.url("/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!login.contains("/auth/oidc"));
+    assert_eq!(
+        b.get(app.url("/auth/oidc")).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn a_verified_email_links_the_existing_password_account() {
+    let (app, _) = oidc_app().await;
+    app.user("alice@example.org").await;
+    let b = new_browser();
+    let callback = at_provider(&app, &b, "alice").await;
+    assert_eq!(
+        b.get(&callback).send().await.unwrap().status(),
+        StatusCode::SEE_OTHER
+    );
+    assert!(signed_in(&app, &b).await);
+    assert_eq!(rows(&app, "SELECT COUNT(*) FROM users").await, 1);
+    assert_eq!(rows(&app, "SELECT COUNT(*) FROM identities").await, 1);
+    // Both ways in still work.
+    let res = app
+        .login("alice@example.org", "correct horse battery")
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn an_unverified_email_is_not_linked_to_an_existing_account() {
+    let (app, _) = oidc_app().await;
+    app.user("bob@example.org").await;
+    let b = new_browser();
+    let callback = at_provider(&app, &b, "bob").await;
+    let res = b.get(&callback).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("has not verified"), "{page}");
+    assert!(!signed_in(&app, &b).await);
+    assert_eq!(rows(&app, "SELECT COUNT(*) FROM identities").await, 0);
+}
+
+#[tokio::test]
+async fn a_wrong_or_missing_state_is_refused() {
+    let (app, _) = oidc_app().await;
+    let b = new_browser();
+    let callback = at_provider(&app, &b, "alice").await;
+    let url = reqwest::Url::parse(&callback).unwrap();
+    let code = url
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned();
+    for bad in [
+        format!("/auth/callback?code={code}&state=forged"),
+        format!("/auth/callback?code={code}"),
+        "/auth/callback?state=x".to_owned(),
+    ] {
+        let res = b.get(app.url(&bad)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{bad}");
+        assert!(res.text().await.unwrap().contains("start again"));
+        assert!(!signed_in(&app, &b).await);
+    }
+    // The right state, but from another browser: refused too.
+    let other = new_browser();
+    let res = other.get(&callback).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(!signed_in(&app, &other).await);
+    assert_eq!(rows(&app, "SELECT COUNT(*) FROM sessions").await, 0);
+}
+
+#[tokio::test]
+async fn a_replayed_code_is_refused() {
+    let (app, _) = oidc_app().await;
+    let b = new_browser();
+    let first = at_provider(&app, &b, "alice").await;
+    assert_eq!(
+        b.get(&first).send().await.unwrap().status(),
+        StatusCode::SEE_OTHER
+    );
+    let old_code = reqwest::Url::parse(&first)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned();
+
+    // The same callback again, from a browser that starts afresh: its state is used up.
+    let thief = new_browser();
+    let res = thief.get(&first).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    // A fresh, valid state with the old code: the provider refuses the code.
+    let res = thief.get(app.url("/auth/oidc")).send().await.unwrap();
+    let authorize = reqwest::Url::parse(&location(&res, &app.base)).unwrap();
+    let state = authorize
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .unwrap()
+        .1
+        .into_owned();
+    let res = thief
+        .get(app.url(&format!("/auth/callback?code={old_code}&state={state}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("refused the sign-in code")
+    );
+    assert!(!signed_in(&app, &thief).await);
+}
+
+#[tokio::test]
+async fn id_tokens_that_do_not_verify_are_refused() {
+    let (app, client_id) = oidc_app().await;
+    for (mode, why) in [
+        ("wrong-nonce", "nonce"),
+        ("other-issuer", "issuer"),
+        ("other-audience", "audience"),
+        ("expired", "expired"),
+        ("bad-signature", "signature"),
+    ] {
+        reqwest::Client::new()
+            .post(format!("{}/__test/tamper", provider()))
+            .json(&json!({"client_id": client_id, "mode": mode}))
+            .send()
+            .await
+            .unwrap()
+            .error_for_status()
+            .unwrap();
+        let b = new_browser();
+        let callback = at_provider(&app, &b, "carol").await;
+        let res = b.get(&callback).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{mode}");
+        let page = res.text().await.unwrap().to_lowercase();
+        assert!(page.contains("could not be verified"), "{mode}: {page}");
+        assert!(page.contains(why), "{mode} names the reason: {page}");
+        assert!(!signed_in(&app, &b).await, "{mode}");
+    }
+    assert_eq!(rows(&app, "SELECT COUNT(*) FROM users").await, 0);
+}
+
+#[tokio::test]
+async fn a_provider_that_is_down_gets_a_clear_page() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let issuer = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let app = common::spawn_app_with(move |c| {
+        c.oidc_issuer = Some(issuer);
+        c.oidc_client_id = Some("gallery".into());
+        c.oidc_client_secret = Some("secret".into());
+    })
+    .await;
+    let b = new_browser();
+    let res = b.get(app.url("/auth/oidc")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("cannot be reached"), "{page}");
+    assert!(page.contains("sign in with your password"));
+}
+
+#[tokio::test]
+async fn signing_out_ends_the_session_and_offers_the_providers_sign_out() {
+    let (app, client_id) = oidc_app().await;
+    let b = new_browser();
+    let callback = at_provider(&app, &b, "alice").await;
+    b.get(&callback).send().await.unwrap();
+    let page = b
+        .get(app.url("/gallery"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let res = b
+        .post(app.url("/logout"))
+        .form(&[("csrf", csrf_in(&page))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(!signed_in(&app, &b).await);
+    let login = b
+        .get(app.url(&location(&res, "")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(login.contains("You are signed out of the gallery"));
+    let end = format!("{}/session/end?client_id={client_id}", provider());
+    assert!(login.contains(&end), "{login}");
+}
