@@ -44,7 +44,7 @@ impl Failure {
 /// What the server said to a callback.
 enum Heard {
     Go,
-    /// The job is no longer this invocation's (the photo was deleted or queued again).
+    /// The job is no longer this invocation's: stop working on it.
     Stop,
 }
 
@@ -96,7 +96,15 @@ impl Function {
             }
             match self.http.post(url).json(body).send().await {
                 Ok(res) if res.status().is_success() => return Ok(Heard::Go),
-                Ok(res) if res.status() == reqwest::StatusCode::CONFLICT => return Ok(Heard::Stop),
+                // 409: the job is on another attempt; 410: the photo was deleted or queued again.
+                Ok(res)
+                    if matches!(
+                        res.status(),
+                        reqwest::StatusCode::CONFLICT | reqwest::StatusCode::GONE
+                    ) =>
+                {
+                    return Ok(Heard::Stop);
+                }
                 Ok(res) if res.status().is_client_error() => {
                     let status = res.status();
                     let text = res.text().await.unwrap_or_default();
