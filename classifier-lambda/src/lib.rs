@@ -136,6 +136,26 @@ pub fn error_chain(err: &dyn std::error::Error) -> String {
     text
 }
 
+/// The short form of an AWS SDK failure: the service's code and message when it answered,
+/// else the chain of causes (connection refused, timeout…).
+pub fn sdk_error_reason<E, R>(err: aws_sdk_s3::error::SdkError<E, R>) -> String
+where
+    E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match err {
+        aws_sdk_s3::error::SdkError::ServiceError(service) => {
+            let err = service.into_err();
+            match (err.code(), err.message()) {
+                (Some(code), Some(message)) => format!("{code}: {message}"),
+                (Some(code), None) => code.to_owned(),
+                _ => err.to_string(),
+            }
+        }
+        other => error_chain(&other),
+    }
+}
+
 pub fn softmax(logits: &[f32]) -> Vec<f32> {
     let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
     let exp: Vec<f32> = logits.iter().map(|&x| (x - max).exp()).collect();

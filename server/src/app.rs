@@ -160,6 +160,9 @@ fn spawn_housekeeping(state: Arc<AppState>) {
             if let Err(err) = auth::sessions::purge_expired(&state.db).await {
                 tracing::warn!(%err, "could not purge expired sessions");
             }
+            if let Err(err) = auth::oidc::purge_expired(&state.db).await {
+                tracing::warn!(%err, "could not purge unfinished sign-ins");
+            }
             state.login_limits.forget_stale();
         }
     });

@@ -4,7 +4,7 @@
 //! code flow over HTTP, like a browser without JavaScript.
 mod common;
 
-use common::{TestApp, csrf_in, spawn_app, spawn_app_on};
+use common::{TestApp, csrf_in, spawn_app, spawn_app_on, text};
 use reqwest::{Client, StatusCode, redirect};
 use serde_json::{Value, json};
 
@@ -98,26 +98,11 @@ async fn signed_in(app: &TestApp, b: &Client) -> bool {
     b.get(app.url("/gallery")).send().await.unwrap().status() == StatusCode::OK
 }
 
-async fn rows(app: &TestApp, sql: &str) -> i64 {
-    let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql.to_owned()))
-        .fetch_one(&app.state.db)
-        .await
-        .unwrap();
-    n
-}
-
 #[tokio::test]
 async fn the_first_sign_in_makes_the_account_from_the_id_token() {
     let (app, _) = oidc_app().await;
     let b = new_browser();
-    let login = b
-        .get(app.url("/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let login = text(b.get(app.url("/login"))).await;
     assert!(login.contains(&format!("Sign in with {PROVIDER_NAME}")));
 
     let callback = at_provider(&app, &b, "alice").await;
@@ -129,14 +114,7 @@ async fn the_first_sign_in_makes_the_account_from_the_id_token() {
         res.text().await.unwrap()
     );
     assert_eq!(res.headers()["location"], "/gallery");
-    let page = b
-        .get(app.url("/gallery"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = text(b.get(app.url("/gallery"))).await;
     assert!(page.contains("Alice Example"), "the name from the ID token");
     let (email, has_password): (String, i64) = sqlx::query_as(
         "SELECT email, CASE WHEN password_hash IS NULL THEN 0 ELSE 1 END FROM users",
@@ -163,21 +141,14 @@ async fn the_first_sign_in_makes_the_account_from_the_id_token() {
         StatusCode::SEE_OTHER
     );
     assert!(signed_in(&app, &again).await);
-    assert_eq!(rows(&app, "SELECT COUNT(*) FROM users").await, 1);
+    assert_eq!(app.rows("users").await, 1);
 }
 
 #[tokio::test]
 async fn without_a_provider_there_is_no_button_and_no_route() {
     let app = spawn_app().await;
     let b = new_browser();
-    let login = b
-        .get(app.url("/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let login = text(b.get(app.url("/login"))).await;
     assert!(!login.contains("/auth/oidc"));
     assert_eq!(
         b.get(app.url("/auth/oidc")).send().await.unwrap().status(),
@@ -196,8 +167,8 @@ async fn a_verified_email_links_the_existing_password_account() {
         StatusCode::SEE_OTHER
     );
     assert!(signed_in(&app, &b).await);
-    assert_eq!(rows(&app, "SELECT COUNT(*) FROM users").await, 1);
-    assert_eq!(rows(&app, "SELECT COUNT(*) FROM identities").await, 1);
+    assert_eq!(app.rows("users").await, 1);
+    assert_eq!(app.rows("identities").await, 1);
     // Both ways in still work.
     let res = app
         .login("alice@example.org", "correct horse battery")
@@ -216,7 +187,7 @@ async fn an_unverified_email_is_not_linked_to_an_existing_account() {
     let page = res.text().await.unwrap();
     assert!(page.contains("has not verified"), "{page}");
     assert!(!signed_in(&app, &b).await);
-    assert_eq!(rows(&app, "SELECT COUNT(*) FROM identities").await, 0);
+    assert_eq!(app.rows("identities").await, 0);
 }
 
 #[tokio::test]
@@ -246,7 +217,7 @@ async fn a_wrong_or_missing_state_is_refused() {
     let res = other.get(&callback).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     assert!(!signed_in(&app, &other).await);
-    assert_eq!(rows(&app, "SELECT COUNT(*) FROM sessions").await, 0);
+    assert_eq!(app.rows("sessions").await, 0);
 }
 
 #[tokio::test]
@@ -321,7 +292,7 @@ async fn id_tokens_that_do_not_verify_are_refused() {
         assert!(page.contains(why), "{mode} names the reason: {page}");
         assert!(!signed_in(&app, &b).await, "{mode}");
     }
-    assert_eq!(rows(&app, "SELECT COUNT(*) FROM users").await, 0);
+    assert_eq!(app.rows("users").await, 0);
 }
 
 #[tokio::test]
@@ -349,14 +320,7 @@ async fn signing_out_ends_the_session_and_offers_the_providers_sign_out() {
     let b = new_browser();
     let callback = at_provider(&app, &b, "alice").await;
     b.get(&callback).send().await.unwrap();
-    let page = b
-        .get(app.url("/gallery"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = text(b.get(app.url("/gallery"))).await;
     let res = b
         .post(app.url("/logout"))
         .form(&[("csrf", csrf_in(&page))])
@@ -365,14 +329,7 @@ async fn signing_out_ends_the_session_and_offers_the_providers_sign_out() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert!(!signed_in(&app, &b).await);
-    let login = b
-        .get(app.url(&location(&res, "")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let login = text(b.get(app.url(&location(&res, "")))).await;
     assert!(login.contains("You are signed out of the gallery"));
     let end = format!("{}/session/end?client_id={client_id}", provider());
     assert!(login.contains(&end), "{login}");

@@ -6,7 +6,7 @@
 mod common;
 
 use common::{
-    TestApp, browser, fetch, settled, sign_up_in_browser, spawn_app, spawn_app_with, testdata,
+    TestApp, browser, fetch, settled, sign_up_in_browser, spawn_app, spawn_app_with, testdata, text,
 };
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -292,15 +292,11 @@ async fn the_page_searches_live_counts_and_can_be_cleared() {
     photo(&app, &token, "kitty.jpg", None, &[(TABBY, 0.9)]).await;
 
     // htmx asks for the page and swaps in its #results part: the count and the cards.
-    let html = b
-        .get(app.url("/gallery?q=dogs"))
-        .header("HX-Request", "true")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = text(
+        b.get(app.url("/gallery?q=dogs"))
+            .header("HX-Request", "true"),
+    )
+    .await;
     assert!(
         html.contains("2 photos matching “dogs” in all your photos"),
         "{html}"
@@ -319,34 +315,13 @@ async fn the_page_searches_live_counts_and_can_be_cleared() {
     assert!(html.contains(r#"id="search-clear""#));
 
     // In a folder: this folder and below, or everything.
-    let here = b
-        .get(app.url(&format!("/gallery/{trip}?q=dog")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let here = text(b.get(app.url(&format!("/gallery/{trip}?q=dog")))).await;
     assert!(here.contains("1 photo matching “dog” in this folder and below"));
-    let everywhere = b
-        .get(app.url(&format!("/gallery/{trip}?q=dog&scope=all")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let everywhere = text(b.get(app.url(&format!("/gallery/{trip}?q=dog&scope=all")))).await;
     assert!(everywhere.contains("2 photos matching “dog” in all your photos"));
 
     // Sorting a search by name.
-    let by_name = b
-        .get(app.url("/gallery?q=dog&sort=name&order=asc"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let by_name = text(b.get(app.url("/gallery?q=dog&sort=name&order=asc"))).await;
     assert!(by_name.find("rex.jpg").unwrap() < by_name.find("rover.jpg").unwrap());
 }
 

@@ -12,7 +12,6 @@ use std::time::{Duration, Instant};
 
 use aws_config::BehaviorVersion;
 use aws_sdk_s3::config::RequestChecksumCalculation;
-use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use classifier::protocol::{Callback, Invocation, Label, Status, Timings};
 use classifier::{Classifier, Model, runtime};
 use lambda_runtime::{LambdaEvent, service_fn};
@@ -146,7 +145,7 @@ impl Function {
             .map_err(|e| {
                 Failure::transient(format!(
                     "the photo could not be fetched from S3: {}",
-                    s3_reason(e)
+                    classifier::sdk_error_reason(e)
                 ))
             })?;
         let bytes = object.body.collect().await.map_err(|e| {
@@ -218,21 +217,6 @@ impl Function {
             // The server cannot be told; its lease on the job will bring it back.
             Err(reason) => Err(reason.into()),
         }
-    }
-}
-
-/// The short form of an S3 failure: the service's code and message when it answered.
-fn s3_reason<E: ProvideErrorMetadata + std::error::Error + 'static>(err: SdkError<E>) -> String {
-    match err {
-        SdkError::ServiceError(service) => {
-            let err = service.into_err();
-            match (err.code(), err.message()) {
-                (Some(code), Some(message)) => format!("{code}: {message}"),
-                (Some(code), None) => code.to_owned(),
-                _ => err.to_string(),
-            }
-        }
-        other => classifier::error_chain(&other),
     }
 }
 

@@ -29,6 +29,15 @@ const PENDING_MS: i64 = 10 * 60 * 1000;
 /// How long the provider's discovery document is kept.
 const METADATA_TTL: Duration = Duration::from_secs(300);
 
+/// Forgets sign-ins started but never finished (housekeeping).
+pub async fn purge_expired(db: &Db) -> Result<u64> {
+    Ok(sqlx::query("DELETE FROM oidc_logins WHERE created_at < $1")
+        .bind(now_ms() - PENDING_MS)
+        .execute(db)
+        .await?
+        .rows_affected())
+}
+
 /// The one discovery field the core metadata lacks: where to sign out at the provider.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 pub struct LogoutMetadata {
@@ -148,18 +157,13 @@ impl Oidc {
             .add_scope(Scope::new("profile".into()))
             .set_pkce_challenge(challenge)
             .url();
-        let now = now_ms();
-        sqlx::query("DELETE FROM oidc_logins WHERE created_at < $1")
-            .bind(now - PENDING_MS)
-            .execute(db)
-            .await?;
         sqlx::query(
             "INSERT INTO oidc_logins (state_hash, verifier, nonce, created_at) VALUES ($1, $2, $3, $4)",
         )
         .bind(hash_token(state.secret()))
         .bind(verifier.secret())
         .bind(nonce.secret())
-        .bind(now)
+        .bind(now_ms())
         .execute(db)
         .await?;
         Ok((url.to_string(), state.secret().clone()))

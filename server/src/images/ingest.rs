@@ -3,7 +3,6 @@
 //! objects in storage and rows in one transaction, or nothing at all.
 
 use std::io::{BufRead, BufReader, Cursor, Read, Seek};
-use std::path::Path;
 
 use bytes::Bytes;
 use image::codecs::jpeg::JpegEncoder;
@@ -58,13 +57,6 @@ impl Original {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
-    }
-
-    pub fn path(&self) -> Option<&Path> {
-        match self {
-            Self::Memory(_) => None,
-            Self::File { path, .. } => Some(path),
-        }
     }
 
     fn reader(&self) -> std::io::Result<Box<dyn Source + '_>> {

@@ -54,7 +54,7 @@ impl Image {
 }
 
 #[derive(sqlx::FromRow)]
-pub(crate) struct ImageRow {
+struct ImageRow {
     id: String,
     filename: String,
     folder_id: Option<String>,
@@ -171,20 +171,17 @@ pub async fn list(
         folders::get(db, owner, folder).await?;
     }
     let sql = format!(
-        "SELECT {COLUMNS} FROM images i
-         LEFT JOIN image_labels top ON top.image_id = i.id AND top.rank = 0
+        "SELECT {COLUMNS}, {LABEL_COLUMNS} {WITH_LABELS}
          WHERE i.owner_id = $1 AND COALESCE(i.folder_id, '') = $2
          ORDER BY {}",
         sort.order_by(order)
     );
-    let rows: Vec<ImageRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+    let rows: Vec<LabeledRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(owner)
         .bind(folder.unwrap_or(""))
         .fetch_all(db)
         .await?;
-    let mut images: Vec<Image> = rows.into_iter().map(Image::from).collect();
-    attach_labels(db, owner, folder, &mut images).await?;
-    Ok(images)
+    Ok(rows.into_iter().map(LabeledRow::into_image).collect())
 }
 
 /// Best matches first: by the confidence of the label that matched, then newest first.
@@ -267,14 +264,7 @@ pub async fn search(
         "WITH RECURSIVE subtree(id) AS (
             SELECT id FROM folders WHERE id = $2 AND owner_id = $1
             UNION ALL SELECT f.id FROM folders f JOIN subtree s ON f.parent_id = s.id){hits}
-         SELECT {COLUMNS}, {match_score} AS match_score,
-                top.label AS label0, top.class_index AS class0, top.score AS score0,
-                l1.label AS label1, l1.class_index AS class1, l1.score AS score1,
-                l2.label AS label2, l2.class_index AS class2, l2.score AS score2
-         FROM images i
-         LEFT JOIN image_labels top ON top.image_id = i.id AND top.rank = 0
-         LEFT JOIN image_labels l1 ON l1.image_id = i.id AND l1.rank = 1
-         LEFT JOIN image_labels l2 ON l2.image_id = i.id AND l2.rank = 2
+         SELECT {COLUMNS}, {LABEL_COLUMNS}, {match_score} AS match_score {WITH_LABELS}
          {hits_join}
          WHERE i.owner_id = $1 AND ($2 = '' OR i.folder_id IN (SELECT id FROM subtree)) AND {}
          ORDER BY {} LIMIT {MAX_RESULTS}",
@@ -285,7 +275,7 @@ pub async fn search(
             (other, order) => other.order_by(order),
         },
     );
-    let mut query = sqlx::query_as::<_, SearchRow>(sqlx::AssertSqlSafe(sql))
+    let mut query = sqlx::query_as::<_, LabeledRow>(sqlx::AssertSqlSafe(sql))
         .bind(owner)
         .bind(folder.unwrap_or(""));
     for value in &binds {
@@ -295,7 +285,7 @@ pub async fn search(
         .fetch_all(db)
         .await?
         .into_iter()
-        .map(SearchRow::into_image)
+        .map(LabeledRow::into_image)
         .collect();
     for image in &mut images {
         image.matched = image
@@ -308,9 +298,19 @@ pub async fn search(
     Ok(images)
 }
 
-/// A search result with its labels (the classifier stores three), read in the same query.
+/// An image's three labels (the classifier stores the top 3), read in the same query as the
+/// image; `top` also serves the sort by tag confidence.
+const WITH_LABELS: &str = "FROM images i
+    LEFT JOIN image_labels top ON top.image_id = i.id AND top.rank = 0
+    LEFT JOIN image_labels l1 ON l1.image_id = i.id AND l1.rank = 1
+    LEFT JOIN image_labels l2 ON l2.image_id = i.id AND l2.rank = 2";
+const LABEL_COLUMNS: &str = "top.label AS label0, top.class_index AS class0, top.score AS score0,
+    l1.label AS label1, l1.class_index AS class1, l1.score AS score1,
+    l2.label AS label2, l2.class_index AS class2, l2.score AS score2";
+
+/// An image row with its labels (see [`WITH_LABELS`]).
 #[derive(sqlx::FromRow)]
-struct SearchRow {
+struct LabeledRow {
     #[sqlx(flatten)]
     image: ImageRow,
     label0: Option<String>,
@@ -324,7 +324,7 @@ struct SearchRow {
     score2: Option<f64>,
 }
 
-impl SearchRow {
+impl LabeledRow {
     fn into_image(self) -> Image {
         let labels = [
             (self.label0, self.class0, self.score0),
@@ -346,67 +346,17 @@ impl SearchRow {
     }
 }
 
-async fn attach_labels(
-    db: &Db,
-    owner: &str,
-    folder: Option<&str>,
-    images: &mut [Image],
-) -> Result<()> {
-    if images.iter().all(|i| i.status != "done") {
-        return Ok(());
-    }
-    let rows: Vec<(String, String, i64, f64)> = sqlx::query_as(
-        "SELECT l.image_id, l.label, l.class_index, l.score FROM image_labels l JOIN images i ON i.id = l.image_id
-         WHERE i.owner_id = $1 AND COALESCE(i.folder_id, '') = $2 ORDER BY l.image_id, l.rank",
-    )
-    .bind(owner)
-    .bind(folder.unwrap_or(""))
-    .fetch_all(db)
-    .await?;
-    let mut by_image: std::collections::HashMap<String, Vec<Label>> =
-        std::collections::HashMap::new();
-    for (image_id, label, class_index, score) in rows {
-        by_image.entry(image_id).or_default().push(Label {
-            label,
-            class_index,
-            score,
-        });
-    }
-    for image in images {
-        image.labels = by_image.remove(&image.id).unwrap_or_default();
-    }
-    Ok(())
-}
-
-/// One image's labels, best first (the caller has checked the owner).
-async fn labels_of(db: &Db, image_id: &str) -> Result<Vec<Label>> {
-    let rows: Vec<(String, i64, f64)> = sqlx::query_as(
-        "SELECT label, class_index, score FROM image_labels WHERE image_id = $1 ORDER BY rank",
-    )
-    .bind(image_id)
-    .fetch_all(db)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(label, class_index, score)| Label {
-            label,
-            class_index,
-            score,
-        })
-        .collect())
-}
-
 pub async fn get(db: &Db, owner: &str, id: &str) -> Result<Image> {
-    let sql = format!("SELECT {COLUMNS} FROM images i WHERE i.owner_id = $1 AND i.id = $2");
-    let row: ImageRow = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+    let sql = format!(
+        "SELECT {COLUMNS}, {LABEL_COLUMNS} {WITH_LABELS} WHERE i.owner_id = $1 AND i.id = $2"
+    );
+    let row: LabeledRow = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(owner)
         .bind(id)
         .fetch_optional(db)
         .await?
         .ok_or(Error::NotFound)?;
-    let mut image = Image::from(row);
-    image.labels = labels_of(db, id).await?;
-    Ok(image)
+    Ok(row.into_image())
 }
 
 #[derive(Debug, Clone, Copy)]

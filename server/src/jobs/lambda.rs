@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use aws_config::BehaviorVersion;
 use aws_config::timeout::TimeoutConfig;
-use aws_sdk_lambda::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_lambda::error::SdkError;
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::InvocationType;
 use axum::Json;
@@ -86,31 +86,15 @@ async fn dispatch(
         let Ok(slot) = slots.clone().acquire_owned().await else {
             return;
         };
-        let wake = state.jobs_wake.notified();
-        match super::claim(&state.db, state.backend, WORKER, lease_ms).await {
-            Ok(Some(job)) => {
-                let (state, client) = (state.clone(), client.clone());
-                let (function, callback_url) = (function.clone(), callback_url.clone());
-                tokio::spawn(async move {
-                    if let Err(err) = invoke(&state, &client, &function, &callback_url, &job).await
-                    {
-                        tracing::warn!(job = %job.id, %err, "job bookkeeping failed; the lease will bring it back");
-                    }
-                    drop(slot);
-                });
+        let job = super::next(&state, WORKER, lease_ms).await;
+        let (state, client) = (state.clone(), client.clone());
+        let (function, callback_url) = (function.clone(), callback_url.clone());
+        tokio::spawn(async move {
+            if let Err(err) = invoke(&state, &client, &function, &callback_url, &job).await {
+                tracing::warn!(job = %job.id, %err, "job bookkeeping failed; the lease will bring it back");
             }
-            Ok(None) => {
-                drop(slot);
-                tokio::select! {
-                    () = wake => {}
-                    () = tokio::time::sleep(Duration::from_millis(state.config.job_poll_ms)) => {}
-                }
-            }
-            Err(err) => {
-                tracing::warn!(%err, "cannot claim jobs; trying again shortly");
-                tokio::time::sleep(Duration::from_secs(1)).await;
-            }
-        }
+            drop(slot);
+        });
     }
 }
 
@@ -164,17 +148,7 @@ async fn invoke(
             Ok(())
         }
         Err(err) => {
-            let detail = match err {
-                SdkError::ServiceError(service) => {
-                    let err = service.into_err();
-                    format!(
-                        "{}: {}",
-                        err.code().unwrap_or("error"),
-                        err.message().unwrap_or_default()
-                    )
-                }
-                other => classifier::error_chain(&other),
-            };
+            let detail = classifier::sdk_error_reason(err);
             let reason =
                 format!("the classifier function {function} could not be invoked: {detail}");
             tracing::warn!(job = %job.id, %reason);

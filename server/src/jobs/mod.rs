@@ -5,7 +5,11 @@
 pub mod lambda;
 pub mod worker;
 
+use std::time::Duration;
+
 use sqlx::{Any, Transaction};
+
+use crate::app::AppState;
 
 use crate::db::{Backend, Db, new_id, now_ms};
 use crate::error::Result;
@@ -120,6 +124,27 @@ pub async fn claim(
         max_attempts,
         holder,
     }))
+}
+
+/// Waits for the next job for `worker`: claims one, or sleeps until a job is queued (or the
+/// poll interval passes, for jobs queued by other servers and leases that ran out).
+pub async fn next(state: &AppState, worker: &str, lease_ms: i64) -> Claimed {
+    loop {
+        let wake = state.jobs_wake.notified();
+        match claim(&state.db, state.backend, worker, lease_ms).await {
+            Ok(Some(job)) => return job,
+            Ok(None) => {
+                tokio::select! {
+                    () = wake => {}
+                    () = tokio::time::sleep(Duration::from_millis(state.config.job_poll_ms)) => {}
+                }
+            }
+            Err(err) => {
+                tracing::warn!(%err, "cannot claim jobs; trying again shortly");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
 }
 
 /// Shows a step of the work on the photo and renews the lease. False when the job is no

@@ -3,7 +3,6 @@
 //! pool never oversubscribes the cores), over one model read once.
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use classifier::{Classifier, Model};
 
@@ -71,23 +70,9 @@ async fn run(state: Arc<AppState>, engine: Engine, n: usize) {
     };
     let lease_ms = state.config.job_lease_secs * 1000;
     loop {
-        let wake = state.jobs_wake.notified();
-        match super::claim(&state.db, state.backend, &worker, lease_ms).await {
-            Ok(Some(job)) => {
-                if let Err(err) = run_job(&state, &job, &classifier).await {
-                    tracing::warn!(job = %job.id, %err, "job bookkeeping failed; the lease will bring it back");
-                }
-            }
-            Ok(None) => {
-                tokio::select! {
-                    () = wake => {}
-                    () = tokio::time::sleep(Duration::from_millis(state.config.job_poll_ms)) => {}
-                }
-            }
-            Err(err) => {
-                tracing::warn!(%err, "cannot claim jobs; trying again shortly");
-                tokio::time::sleep(Duration::from_secs(1)).await;
-            }
+        let job = super::next(&state, &worker, lease_ms).await;
+        if let Err(err) = run_job(&state, &job, &classifier).await {
+            tracing::warn!(job = %job.id, %err, "job bookkeeping failed; the lease will bring it back");
         }
     }
 }

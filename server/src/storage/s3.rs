@@ -167,6 +167,25 @@ impl S3Store {
         result
     }
 
+    /// One object in one request.
+    async fn put_object(
+        &self,
+        key: &str,
+        body: ByteStream,
+        content_type: &str,
+    ) -> Result<(), StorageError> {
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(self.key(key))
+            .content_type(content_type)
+            .body(body)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| unavailable(key, aws_sdk_s3::error::DisplayErrorContext(e)))
+    }
+
     fn key(&self, key: &str) -> String {
         if self.prefix.is_empty() {
             key.to_owned()
@@ -187,16 +206,8 @@ impl S3Store {
 #[async_trait]
 impl ObjectStore for S3Store {
     async fn put(&self, key: &str, data: Bytes, content_type: &str) -> Result<(), StorageError> {
-        self.client
-            .put_object()
-            .bucket(&self.bucket)
-            .key(self.key(key))
-            .content_type(content_type)
-            .body(ByteStream::from(data))
-            .send()
+        self.put_object(key, ByteStream::from(data), content_type)
             .await
-            .map(|_| ())
-            .map_err(|e| unavailable(key, aws_sdk_s3::error::DisplayErrorContext(e)))
     }
 
     async fn put_file(
@@ -215,16 +226,7 @@ impl ObjectStore for S3Store {
         let body = ByteStream::from_path(path)
             .await
             .map_err(|e| unavailable(key, e))?;
-        self.client
-            .put_object()
-            .bucket(&self.bucket)
-            .key(self.key(key))
-            .content_type(content_type)
-            .body(body)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| unavailable(key, aws_sdk_s3::error::DisplayErrorContext(e)))
+        self.put_object(key, body, content_type).await
     }
 
     async fn get(&self, key: &str) -> Result<Bytes, StorageError> {

@@ -297,6 +297,11 @@ pub async fn s3_client(endpoint: &str, bucket: &str) -> aws_sdk_s3::Client {
     client
 }
 
+/// Sends a request and reads its answer as text (a page).
+pub async fn text(req: RequestBuilder) -> String {
+    req.send().await.unwrap().text().await.unwrap()
+}
+
 /// Sends a request and reads its JSON answer.
 pub async fn fetch<T: DeserializeOwned>(req: RequestBuilder) -> T {
     req.send()
