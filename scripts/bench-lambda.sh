@@ -71,16 +71,18 @@ port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
 "$CACHE/venv/bin/cargo-lambda" lambda watch --only-lambda-apis -A 127.0.0.1 -P "$port" >"$work/emulator.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 100); do (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
-for _ in 1 2; do
-  AWS_LAMBDA_FUNCTION_NAME=classify-lambda AWS_LAMBDA_FUNCTION_VERSION=1 AWS_LAMBDA_FUNCTION_MEMORY_SIZE=2048 \
-    AWS_LAMBDA_RUNTIME_API="http://127.0.0.1:$port/.rt/classify-lambda" AWS_ENDPOINT_URL_S3="$S3_URL" \
-    GALLERY_S3_PATH_STYLE=true RUST_LOG=warn "$CARGO_TARGET_DIR/release/classify-lambda" 2>>"$work/function.log" &
-  pids+=($!)
-done
 create_bucket bench
 serve lambda GALLERY_STORAGE="s3://bench/photos" GALLERY_S3_ENDPOINT="$S3_URL" \
   GALLERY_CLASSIFIER=lambda:classify-lambda GALLERY_CALLBACK_SECRET=bench-callback-secret-0123456789 \
   GALLERY_LAMBDA_ENDPOINT="http://127.0.0.1:$port"
+# The function trusts events about this gallery only: its bucket and prefix, its address.
+for _ in 1 2; do
+  AWS_LAMBDA_FUNCTION_NAME=classify-lambda AWS_LAMBDA_FUNCTION_VERSION=1 AWS_LAMBDA_FUNCTION_MEMORY_SIZE=2048 \
+    AWS_LAMBDA_RUNTIME_API="http://127.0.0.1:$port/.rt/classify-lambda" AWS_ENDPOINT_URL_S3="$S3_URL" \
+    GALLERY_S3_PATH_STYLE=true GALLERY_STORAGE="s3://bench/photos" GALLERY_CALLBACK_ORIGINS="$URL" \
+    RUST_LOG=warn "$CARGO_TARGET_DIR/release/classify-lambda" 2>>"$work/function.log" &
+  pids+=($!)
+done
 lambda_rate=$(classify_all)
 echo "Lambda (emulator): $lambda_rate photos/s"
 python3 -c "import sys; print(f'Lambda against embedded: {float(sys.argv[1]) / float(sys.argv[2]):.2f}x')" "$lambda_rate" "$local_rate"

@@ -91,3 +91,188 @@ impl Callback {
         }
     }
 }
+
+/// What the function accepts from an event: objects of the gallery's bucket under its
+/// users' keys, callbacks only to the gallery's own servers. An event is only as
+/// trustworthy as whoever could invoke the function, so it is checked before anything is
+/// fetched or posted.
+#[derive(Debug, Clone)]
+pub struct Trust {
+    pub bucket: String,
+    /// Keys must start with this (`{prefix}/u/`, or `u/` without a prefix).
+    pub key_prefix: String,
+    /// Origins (`https://host[:port]`) callbacks may go to.
+    pub origins: Vec<String>,
+    /// The largest object the function reads (the gallery's upload limit).
+    pub max_bytes: u64,
+}
+
+/// Why an event was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// The callback is not one of the gallery's servers: nothing may be sent there.
+    Callback(String),
+    /// The object is not one of the gallery's photos: the server is told so.
+    Object(String),
+}
+
+/// The origin of a URL, `scheme://host[:port]`, as browsers compare them.
+pub fn origin(url: &str) -> Option<String> {
+    let parsed = reqwest::Url::parse(url).ok()?;
+    if !matches!(parsed.scheme(), "http" | "https") || !parsed.username().is_empty() {
+        return None;
+    }
+    Some(parsed.origin().ascii_serialization()).filter(|o| o != "null")
+}
+
+impl Trust {
+    /// From `GALLERY_STORAGE` (`s3://BUCKET/PREFIX`, the server's own setting),
+    /// `GALLERY_CALLBACK_ORIGINS` (comma-separated) and `GALLERY_MAX_UPLOAD_BYTES`.
+    pub fn from_settings(
+        storage: &str,
+        origins: &str,
+        max_bytes: Option<&str>,
+    ) -> Result<Self, String> {
+        let rest = storage.strip_prefix("s3://").ok_or_else(|| {
+            format!("GALLERY_STORAGE must be s3://BUCKET/PREFIX (got {storage:?})")
+        })?;
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        if bucket.is_empty() {
+            return Err("GALLERY_STORAGE names no bucket".into());
+        }
+        let prefix = prefix.trim_matches('/');
+        let key_prefix = if prefix.is_empty() {
+            "u/".to_owned()
+        } else {
+            format!("{prefix}/u/")
+        };
+        let origins = origins
+            .split(',')
+            .map(str::trim)
+            .filter(|o| !o.is_empty())
+            .map(|o| {
+                origin(o).ok_or_else(|| {
+                    format!("GALLERY_CALLBACK_ORIGINS: {o:?} is not an http(s) origin")
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if origins.is_empty() {
+            return Err(
+                "GALLERY_CALLBACK_ORIGINS is empty: name the gallery's origin (https://…)".into(),
+            );
+        }
+        let max_bytes = match max_bytes {
+            None => 50 << 20,
+            Some(text) => text
+                .trim()
+                .parse()
+                .map_err(|_| format!("GALLERY_MAX_UPLOAD_BYTES is not a number: {text:?}"))?,
+        };
+        Ok(Self {
+            bucket: bucket.to_owned(),
+            key_prefix,
+            origins,
+            max_bytes,
+        })
+    }
+
+    pub fn check(&self, job: &Invocation) -> Result<(), Refusal> {
+        let callback_ok = origin(&job.callback_url).is_some_and(|o| self.origins.contains(&o));
+        if !callback_ok {
+            return Err(Refusal::Callback(format!(
+                "the callback URL {:?} is not at one of the gallery's origins",
+                job.callback_url.chars().take(200).collect::<String>()
+            )));
+        }
+        let key_ok = job.key.starts_with(&self.key_prefix)
+            && !job
+                .key
+                .split('/')
+                .any(|part| part.is_empty() || part == "." || part == "..")
+            && job.key.len() <= 1024;
+        if job.bucket != self.bucket || !key_ok {
+            return Err(Refusal::Object(
+                "the event names an object outside the gallery's photos".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(bucket: &str, key: &str, callback: &str) -> Invocation {
+        Invocation {
+            job_id: "j".into(),
+            image_id: "i".into(),
+            bucket: bucket.into(),
+            key: key.into(),
+            callback_url: callback.into(),
+            token: "t".into(),
+            top_k: 3,
+        }
+    }
+
+    fn trust() -> Trust {
+        Trust::from_settings(
+            "s3://photos/prod",
+            "https://gallery.example.org, http://127.0.0.1:8080",
+            None,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn only_the_gallerys_photos_and_servers_are_accepted() {
+        let t = trust();
+        let cb = "https://gallery.example.org/api/v1/classifier/callback";
+        assert_eq!(t.check(&event("photos", "prod/u/a/b", cb)), Ok(()));
+        assert!(
+            t.check(&event("photos", "prod/u/a/b", "http://127.0.0.1:8080/x"))
+                .is_ok()
+        );
+        for (bucket, key) in [
+            ("other", "prod/u/a/b"),
+            ("photos", "prod/secrets.txt"),
+            ("photos", "prod/u/../../etc"),
+            ("photos", "staging/u/a/b"),
+            ("photos", "prod/u//b"),
+        ] {
+            assert!(
+                matches!(t.check(&event(bucket, key, cb)), Err(Refusal::Object(_))),
+                "{bucket}/{key}"
+            );
+        }
+        for callback in [
+            "https://evil.example.com/api/v1/classifier/callback",
+            "https://gallery.example.org.evil.com/x",
+            "http://gallery.example.org/x",
+            "https://user@gallery.example.org/x",
+            "file:///etc/passwd",
+            "http://169.254.169.254/latest/meta-data",
+        ] {
+            assert!(
+                matches!(
+                    t.check(&event("photos", "prod/u/a/b", callback)),
+                    Err(Refusal::Callback(_))
+                ),
+                "{callback}"
+            );
+        }
+    }
+
+    #[test]
+    fn settings_are_checked() {
+        assert!(Trust::from_settings("fs:data", "https://a.example", None).is_err());
+        assert!(Trust::from_settings("s3://b", "", None).is_err());
+        assert!(Trust::from_settings("s3://b", "not a url", None).is_err());
+        assert_eq!(
+            Trust::from_settings("s3://b", "https://a.example", Some("1000"))
+                .unwrap()
+                .key_prefix,
+            "u/"
+        );
+    }
+}

@@ -173,6 +173,7 @@ async fn main() -> anyhow::Result<()> {
         .unwrap_or_else(|_| format!("sqlite://{}/gallery.db", dir.path().display()));
     config.storage = format!("fs:{}/objects", dir.path().display());
     config.login_per_ip = 10_000;
+    config.signup_per_ip = 10_000;
     config.classifier = "off".into();
     let database = if config.database_url.starts_with("postgres") {
         "PostgreSQL"
@@ -239,7 +240,7 @@ async fn main() -> anyhow::Result<()> {
             let t = Instant::now();
             let res: Vec<Value> = client
                 .get(format!("{api}/images"))
-                .query(&[("q", query)])
+                .query(&[("q", query), ("limit", "1000")])
                 .bearer_auth(token)
                 .send()
                 .await?
@@ -260,6 +261,10 @@ async fn main() -> anyhow::Result<()> {
                 query,
                 gallery::images::SortKey::Relevance,
                 gallery::images::Order::Desc,
+                &gallery::paging::PageQuery {
+                    limit: Some("1000".into()),
+                    after: None,
+                },
             )
             .await?;
             direct.push(t.elapsed());

@@ -9,38 +9,47 @@ use axum::routing::get;
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, Semaphore};
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::auth::limits::LoginLimits;
 use crate::config::{ClassifierMode, Config, StorageKind};
 use crate::db::{self, Db};
 use crate::images::ingest::Policy;
 use crate::storage::{FsStore, S3Store, Storage};
-use crate::voice::{PendingActions, Voice};
-use crate::{api, auth, jobs, web};
+use crate::voice::Voice;
+use crate::{api, auth, folders, jobs, net, voice, web};
 
 pub struct AppState {
     pub config: Config,
     pub db: Db,
     pub backend: db::Backend,
     pub storage: Storage,
-    pub login_limits: LoginLimits,
+    /// Proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Bounds how many uploads are decoded at once (memory and cores).
     pub decode_slots: Semaphore,
     /// Wakes idle classifier workers when a job is queued.
     pub jobs_wake: Notify,
-    /// The voice intent model, and deletions waiting for their "yes".
+    /// The voice intent model.
     pub voice: Voice,
-    pub voice_pending: PendingActions,
     /// The Content-Security-Policy of every answer (images may come from S3).
     pub csp: HeaderValue,
     /// The OpenID Connect provider, when configured (set once the address is known).
     pub oidc: std::sync::OnceLock<auth::oidc::Oidc>,
+    /// The model's class names, which a Lambda's result must use (Lambda mode).
+    pub classes: std::sync::OnceLock<Vec<String>>,
 }
 
 impl AppState {
     pub async fn new(config: Config) -> anyhow::Result<Arc<Self>> {
+        let trusted_proxies = config.trusted_proxies()?;
         let db = db::connect(&config.database_url).await?;
+        let broken = folders::repair_loops(&db)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot check the folders for loops: {e}"))?;
+        if broken > 0 {
+            tracing::warn!(loops = broken, "folder loops were found and broken");
+        }
         let (storage, image_origin): (Storage, Option<String>) = match config.storage_kind()? {
             StorageKind::Fs(root) => {
                 let store = FsStore::open(&root).map_err(|e| {
@@ -62,9 +71,9 @@ impl AppState {
             backend: db::Backend::of_url(&config.database_url)?,
             jobs_wake: Notify::new(),
             voice,
-            voice_pending: PendingActions::default(),
             oidc: std::sync::OnceLock::new(),
-            login_limits: LoginLimits::new(config.login_per_account, config.login_per_ip),
+            classes: std::sync::OnceLock::new(),
+            trusted_proxies,
             decode_slots: Semaphore::new(cores),
             config,
             db,
@@ -81,6 +90,7 @@ impl AppState {
         Policy {
             max_bytes: self.config.max_upload_bytes,
             max_pixels: self.config.max_image_pixels,
+            tmp_dir: self.config.tmp_dir.clone(),
         }
     }
 }
@@ -99,10 +109,25 @@ pub fn router(state: Arc<AppState>) -> Router {
     let header = |name: HeaderName, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
     };
+    let config = &state.config;
+    // Only the page itself may use the microphone (voice commands); nothing else.
+    let permissions = header(
+        HeaderName::from_static("permissions-policy"),
+        "microphone=(self), camera=(), geolocation=(), payment=(), usb=(), interest-cohort=()",
+    );
+    let hsts = config.secure_cookies().then(|| {
+        header(
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=31536000; includeSubDomains",
+        )
+    });
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .nest("/api/v1", api::router(state.clone()))
         .merge(web::router(state.clone()))
+        // Answers about someone's photos are theirs alone: no cache keeps them, unless the
+        // handler says otherwise (images and static files do).
+        .layer(header(header::CACHE_CONTROL, "no-store"))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             state.csp.clone(),
@@ -110,6 +135,11 @@ pub fn router(state: Arc<AppState>) -> Router {
         .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header(header::REFERRER_POLICY, "same-origin"))
         .layer(header(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(permissions)
+        .layer(tower::util::option_layer(hsts))
+        .layer(RequestBodyTimeoutLayer::new(Duration::from_secs(
+            config.body_idle_secs.max(1),
+        )))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -133,10 +163,13 @@ pub async fn serve(listener: TcpListener, state: Arc<AppState>) -> anyhow::Resul
         }
         ClassifierMode::Off => {}
     }
-    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    let limits = net::Limits {
+        header_timeout: Duration::from_secs(state.config.header_timeout_secs.max(1)),
+        max_connections: state.config.max_connections,
+        max_connections_per_ip: state.config.max_connections_per_ip,
+        trusted_proxies: state.trusted_proxies.clone(),
+    };
+    net::serve(listener, router(state), limits, shutdown_signal()).await?;
     Ok(())
 }
 
@@ -163,7 +196,12 @@ fn spawn_housekeeping(state: Arc<AppState>) {
             if let Err(err) = auth::oidc::purge_expired(&state.db).await {
                 tracing::warn!(%err, "could not purge unfinished sign-ins");
             }
-            state.login_limits.forget_stale();
+            if let Err(err) = auth::limits::purge_stale(&state.db).await {
+                tracing::warn!(%err, "could not purge old sign-in attempts");
+            }
+            if let Err(err) = voice::purge_unanswered(&state.db).await {
+                tracing::warn!(%err, "could not purge unanswered voice questions");
+            }
         }
     });
 }

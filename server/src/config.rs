@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -34,6 +34,30 @@ pub enum Command {
 pub enum AdminCommand {
     /// Give an existing account the admin role.
     Promote { email: String },
+    /// Make a single-use invitation link (for GALLERY_SIGNUP=invite; also the way to the
+    /// first account of such a gallery).
+    Invite {
+        /// Days the link stays valid.
+        #[arg(long, default_value_t = 7)]
+        days: i64,
+        /// A note for the admins' list (who it is for).
+        #[arg(long)]
+        note: Option<String>,
+    },
+}
+
+/// Sign-ups allowed per client address per hour, unless configured.
+pub const DEFAULT_SIGNUP_PER_IP: u32 = 20;
+
+/// Who may create an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SignupMode {
+    /// Anyone.
+    Open,
+    /// Only with an invitation link made by an admin.
+    Invite,
+    /// Nobody: the accounts there are, are all there will be.
+    Closed,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -140,9 +164,55 @@ pub struct Config {
     #[arg(long, env = "GALLERY_LOGIN_PER_ACCOUNT", default_value_t = 5)]
     pub login_per_account: u32,
 
-    /// Sign-in attempts allowed per client address per minute.
+    /// Sign-in attempts allowed per client address per minute (IPv6: per /64); the same
+    /// budget again for starting sign-ins with the OpenID Connect provider.
     #[arg(long, env = "GALLERY_LOGIN_PER_IP", default_value_t = 30)]
     pub login_per_ip: u32,
+
+    /// Who may create an account: `open`, `invite` (invitation links made by an admin) or
+    /// `closed`.
+    #[arg(long, env = "GALLERY_SIGNUP", value_enum, default_value_t = SignupMode::Open)]
+    pub signup: SignupMode,
+
+    /// Sign-ups allowed per client address per hour (IPv6: per /64).
+    #[arg(long, env = "GALLERY_SIGNUP_PER_IP", default_value_t = DEFAULT_SIGNUP_PER_IP)]
+    pub signup_per_ip: u32,
+
+    /// Proxies (addresses or CIDR ranges, comma-separated) whose X-Forwarded-For is
+    /// believed; without them the client is the connection's peer.
+    #[arg(long, env = "GALLERY_TRUSTED_PROXIES")]
+    pub trusted_proxies: Option<String>,
+
+    /// Storage each user may fill, in bytes, unless an admin sets theirs (default: no limit).
+    #[arg(long, env = "GALLERY_DEFAULT_QUOTA_BYTES")]
+    pub default_quota_bytes: Option<u64>,
+
+    /// Seconds a client has to send a request's headers.
+    #[arg(long, env = "GALLERY_HEADER_TIMEOUT_SECS", default_value_t = 10)]
+    pub header_timeout_secs: u64,
+
+    /// Seconds a request may take to be answered (uploads excepted: their bodies have the
+    /// idle timeout instead).
+    #[arg(long, env = "GALLERY_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    pub request_timeout_secs: u64,
+
+    /// Seconds a request body may stall before the request is dropped.
+    #[arg(long, env = "GALLERY_BODY_IDLE_SECS", default_value_t = 30)]
+    pub body_idle_secs: u64,
+
+    /// Connections served at once; more wait to be accepted.
+    #[arg(long, env = "GALLERY_MAX_CONNECTIONS", default_value_t = 1024)]
+    pub max_connections: usize,
+
+    /// Connections one client address may hold open at once (proxies in
+    /// GALLERY_TRUSTED_PROXIES excepted).
+    #[arg(long, env = "GALLERY_MAX_CONNECTIONS_PER_IP", default_value_t = 256)]
+    pub max_connections_per_ip: usize,
+
+    /// Folder for large uploads while they are checked (default: the system's temporary
+    /// folder).
+    #[arg(long, env = "GALLERY_TMP_DIR")]
+    pub tmp_dir: Option<PathBuf>,
 }
 
 impl Config {
@@ -174,6 +244,26 @@ impl Config {
                 ),
             },
         }
+    }
+
+    /// The proxies of `GALLERY_TRUSTED_PROXIES`: addresses or CIDR ranges.
+    pub fn trusted_proxies(&self) -> anyhow::Result<Vec<ipnet::IpNet>> {
+        self.trusted_proxies
+            .as_deref()
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                p.parse::<ipnet::IpNet>()
+                    .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| {
+                        anyhow::anyhow!(
+                            "GALLERY_TRUSTED_PROXIES: {p:?} is not an address or a CIDR range"
+                        )
+                    })
+            })
+            .collect()
     }
 
     pub fn storage_kind(&self) -> anyhow::Result<StorageKind> {

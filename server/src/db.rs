@@ -67,7 +67,7 @@ pub async fn connect(url: &str) -> anyhow::Result<Db> {
         })
         .connect(&url)
         .await
-        .with_context(|| format!("cannot open the database at {url}"))?;
+        .with_context(|| format!("cannot open the database at {}", redact(&url)))?;
     if backend == Backend::Sqlite {
         // WAL lets readers go on while one writer commits; it persists in the file.
         sqlx::query("PRAGMA journal_mode = WAL")
@@ -83,6 +83,22 @@ pub async fn connect(url: &str) -> anyhow::Result<Db> {
         .await
         .context("cannot apply database migrations")?;
     Ok(pool)
+}
+
+/// A database URL fit for logs and error messages: without its password.
+pub fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (authority, path) = rest.split_at(rest.find(['/', '?']).unwrap_or(rest.len()));
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split(':').next().unwrap_or_default();
+            let hidden = if userinfo.contains(':') { ":***" } else { "" };
+            format!("{scheme}://{user}{hidden}@{host}{path}")
+        }
+        None => url.to_owned(),
+    }
 }
 
 fn prepare_sqlite_url(url: &str) -> anyhow::Result<String> {
@@ -114,6 +130,51 @@ pub fn now_ms() -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
+/// Makes the changes of one user's transactions take turns (their folder tree, their
+/// storage use): the first statement writes the owner's row, which on PostgreSQL locks it
+/// until the transaction ends and on SQLite takes the database's one write lock. Reads
+/// after it see whatever the owner's previous transactions committed.
+pub async fn lock_owner(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    owner: &str,
+) -> crate::error::Result<()> {
+    let done = sqlx::query("UPDATE users SET quota_bytes = quota_bytes WHERE id = $1")
+        .bind(owner)
+        .execute(&mut **tx)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(crate::error::Error::NotFound);
+    }
+    Ok(())
+}
+
+/// `$first, $first+1, …`: `n` placeholders for a list of values (`IN (…)`).
+pub fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 pub fn new_id() -> String {
     uuid::Uuid::new_v4().simple().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_are_not_shown() {
+        assert_eq!(
+            super::redact("postgres://gallery:s3cr%40t@db.internal:5432/gallery?sslmode=require"),
+            "postgres://gallery:***@db.internal:5432/gallery?sslmode=require"
+        );
+        assert_eq!(
+            super::redact("postgres://db/gallery"),
+            "postgres://db/gallery"
+        );
+        assert_eq!(
+            super::redact("sqlite://data/gallery.db"),
+            "sqlite://data/gallery.db"
+        );
+    }
 }

@@ -1,12 +1,26 @@
 //! Nested folders, each owned by one user. Every query names the owner.
+//!
+//! The folders of a user form a forest: a move that would put a folder inside itself is
+//! refused within the move's own transaction (moves of one owner take turns), every
+//! recursive query stops even on a table that somehow holds a loop, and start-up repairs
+//! any loop an older version let in.
+
+use std::collections::HashMap;
 
 use serde::Serialize;
+use sqlx::{Any, Transaction};
 
-use crate::db::{Db, new_id, now_ms};
+use crate::db::{Db, lock_owner, new_id, now_ms};
 use crate::error::{Error, Result, ResultExt};
+use crate::names;
+use crate::paging::{self, Key, Kind, Page, PageQuery, SortColumn};
 use crate::storage::Storage;
 
 pub const MAX_NAME_CHARS: usize = 100;
+/// How deep folders may nest (a folder at the top level is at depth 1).
+pub const MAX_DEPTH: i64 = 64;
+/// How many folders one user may have.
+pub const MAX_FOLDERS: i64 = 10_000;
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Folder {
@@ -24,6 +38,7 @@ pub struct Crumb {
 
 /// A folder name as people type it, checked: not empty, not too long, no path or markup.
 pub fn clean_name(name: &str) -> Result<String> {
+    let name = names::without_bidi_controls(name);
     let name = name.trim();
     if name.is_empty() {
         return Err(Error::bad_request("the folder name cannot be empty"));
@@ -56,18 +71,52 @@ pub async fn get(db: &Db, owner: &str, id: &str) -> Result<Folder> {
     .ok_or(Error::NotFound)
 }
 
-/// The folders directly inside `parent` (the root when `None`), by name.
-pub async fn children(db: &Db, owner: &str, parent: Option<&str>) -> Result<Vec<Folder>> {
+const BY_NAME: [SortColumn; 2] = [
+    SortColumn::asc("lower(f.name)", Kind::Text),
+    SortColumn::asc("f.id", Kind::Text),
+];
+
+/// One page of the folders directly inside `parent` (the root when `None`), by name, and
+/// the cursor of the next page.
+pub async fn children(
+    db: &Db,
+    owner: &str,
+    parent: Option<&str>,
+    page: &PageQuery,
+) -> Result<(Vec<Folder>, Option<String>)> {
     if let Some(parent) = parent {
         get(db, owner, parent).await?;
     }
-    Ok(sqlx::query_as::<_, Folder>(sqlx::AssertSqlSafe(format!(
-        "{SELECT_FOLDER} WHERE f.owner_id = $1 AND COALESCE(f.parent_id, '') = $2 ORDER BY lower(f.name)"
-    )))
+    let page = Page::of(page, &BY_NAME)?;
+    let sql = format!(
+        "SELECT f.id, f.name, f.parent_id,
+            (SELECT COUNT(*) FROM images i WHERE i.folder_id = f.id) AS image_count,
+            lower(f.name) AS sort_name
+         FROM folders f WHERE f.owner_id = $1 AND COALESCE(f.parent_id, '') = $2 AND {}
+         ORDER BY {} LIMIT {}",
+        page.condition(&BY_NAME, 3),
+        paging::order_by(&BY_NAME),
+        page.fetch()
+    );
+    let query = sqlx::query_as::<_, (String, String, Option<String>, i64, String)>(
+        sqlx::AssertSqlSafe(sql),
+    )
     .bind(owner)
-    .bind(parent.unwrap_or(""))
-    .fetch_all(db)
-    .await?)
+    .bind(parent.unwrap_or(""));
+    let rows = paging::bind_keys(query, page.binds()).fetch_all(db).await?;
+    let (rows, next) = paging::split(rows, &page, |(id, _, _, _, sort_name)| {
+        vec![Key::Text(sort_name.clone()), Key::Text(id.clone())]
+    });
+    let folders = rows
+        .into_iter()
+        .map(|(id, name, parent_id, image_count, _)| Folder {
+            id,
+            name,
+            parent_id,
+            image_count,
+        })
+        .collect();
+    Ok((folders, next))
 }
 
 fn duplicate(name: &str) -> impl FnOnce() -> String + '_ {
@@ -76,21 +125,110 @@ fn duplicate(name: &str) -> impl FnOnce() -> String + '_ {
     }
 }
 
+fn too_deep() -> Error {
+    Error::bad_request(format!(
+        "folders can be nested at most {MAX_DEPTH} levels deep"
+    ))
+}
+
+/// How deep a folder is (1 at the top level). The walk up stops on a loop, since `UNION`
+/// never visits a folder twice.
+async fn depth(tx: &mut Transaction<'_, Any>, owner: &str, id: &str) -> Result<i64> {
+    let (n,): (i64,) = sqlx::query_as(
+        "WITH RECURSIVE up(id, parent_id) AS (
+            SELECT id, parent_id FROM folders WHERE id = $1 AND owner_id = $2
+            UNION
+            SELECT f.id, f.parent_id FROM folders f JOIN up ON f.id = up.parent_id WHERE f.owner_id = $2
+         ) SELECT COUNT(*) FROM up",
+    )
+    .bind(id)
+    .bind(owner)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(n)
+}
+
+/// Whether `ancestor` is `id` or lies above it.
+async fn is_within(
+    tx: &mut Transaction<'_, Any>,
+    owner: &str,
+    id: &str,
+    ancestor: &str,
+) -> Result<bool> {
+    let found: Option<(i64,)> = sqlx::query_as(
+        "WITH RECURSIVE up(id, parent_id) AS (
+            SELECT id, parent_id FROM folders WHERE id = $1 AND owner_id = $2
+            UNION
+            SELECT f.id, f.parent_id FROM folders f JOIN up ON f.id = up.parent_id WHERE f.owner_id = $2
+         ) SELECT 1 FROM up WHERE id = $3",
+    )
+    .bind(id)
+    .bind(owner)
+    .bind(ancestor)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(found.is_some())
+}
+
+/// How many levels a folder and the deepest folder inside it span (1 with none inside),
+/// counted up to one past the limit.
+async fn height(tx: &mut Transaction<'_, Any>, owner: &str, id: &str) -> Result<i64> {
+    let (n,): (Option<i64>,) = sqlx::query_as(
+        "WITH RECURSIVE down(id, level) AS (
+            SELECT id, 1 FROM folders WHERE id = $1 AND owner_id = $2
+            UNION
+            SELECT f.id, down.level + 1 FROM folders f JOIN down ON f.parent_id = down.id
+            WHERE f.owner_id = $2 AND down.level <= $3
+         ) SELECT MAX(level) FROM down",
+    )
+    .bind(id)
+    .bind(owner)
+    .bind(MAX_DEPTH)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(n.unwrap_or(1))
+}
+
+async fn exists(tx: &mut Transaction<'_, Any>, owner: &str, id: &str) -> Result<()> {
+    let found: Option<(i64,)> =
+        sqlx::query_as("SELECT 1 FROM folders WHERE id = $1 AND owner_id = $2")
+            .bind(id)
+            .bind(owner)
+            .fetch_optional(&mut **tx)
+            .await?;
+    found.map(|_| ()).ok_or(Error::NotFound)
+}
+
 pub async fn create(db: &Db, owner: &str, name: &str, parent: Option<&str>) -> Result<Folder> {
     let name = clean_name(name)?;
-    if let Some(parent) = parent {
-        get(db, owner, parent).await?;
-    }
     let id = new_id();
+    let mut tx = db.begin().await?;
+    lock_owner(&mut tx, owner).await?;
+    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM folders WHERE owner_id = $1")
+        .bind(owner)
+        .fetch_one(&mut *tx)
+        .await?;
+    if count >= MAX_FOLDERS {
+        return Err(Error::Conflict(format!(
+            "you have {MAX_FOLDERS} folders, as many as one account may have; delete some first"
+        )));
+    }
+    if let Some(parent) = parent {
+        exists(&mut tx, owner, parent).await?;
+        if depth(&mut tx, owner, parent).await? + 1 > MAX_DEPTH {
+            return Err(too_deep());
+        }
+    }
     sqlx::query("INSERT INTO folders (id, owner_id, parent_id, name, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(&id)
         .bind(owner)
         .bind(parent)
         .bind(&name)
         .bind(now_ms())
-        .execute(db)
+        .execute(&mut *tx)
         .await
         .on_unique_violation(duplicate(&name))?;
+    tx.commit().await?;
     get(db, owner, &id).await
 }
 
@@ -107,32 +245,42 @@ pub async fn rename(db: &Db, owner: &str, id: &str, name: &str) -> Result<Folder
     get(db, owner, id).await
 }
 
-/// Moves a folder under another (or to the root), never into itself or its own sub-folders.
+/// Moves a folder under another (or to the root), never into itself or its own sub-folders,
+/// and never deeper than [`MAX_DEPTH`]. The checks run in the move's transaction, after
+/// the owner's other folder changes have committed (they take turns), so two moves at
+/// once cannot make a loop between them.
 pub async fn move_to(db: &Db, owner: &str, id: &str, new_parent: Option<&str>) -> Result<Folder> {
     let folder = get(db, owner, id).await?;
+    let mut tx = db.begin().await?;
+    lock_owner(&mut tx, owner).await?;
+    exists(&mut tx, owner, id).await?;
     if let Some(target) = new_parent {
-        get(db, owner, target).await?;
-        let path = breadcrumbs(db, owner, target).await?;
-        if path.iter().any(|c| c.id == id) {
+        exists(&mut tx, owner, target).await?;
+        if is_within(&mut tx, owner, target, id).await? {
             return Err(Error::bad_request(
                 "a folder cannot be moved into itself or one of its sub-folders",
             ));
+        }
+        if depth(&mut tx, owner, target).await? + height(&mut tx, owner, id).await? > MAX_DEPTH {
+            return Err(too_deep());
         }
     }
     sqlx::query("UPDATE folders SET parent_id = $1 WHERE id = $2 AND owner_id = $3")
         .bind(new_parent)
         .bind(id)
         .bind(owner)
-        .execute(db)
+        .execute(&mut *tx)
         .await
         .on_unique_violation(duplicate(&folder.name))?;
+    tx.commit().await?;
     get(db, owner, id).await
 }
 
+/// A folder and everything below it; `UNION` visits each folder once, loop or not.
 const SUBTREE: &str = "WITH RECURSIVE subtree(id) AS (
         SELECT id FROM folders WHERE id = $1 AND owner_id = $2
-        UNION ALL
-        SELECT f.id FROM folders f JOIN subtree s ON f.parent_id = s.id
+        UNION
+        SELECT f.id FROM folders f JOIN subtree s ON f.parent_id = s.id WHERE f.owner_id = $2
     )";
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -186,11 +334,12 @@ pub async fn breadcrumbs(db: &Db, owner: &str, id: &str) -> Result<Vec<Crumb>> {
             SELECT id, name, parent_id, 0 FROM folders WHERE id = $1 AND owner_id = $2
             UNION ALL
             SELECT f.id, f.name, f.parent_id, up.depth + 1 FROM folders f JOIN up ON f.id = up.parent_id
-            WHERE up.depth < 1000
+            WHERE f.owner_id = $2 AND up.depth < $3
          ) SELECT id, name, depth FROM up ORDER BY depth DESC",
     )
     .bind(id)
     .bind(owner)
+    .bind(MAX_DEPTH * 2)
     .fetch_all(db)
     .await?;
     if rows.is_empty() {
@@ -202,37 +351,39 @@ pub async fn breadcrumbs(db: &Db, owner: &str, id: &str) -> Result<Vec<Crumb>> {
         .collect())
 }
 
-/// Every folder of a user with its full path ("Trips / 2024"), for "move to" menus.
+/// Every folder of a user with its full path ("Trips / 2024"), for "move to" menus. Each
+/// path is built once, from its parent's.
 pub async fn all_paths(db: &Db, owner: &str) -> Result<Vec<Crumb>> {
     let rows: Vec<(String, String, Option<String>)> =
         sqlx::query_as("SELECT id, name, parent_id FROM folders WHERE owner_id = $1")
             .bind(owner)
             .fetch_all(db)
             .await?;
-    let by_id: std::collections::HashMap<&str, (&str, Option<&str>)> = rows
-        .iter()
-        .map(|(id, name, parent)| (id.as_str(), (name.as_str(), parent.as_deref())))
+    let mut below: HashMap<Option<&str>, Vec<(&str, &str)>> = HashMap::new();
+    for (id, name, parent) in &rows {
+        below
+            .entry(parent.as_deref())
+            .or_default()
+            .push((id.as_str(), name.as_str()));
+    }
+    let mut paths = Vec::with_capacity(rows.len());
+    // From the top down; a folder in a (repaired at start-up) loop is never reached.
+    let mut stack: Vec<(&str, String)> = below
+        .get(&None)
+        .into_iter()
+        .flatten()
+        .map(|(id, name)| (*id, (*name).to_owned()))
         .collect();
-    let mut paths: Vec<Crumb> = rows
-        .iter()
-        .map(|(id, _, _)| {
-            let mut parts = Vec::new();
-            let mut cursor = Some(id.as_str());
-            while let Some((name, parent)) = cursor.and_then(|c| by_id.get(c)) {
-                parts.push(*name);
-                cursor = *parent;
-                if parts.len() > by_id.len() {
-                    break;
-                }
-            }
-            parts.reverse();
-            Crumb {
-                id: id.clone(),
-                name: parts.join(" / "),
-            }
-        })
-        .collect();
-    paths.sort_by_key(|c| c.name.to_lowercase());
+    while let Some((id, path)) = stack.pop() {
+        for (child, name) in below.get(&Some(id)).into_iter().flatten() {
+            stack.push((child, format!("{path} / {name}")));
+        }
+        paths.push(Crumb {
+            id: id.to_owned(),
+            name: path,
+        });
+    }
+    paths.sort_by_cached_key(|c| c.name.to_lowercase());
     Ok(paths)
 }
 
@@ -255,8 +406,8 @@ pub async fn matching_names(
     let mut found = Vec::new();
     for (id, (parent, answers)) in &own {
         let (mut parent, mut answers) = (*parent, answers.clone());
-        // Folders cannot form cycles; the bound only guards against a damaged table.
-        for _ in 0..own.len() {
+        // Folders cannot form loops; the bound only guards against a damaged table.
+        for _ in 0..MAX_DEPTH * 2 {
             let Some((grandparent, above)) = parent.and_then(|p| own.get(p)) else {
                 break;
             };
@@ -270,4 +421,86 @@ pub async fn matching_names(
         }
     }
     Ok(found)
+}
+
+/// Breaks any loop in the folder table (which versions before the in-transaction check
+/// could store): each loop's first folder (by id) moves to the top level, renamed if a
+/// folder there has its name. Returns how many loops were broken.
+pub async fn repair_loops(db: &Db) -> Result<usize> {
+    // Everything reachable from a top-level folder is fine; what is left is in a loop or
+    // below one.
+    let stray: Vec<(String, String, Option<String>, String)> = sqlx::query_as(
+        "WITH RECURSIVE reachable(id, owner_id) AS (
+            SELECT id, owner_id FROM folders WHERE parent_id IS NULL
+            UNION
+            SELECT f.id, f.owner_id FROM folders f
+              JOIN reachable r ON f.owner_id = r.owner_id AND f.parent_id = r.id
+         )
+         SELECT id, owner_id, parent_id, name FROM folders
+         WHERE id NOT IN (SELECT id FROM reachable)",
+    )
+    .fetch_all(db)
+    .await?;
+    if stray.is_empty() {
+        return Ok(0);
+    }
+    let parent_of: HashMap<&str, &str> = stray
+        .iter()
+        .filter_map(|(id, _, parent, _)| Some((id.as_str(), parent.as_deref()?)))
+        .collect();
+    let mut on_loop: Vec<&str> = Vec::new();
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (walk, (start, ..)) in stray.iter().enumerate() {
+        let mut path: Vec<&str> = Vec::new();
+        let mut at = Some(start.as_str());
+        while let Some(id) = at {
+            match seen.get(id) {
+                Some(w) if *w == walk => {
+                    // Back at a folder of this walk: the loop is from there on.
+                    let from = path.iter().position(|p| *p == id).unwrap_or(0);
+                    let members = &path[from..];
+                    if let Some(first) = members.iter().min() {
+                        on_loop.push(*first);
+                    }
+                    break;
+                }
+                Some(_) => break,
+                None => {
+                    seen.insert(id, walk);
+                    path.push(id);
+                    at = parent_of.get(id).copied();
+                }
+            }
+        }
+    }
+    let mut tx = db.begin().await?;
+    for id in &on_loop {
+        let (owner, name) = stray
+            .iter()
+            .find(|(sid, ..)| sid == id)
+            .map(|(_, owner, _, name)| (owner.as_str(), name.as_str()))
+            .expect("a loop member is a stray folder");
+        let mut new_name = name.to_owned();
+        for n in 1.. {
+            let clash: Option<(i64,)> = sqlx::query_as(
+                "SELECT 1 FROM folders WHERE owner_id = $1 AND parent_id IS NULL AND lower(name) = lower($2)",
+            )
+            .bind(owner)
+            .bind(&new_name)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if clash.is_none() {
+                break;
+            }
+            new_name = format!("{name} (recovered {n})");
+        }
+        sqlx::query("UPDATE folders SET parent_id = NULL, name = $1 WHERE id = $2")
+            .bind(&new_name)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tracing::warn!(folder = %id, %owner, "a folder loop was broken: the folder is now at the top level");
+    }
+    tx.commit().await?;
+    Ok(on_loop.len())
 }

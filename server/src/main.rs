@@ -39,5 +39,17 @@ async fn main() -> anyhow::Result<()> {
             println!("{} is now an admin", user.email);
             Ok(())
         }
+        Command::Admin {
+            command: AdminCommand::Invite { days, note },
+        } => {
+            let pool = db::connect(&cli.config.database_url).await?;
+            let (_, token) = auth::invitations::create(&pool, None, note.as_deref(), days)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let path = auth::invitations::signup_path(&token);
+            let base = cli.config.public_url.as_deref().unwrap_or("");
+            println!("{}{path}", base.trim_end_matches('/'));
+            Ok(())
+        }
     }
 }

@@ -3,15 +3,14 @@
 //! (folder, selection, open photo). Changes are made here, on the server; deletions only
 //! after a confirmation ("yes" by voice or a click).
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use intent::{IntentModel, Interpretation};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::app::AppState;
-use crate::db::now_ms;
+use crate::db::{Db, now_ms};
 use crate::error::{Error, Result};
 use crate::{folders, images};
 
@@ -134,31 +133,56 @@ pub enum Action {
     Confirm { question: String },
 }
 
-/// A destructive action waiting for its "yes", per signed-in session.
-#[derive(Debug, Clone)]
+/// A destructive action waiting for its "yes", per signed-in session. It is kept in the
+/// database, so the "yes" may reach any server.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Pending {
     DeleteFolder { id: String, name: String },
     DeleteImages { ids: Vec<String> },
 }
 
-#[derive(Default)]
-pub struct PendingActions(Mutex<HashMap<String, (Pending, i64)>>);
-
+/// How long a question waits for its answer.
 const PENDING_MS: i64 = 120_000;
 
-impl PendingActions {
-    fn put(&self, session: &str, pending: Pending) {
-        if let Ok(mut map) = self.0.lock() {
-            let now = now_ms();
-            map.retain(|_, (_, at)| now - *at < PENDING_MS);
-            map.insert(session.to_owned(), (pending, now));
-        }
+impl Pending {
+    async fn ask(&self, db: &Db, session: &str) -> Result<()> {
+        let action = serde_json::to_string(self).map_err(|e| Error::Internal(e.into()))?;
+        sqlx::query(
+            "INSERT INTO voice_pending (session_hash, action, created_at) VALUES ($1, $2, $3)
+             ON CONFLICT (session_hash) DO UPDATE SET action = excluded.action, created_at = excluded.created_at",
+        )
+        .bind(session)
+        .bind(action)
+        .bind(now_ms())
+        .execute(db)
+        .await?;
+        Ok(())
     }
 
-    fn take(&self, session: &str) -> Option<Pending> {
-        let (pending, at) = self.0.lock().ok()?.remove(session)?;
-        (now_ms() - at < PENDING_MS).then_some(pending)
+    /// The question this session was asked, taken (once) if it is still recent.
+    async fn answer(db: &Db, session: &str) -> Result<Option<Self>> {
+        let row: Option<(String, i64)> = sqlx::query_as(
+            "DELETE FROM voice_pending WHERE session_hash = $1 RETURNING action, created_at",
+        )
+        .bind(session)
+        .fetch_optional(db)
+        .await?;
+        Ok(row
+            .filter(|(_, at)| now_ms() - at < PENDING_MS)
+            .and_then(|(action, _)| serde_json::from_str(&action).ok()))
     }
+}
+
+/// Forgets questions nobody answered (housekeeping).
+pub async fn purge_unanswered(db: &Db) -> Result<u64> {
+    Ok(
+        sqlx::query("DELETE FROM voice_pending WHERE created_at < $1")
+            .bind(now_ms() - PENDING_MS)
+            .execute(db)
+            .await?
+            .rows_affected(),
+    )
 }
 
 #[derive(Debug, Serialize)]
@@ -359,13 +383,12 @@ pub async fn act(
                         "Delete the folder {} with its {} photos and {} sub-folders? Say yes or no.",
                         folder.name, inside.images, inside.folders
                     );
-                    state.voice_pending.put(
-                        session_key,
-                        Pending::DeleteFolder {
-                            id,
-                            name: folder.name,
-                        },
-                    );
+                    Pending::DeleteFolder {
+                        id,
+                        name: folder.name,
+                    }
+                    .ask(&state.db, session_key)
+                    .await?;
                     say = question.clone();
                     Action::Confirm { question }
                 }
@@ -404,21 +427,18 @@ pub async fn act(
                 say = "Select or open the photos to delete first.".into();
                 Action::None
             } else {
-                for id in &targets {
-                    images::get(&state.db, owner, id).await?;
+                let chosen = images::get_all(&state.db, owner, &targets).await?;
+                let question = format!("Delete {}? Say yes or no.", plural(chosen.len(), "photo"));
+                Pending::DeleteImages {
+                    ids: chosen.into_iter().map(|i| i.id).collect(),
                 }
-                let question = format!("Delete {}? Say yes or no.", plural(targets.len(), "photo"));
-                state.voice_pending.put(
-                    session_key,
-                    Pending::DeleteImages {
-                        ids: targets.clone(),
-                    },
-                );
+                .ask(&state.db, session_key)
+                .await?;
                 say = question.clone();
                 Action::Confirm { question }
             }
         }
-        "confirm" => match state.voice_pending.take(session_key) {
+        "confirm" => match Pending::answer(&state.db, session_key).await? {
             Some(Pending::DeleteFolder { id, name }) => {
                 let folder = folders::get(&state.db, owner, &id).await?;
                 folders::delete(&state.db, &state.storage, owner, &id).await?;
@@ -448,7 +468,7 @@ pub async fn act(
             }
         },
         "cancel" => {
-            say = match state.voice_pending.take(session_key) {
+            say = match Pending::answer(&state.db, session_key).await? {
                 Some(_) => "Cancelled; nothing was deleted.".into(),
                 None => "Okay.".into(),
             };

@@ -4,7 +4,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{TestApp, settled, spawn_app_with, testdata};
+use common::{TestApp, fetch, settled, spawn_app_with, testdata};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -123,12 +123,19 @@ async fn a_missing_original_is_retried_with_backoff_then_shown_as_error_and_can_
     assert_eq!(res.status(), StatusCode::ACCEPTED);
     let image = settled(&app, &t, &id).await;
     assert_eq!(image["status"], "error");
+    let shown = image["status_detail"].as_str().unwrap();
+    assert!(shown.contains("could not be fetched"), "{image}");
+    let key = path.file_name().unwrap().to_str().unwrap();
     assert!(
-        image["status_detail"]
+        !shown.contains(key),
+        "no storage key for the owner: {shown}"
+    );
+    let jobs: Vec<Value> = fetch(app.get(&t, "/api/v1/admin/jobs?status=error")).await;
+    assert!(
+        jobs[0]["reason"]
             .as_str()
             .unwrap()
-            .contains("could not be fetched"),
-        "{image}"
+            .contains("could not be fetched from storage")
     );
     let (attempts, state): (i64, String) =
         sqlx::query_as("SELECT attempts, state FROM jobs ORDER BY created_at DESC LIMIT 1")
@@ -205,11 +212,17 @@ async fn a_corrupt_model_shows_as_a_clear_error_on_each_photo() {
         .await;
     let image = settled(&app, &t, &id).await;
     assert_eq!(image["status"], "error");
-    let detail = image["status_detail"].as_str().unwrap();
+    let shown = image["status_detail"].as_str().unwrap();
+    assert!(shown.contains("classifier is not available"), "{shown}");
     assert!(
-        detail.contains("classifier is not available") && detail.contains("corrupt"),
-        "{detail}"
+        !shown.contains("corrupt") && !shown.contains("model.onnx"),
+        "the owner is not shown the server's internals: {shown}"
     );
+    // The admin (ada, the first account) sees why.
+    let jobs: Vec<Value> = fetch(app.get(&t, "/api/v1/admin/jobs?status=error")).await;
+    let reason = jobs[0]["reason"].as_str().unwrap();
+    assert!(reason.contains("corrupt"), "{reason}");
+    assert_eq!(jobs[0]["image_id"], id.as_str());
     assert_eq!(
         app.client
             .get(app.url("/healthz"))

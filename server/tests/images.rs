@@ -357,3 +357,243 @@ async fn a_large_upload_waits_on_disk_and_is_stored_whole() {
     assert!(original.bytes().await.unwrap().as_ref() == data.as_slice());
     app.assert_consistent().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_decode_budget_counts_bytes_per_pixel() {
+    let app = spawn_app().await;
+    let t = app.user("ada@example.org").await;
+    // 8 000 × 8 000 is within the 100 megapixels, but at 16-bit RGBA that is 512 MB.
+    refused(
+        &app,
+        &t,
+        "deep.png",
+        common::png_declaring_pixels(8000, 8000, 16, 6),
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "8 bytes each",
+    )
+    .await;
+    // The same pixels at 8-bit RGB (192 MB) pass the budget; this file then fails to decode.
+    refused(
+        &app,
+        &t,
+        "shallow.png",
+        common::png_declaring_pixels(8000, 8000, 8, 2),
+        StatusCode::BAD_REQUEST,
+        "damaged or incomplete",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_huge_folder_id_field_is_refused_without_being_read() {
+    let app = spawn_app().await;
+    let t = app.user("ada@example.org").await;
+    let form = reqwest::multipart::Form::new()
+        .text("folder_id", "x".repeat(50 * 1024 * 1024))
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(jpeg(20, 20)).file_name("a.jpg"),
+        );
+    let res = app
+        .post(&t, "/api/v1/images")
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(error_of(res).await.contains("folder_id is too long"));
+    app.assert_consistent().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reordering_marks_are_taken_out_of_file_names() {
+    let app = spawn_app().await;
+    let t = app.user("ada@example.org").await;
+    let id = app.photo(&t, "cat\u{202E}gpj.exe", None).await;
+    let image: Value = fetch(app.get(&t, &format!("/api/v1/images/{id}"))).await;
+    assert_eq!(image["filename"], "catgpj.exe");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_upload_past_the_quota_is_refused_with_the_room_left() {
+    let app = spawn_app_with(|c| c.default_quota_bytes = Some(1_000_000)).await;
+    let t = app.user("ada@example.org").await;
+    let photo = common::noise_png(300, 300); // about 270 kB
+    let size = photo.len();
+    assert!(size > 250_000 && size < 330_000, "{size}");
+    for n in 0..3 {
+        app.photo_bytes(&t, &format!("{n}.png"), photo.clone())
+            .await;
+    }
+    let res = app.upload(&t, vec![("3.png", photo.clone())], None).await;
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let message = error_of(res).await;
+    assert!(message.contains("left"), "{message}");
+    assert!(message.contains("MB"), "{message}");
+    assert_eq!(app.rows("images").await, 3);
+    app.assert_consistent().await;
+    // Full to the brim, any upload is refused, and says so.
+    sqlx::query("UPDATE users SET quota_bytes = $1")
+        .bind(3 * size as i64)
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+    let res = app.upload(&t, vec![("4.png", photo.clone())], None).await;
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(error_of(res).await.contains("your storage is full"));
+
+    // An admin's own quota for one user replaces the default.
+    sqlx::query("UPDATE users SET quota_bytes = 10000000")
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+    app.photo_bytes(&t, "3.png", photo).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_uploads_at_once_cannot_both_take_the_last_room() {
+    let app = spawn_app_with(|c| c.default_quota_bytes = Some(400_000)).await;
+    let t = app.user("ada@example.org").await;
+    let photo = common::noise_png(300, 300);
+    for _ in 0..5 {
+        let (a, b) = tokio::join!(
+            app.upload(&t, vec![("a.png", photo.clone())], None),
+            app.upload(&t, vec![("b.png", photo.clone())], None)
+        );
+        let mut statuses = [a.status(), b.status()];
+        statuses.sort();
+        assert!(
+            statuses == [StatusCode::CREATED, StatusCode::PAYLOAD_TOO_LARGE]
+                || statuses == [StatusCode::PAYLOAD_TOO_LARGE, StatusCode::PAYLOAD_TOO_LARGE],
+            "{statuses:?}"
+        );
+        assert!(app.rows("images").await <= 1);
+        app.assert_consistent().await;
+    }
+    assert_eq!(app.rows("images").await, 1, "one of the first two fitted");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn photo_listings_and_searches_come_in_pages() {
+    let app = spawn_app().await;
+    let t = app.user("ada@example.org").await;
+    for n in 0..7 {
+        app.photo(&t, &format!("photo {n}.jpg"), None).await;
+    }
+    for query in [
+        "sort=name&order=asc",
+        "sort=date",
+        "sort=tag",
+        "q=photo",
+        "q=photo&sort=name",
+    ] {
+        let whole: Vec<Value> = fetch(app.get(&t, &format!("/api/v1/images?{query}"))).await;
+        assert_eq!(whole.len(), 7, "{query}");
+        let mut paged = Vec::new();
+        let mut next = Some(format!("/api/v1/images?{query}&limit=3"));
+        let mut pages = 0;
+        while let Some(path) = next.take() {
+            let res = app.get(&t, &path).send().await.unwrap();
+            assert_eq!(res.status(), StatusCode::OK, "{path}");
+            next = common::next_page(&res);
+            paged.extend(res.json::<Vec<Value>>().await.unwrap());
+            pages += 1;
+        }
+        assert_eq!(pages, 3, "{query}");
+        let ids = |list: &[Value]| -> Vec<String> {
+            list.iter()
+                .map(|i| i["id"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        assert_eq!(
+            ids(&paged),
+            ids(&whole),
+            "{query}: the pages are the whole, in order"
+        );
+    }
+    let res = app
+        .get(&t, "/api/v1/images?limit=5000")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn originals_are_checked_again_before_they_are_shown_from_the_cache() {
+    let app = spawn_app().await;
+    let t = app.user("ada@example.org").await;
+    let id = app.photo(&t, "a.jpg", None).await;
+    let res = app
+        .get(&t, &format!("/api/v1/images/{id}/original"))
+        .send()
+        .await
+        .unwrap();
+    let cache = res.headers()["cache-control"].to_str().unwrap().to_owned();
+    assert!(
+        cache.contains("private") && cache.contains("no-cache"),
+        "{cache}"
+    );
+    assert!(!cache.contains("max-age=86400"));
+    let etag = res.headers()["etag"].to_str().unwrap().to_owned();
+    let again = app
+        .get(&t, &format!("/api/v1/images/{id}/original"))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    // Signed out, the check fails: nothing is shown.
+    app.post(&t, "/api/v1/auth/logout").send().await.unwrap();
+    let after = app
+        .get(&t, &format!("/api/v1/images/{id}/original"))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_selection_is_acted_on_all_at_once_or_not_at_all() {
+    let app = spawn_app().await;
+    let t = app.user("ada@example.org").await;
+    let mine: Vec<String> = {
+        let mut ids = Vec::new();
+        for n in 0..3 {
+            ids.push(app.photo(&t, &format!("{n}.jpg"), None).await);
+        }
+        ids
+    };
+    let other = app.user("bob@example.org").await;
+    let theirs = app.photo(&other, "bob.jpg", None).await;
+    let b = common::browser();
+    let csrf = common::sign_up_in_browser(&app, &b, "carol@example.org").await;
+    // Carol cannot delete photos that are not hers, even mixed in with none of hers.
+    let res = b
+        .post(app.url("/images/delete"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("ids", mine[0].as_str()),
+            ("ids", theirs.as_str()),
+            ("confirmed", "yes"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert_eq!(app.rows("images").await, 4);
+    // More than a thousand at once is refused with a reason.
+    let mut form: Vec<(&str, String)> = vec![("csrf", csrf.clone())];
+    for n in 0..1001 {
+        form.push(("ids", format!("id{n}")));
+    }
+    let res = b
+        .post(app.url("/images/reclassify"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(res.text().await.unwrap().contains("at most 1000"));
+}

@@ -91,8 +91,9 @@ impl Emulator {
         }
     }
 
-    /// One instance of the real function, polling this emulator for events.
-    fn function(&self) -> Process {
+    /// One instance of the real function, polling this emulator for events; it trusts
+    /// events about the gallery `app` (its bucket and prefix, its callback origin).
+    fn function(&self, app: &TestApp) -> Process {
         let bin = Path::new(env!("CARGO_BIN_EXE_gallery")).with_file_name(FUNCTION);
         assert!(bin.is_file(), "{} is not built", bin.display());
         let child = Command::new(bin)
@@ -105,6 +106,8 @@ impl Emulator {
             )
             .env("AWS_ENDPOINT_URL_S3", s3_endpoint())
             .env("GALLERY_S3_PATH_STYLE", "true")
+            .env("GALLERY_STORAGE", &app.state.config.storage)
+            .env("GALLERY_CALLBACK_ORIGINS", &app.base)
             .env("RUST_LOG", "warn")
             .spawn()
             .unwrap();
@@ -159,8 +162,8 @@ fn token(job: &str, attempt: i64) -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_upload_is_classified_by_the_lambda_function_reading_from_s3() {
     let emulator = Emulator::start();
-    let _function = emulator.function();
     let (app, _) = lambda_app(&emulator.url, 60).await;
+    let _function = emulator.function(&app);
     let t = app.user("ada@example.org").await;
     let coffee = app
         .photo_bytes(&t, "coffee.png", testdata("coffee.png"))
@@ -216,7 +219,7 @@ async fn callbacks_count_only_with_the_current_attempts_token_and_only_once() {
     };
     let image = || async { fetch::<Value>(app.get(&t, &format!("/api/v1/images/{id}"))).await };
     let labels = json!([{"label": "espresso", "class_index": 967, "score": 0.97},
-        {"label": "cup", "class_index": 968, "score": 0.02},
+        {"label": "tea cup", "class_index": 968, "score": 0.02},
         {"label": "eggnog", "class_index": 969, "score": 0.01}]);
 
     // Forged: a token not made with the secret.
@@ -265,6 +268,20 @@ async fn callbacks_count_only_with_the_current_attempts_token_and_only_once() {
     .await
     .unwrap();
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    // So are labels that are not the model's classes.
+    for label in [
+        json!({"label": "espresso", "class_index": 5, "score": 0.9}),
+        json!({"label": "<script>", "class_index": 967, "score": 0.9}),
+        json!({"label": "espresso", "class_index": 4000, "score": 0.9}),
+    ] {
+        let bad = callback(
+            json!({"job_id": job, "token": token(&job, 2), "status": "done", "labels": [label]}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(bad.status(), StatusCode::BAD_REQUEST, "{label}");
+    }
+    assert_ne!(image().await["status"], "done");
 
     let done = callback(json!({"job_id": job, "token": token(&job, 2), "status": "done", "labels": labels,
         "model": "efficientnet-lite0", "timings_ms": {"fetch": 3.0, "preprocess": 5.0, "predict": 20.0}}))
@@ -297,8 +314,8 @@ async fn callbacks_count_only_with_the_current_attempts_token_and_only_once() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_failing_function_is_retried_then_shows_its_reason_and_can_be_retried() {
     let emulator = Emulator::start();
-    let _function = emulator.function();
     let (app, prefix) = lambda_app(&emulator.url, 60).await;
+    let _function = emulator.function(&app);
     let t = app.user("ada@example.org").await;
     let id = app
         .photo_bytes(&t, "coffee.png", testdata("coffee.png"))
@@ -339,7 +356,16 @@ async fn a_failing_function_is_retried_then_shows_its_reason_and_can_be_retried(
     assert_eq!(res.status(), StatusCode::ACCEPTED);
     let image = settled(&app, &t, &id).await;
     assert_eq!(image["status"], "error");
-    let reason = image["status_detail"].as_str().unwrap();
+    // The owner is told in plain words; the admin (ada, the first account) sees why.
+    let shown = image["status_detail"].as_str().unwrap();
+    assert!(
+        shown.contains("classification failed")
+            && !shown.contains("NoSuchKey")
+            && !shown.contains(&prefix),
+        "{shown}"
+    );
+    let jobs: Vec<Value> = fetch(app.get(&t, "/api/v1/admin/jobs?status=error")).await;
+    let reason = jobs[0]["reason"].as_str().unwrap();
     assert!(
         reason.contains("could not be fetched from S3: NoSuchKey"),
         "{reason}"
@@ -394,12 +420,87 @@ async fn an_unreachable_lambda_service_is_retried_then_shown() {
         .await;
     let image = settled(&app, &t, &id).await;
     assert_eq!(image["status"], "error");
+    let shown = image["status_detail"].as_str().unwrap();
     assert!(
-        image["status_detail"]
-            .as_str()
-            .unwrap()
-            .contains("could not be invoked"),
+        shown.contains("could not be reached") && !shown.contains(FUNCTION),
         "{image}"
     );
+    let jobs: Vec<Value> = fetch(app.get(&t, "/api/v1/admin/jobs?status=error")).await;
+    assert!(
+        jobs[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("could not be invoked")
+    );
     assert_eq!(job_of(&app, &id).await.2, 3, "three attempts");
+}
+
+/// Invokes the function directly, waiting for its answer, with an event of our own making.
+async fn invoke(emulator: &Emulator, event: Value) -> Value {
+    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(&emulator.url)
+        .load()
+        .await;
+    let client = aws_sdk_lambda::Client::new(&conf);
+    let out = client
+        .invoke()
+        .function_name(FUNCTION)
+        .payload(aws_sdk_lambda::primitives::Blob::new(event.to_string()))
+        .send()
+        .await
+        .unwrap();
+    serde_json::from_slice(out.payload().unwrap().as_ref()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_function_reads_only_the_gallerys_photos_and_calls_back_only_the_gallery() {
+    let emulator = Emulator::start();
+    let (app, prefix) = lambda_app(&emulator.url, 60).await;
+    let _function = emulator.function(&app);
+    // A listener that would hear any callback sent somewhere else.
+    let trap = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let trap_url = format!(
+        "http://{}/api/v1/classifier/callback",
+        trap.local_addr().unwrap()
+    );
+    let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let heard = calls.clone();
+    tokio::spawn(async move {
+        while let Ok((_, _)) = trap.accept().await {
+            heard.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    });
+    let callback = format!("{}/api/v1/classifier/callback", app.base);
+    let event = |bucket: &str, key: &str, callback: &str| {
+        json!({"job_id": "j1", "image_id": "i1", "bucket": bucket, "key": key,
+               "callback_url": callback, "token": "t", "top_k": 3})
+    };
+    let ours = format!("{prefix}/u/someone/photo");
+    for (bucket, key, to) in [
+        (BUCKET, ours.as_str(), trap_url.as_str()),
+        (
+            BUCKET,
+            ours.as_str(),
+            "http://169.254.169.254/latest/meta-data/",
+        ),
+        ("another-bucket", ours.as_str(), callback.as_str()),
+        (BUCKET, "elsewhere/secret.txt", callback.as_str()),
+        (
+            BUCKET,
+            &format!("{prefix}/u/../../elsewhere"),
+            callback.as_str(),
+        ),
+    ] {
+        let answer = invoke(&emulator, event(bucket, key, to)).await;
+        assert_eq!(
+            answer["status"], "refused",
+            "{bucket}/{key} to {to}: {answer}"
+        );
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        calls.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "nothing was sent elsewhere"
+    );
 }

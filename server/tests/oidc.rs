@@ -17,6 +17,12 @@ fn provider() -> String {
 
 /// A gallery signing in with the test provider, as a client registered for its address.
 async fn oidc_app() -> (TestApp, String) {
+    oidc_app_with(|_| {}).await
+}
+
+async fn oidc_app_with(
+    tweak: impl FnOnce(&mut gallery::Config) + Send + 'static,
+) -> (TestApp, String) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let client: Value = reqwest::Client::new()
@@ -44,6 +50,7 @@ async fn oidc_app() -> (TestApp, String) {
         c.oidc_client_id = Some(client_id);
         c.oidc_client_secret = Some(secret);
         c.oidc_name = Some(PROVIDER_NAME.into());
+        tweak(c);
     })
     .await;
     (app, id)
@@ -157,9 +164,26 @@ async fn without_a_provider_there_is_no_button_and_no_route() {
 }
 
 #[tokio::test]
-async fn a_verified_email_links_the_existing_password_account() {
+async fn linking_a_verified_email_ends_what_a_squatter_set_up_before() {
     let (app, _) = oidc_app().await;
-    app.user("alice@example.org").await;
+    // Someone signs up with the victim's address before the victim first uses SSO.
+    let squatter = app.user("alice@example.org").await;
+    let squatter_browser = new_browser();
+    let html = text(squatter_browser.get(app.url("/login"))).await;
+    let res = squatter_browser
+        .post(app.url("/login"))
+        .form(&[
+            ("csrf", csrf_in(&html).as_str()),
+            ("email", "alice@example.org"),
+            ("password", "correct horse battery"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(signed_in(&app, &squatter_browser).await);
+
+    // The owner signs in through the provider, which vouches for the address.
     let b = new_browser();
     let callback = at_provider(&app, &b, "alice").await;
     assert_eq!(
@@ -169,11 +193,78 @@ async fn a_verified_email_links_the_existing_password_account() {
     assert!(signed_in(&app, &b).await);
     assert_eq!(app.rows("users").await, 1);
     assert_eq!(app.rows("identities").await, 1);
-    // Both ways in still work.
+
+    // Everything the squatter had is gone: the token, the browser session, the password.
+    let res = app.get(&squatter, "/api/v1/me").send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert!(!signed_in(&app, &squatter_browser).await);
     let res = app
         .login("alice@example.org", "correct horse battery")
         .await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    // The owner can set a password of their own without knowing the old one.
+    let page = text(b.get(app.url("/account"))).await;
+    let res = b
+        .post(app.url("/account/password"))
+        .form(&[
+            ("csrf", csrf_in(&page).as_str()),
+            ("new_password", "a brand new passphrase"),
+        ])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
+    let res = app
+        .login("alice@example.org", "a brand new passphrase")
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn starting_sign_ins_is_limited_per_address() {
+    let (app, _) = oidc_app_with(|c| c.login_per_ip = 3).await;
+    let b = new_browser();
+    for _ in 0..3 {
+        let res = b.get(app.url("/auth/oidc")).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    }
+    let res = b.get(app.url("/auth/oidc")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        app.rows("oidc_logins").await,
+        3,
+        "no row for the refused one"
+    );
+}
+
+#[tokio::test]
+async fn a_gallery_by_invitation_makes_no_account_for_a_stranger_from_the_provider() {
+    let (app, _) = oidc_app_with(|c| c.signup = gallery::config::SignupMode::Invite).await;
+    let (_, invite) = gallery::auth::invitations::create(&app.state.db, None, None, 1)
+        .await
+        .unwrap();
+    let res = app
+        .client
+        .post(app.url("/api/v1/auth/signup"))
+        .json(&json!({"email": "carol@example.org", "password": "correct horse battery", "invite": invite}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let b = new_browser();
+    let callback = at_provider(&app, &b, "alice").await;
+    let res = b.get(&callback).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert!(res.text().await.unwrap().contains("invitation"));
+    assert_eq!(app.rows("users").await, 1);
+    // Someone who has an account still signs in with the provider.
+    let b = new_browser();
+    let callback = at_provider(&app, &b, "carol").await;
+    assert_eq!(
+        b.get(&callback).send().await.unwrap().status(),
+        StatusCode::SEE_OTHER
+    );
+    assert!(signed_in(&app, &b).await);
 }
 
 #[tokio::test]

@@ -405,3 +405,126 @@ async fn pages_have_no_inline_scripts_and_a_strict_policy() {
     assert_eq!(htmx.status(), StatusCode::OK);
     assert!(htmx.text().await.unwrap().contains("htmx"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn private_pages_are_not_cached_and_only_the_page_may_use_the_microphone() {
+    let app = spawn_app().await;
+    let b = browser();
+    sign_up(&app, &b, "ada@example.org").await;
+    let res = b.get(app.url("/gallery")).send().await.unwrap();
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let policy = res.headers()["permissions-policy"].to_str().unwrap();
+    assert!(
+        policy.contains("microphone=(self)") && policy.contains("camera=()"),
+        "{policy}"
+    );
+    assert!(
+        !res.headers().contains_key("strict-transport-security"),
+        "no HSTS over plain http"
+    );
+    let t = app.user("bob@example.org").await;
+    let res = app.get(&t, "/api/v1/me").send().await.unwrap();
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let css = b.get(app.url("/static/app.css")).send().await.unwrap();
+    assert_ne!(
+        css.headers()["cache-control"],
+        "no-store",
+        "static files may be cached"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_https_gallery_asks_browsers_to_keep_to_https() {
+    let app = spawn_app_with(|c| c.public_url = Some("https://photos.example.org".into())).await;
+    let res = app.client.get(app.url("/login")).send().await.unwrap();
+    let hsts = res.headers()["strict-transport-security"].to_str().unwrap();
+    assert!(hsts.contains("max-age=31536000"), "{hsts}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn signing_out_clears_the_browsers_cache_of_photos() {
+    let app = spawn_app().await;
+    let b = browser();
+    let csrf = sign_up(&app, &b, "ada@example.org").await;
+    let res = b
+        .post(app.url("/logout"))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()["clear-site-data"], "\"cache\"");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_invitation_link_opens_a_sign_up_form_that_carries_it() {
+    let app = spawn_app().await;
+    let admin = app.user("admin@example.org").await;
+    let app = common::restart(app, |c| c.signup = gallery::config::SignupMode::Invite).await;
+    let b = browser();
+    let (_, html) = page(&app, &b, "/signup").await;
+    assert!(html.contains("by invitation only"));
+    let made: serde_json::Value = app
+        .post(&admin, "/api/v1/admin/invitations")
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = made["token"].as_str().unwrap();
+    let (_, html) = page(&app, &b, &format!("/signup?invite={token}")).await;
+    assert!(html.contains(&format!("name=\"invite\" value=\"{token}\"")));
+    let res = b
+        .post(app.url("/signup"))
+        .form(&[
+            ("csrf", csrf_in(&html).as_str()),
+            ("email", "carol@example.org"),
+            ("password", "correct horse battery"),
+            ("invite", token),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "signed up and in");
+    let res = b.get(app.url("/gallery")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_folder_with_many_photos_shows_them_a_page_at_a_time() {
+    let app = spawn_app().await;
+    let b = browser();
+    sign_up(&app, &b, "ada@example.org").await;
+    let login: serde_json::Value = app
+        .login("ada@example.org", "correct horse battery")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let t = login["token"].as_str().unwrap();
+    let files: Vec<(String, Vec<u8>)> =
+        (0..205).map(|n| (format!("{n}.jpg"), jpeg(8, 8))).collect();
+    let res = app
+        .upload(
+            t,
+            files.iter().map(|(n, d)| (n.as_str(), d.clone())).collect(),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let (_, html) = page(&app, &b, "/gallery").await;
+    assert_eq!(html.matches("class=\"card\"").count(), 200);
+    assert!(html.contains("200+ photos"));
+    let start = html
+        .find("rel=\"next\"")
+        .map(|_| html.find("class=\"more\"").unwrap())
+        .unwrap();
+    let href_at = html[start..].find("href=\"").unwrap() + start + 6;
+    let href = &html[href_at..href_at + html[href_at..].find('"').unwrap()];
+    let href = href.replace("&amp;", "&").replace("&#38;", "&");
+    let (status, rest) = page(&app, &b, &href).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(rest.matches("class=\"card\"").count(), 5);
+}

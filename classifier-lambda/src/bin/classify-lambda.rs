@@ -3,16 +3,19 @@
 //! photo from S3, runs the same classifier as the embedded worker pool, and posts each step
 //! and then the result (or the reason it failed) to `callback_url`.
 //!
-//! Locally it runs under `cargo lambda watch` (see `scripts/lambda.sh`). Settings: the
-//! standard AWS ones for S3, `GALLERY_MODEL_DIR` for the model folder and
-//! `GALLERY_S3_PATH_STYLE=true` for S3-compatible stores that want path-style addresses.
+//! Locally it runs under `cargo lambda watch`. Settings: the standard AWS ones for S3,
+//! `GALLERY_MODEL_DIR` for the model folder, `GALLERY_S3_PATH_STYLE=true` for
+//! S3-compatible stores that want path-style addresses, and what it trusts an event with:
+//! `GALLERY_STORAGE` (the gallery's `s3://BUCKET/PREFIX`: no other object is read),
+//! `GALLERY_CALLBACK_ORIGINS` (the gallery's origins: no other URL is called) and
+//! `GALLERY_MAX_UPLOAD_BYTES` (no larger object is read).
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use aws_config::BehaviorVersion;
 use aws_sdk_s3::config::RequestChecksumCalculation;
-use classifier::protocol::{Callback, Invocation, Label, Status, Timings};
+use classifier::protocol::{Callback, Invocation, Label, Refusal, Status, Timings, Trust};
 use classifier::{Classifier, Model, runtime};
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::{Value, json};
@@ -23,6 +26,8 @@ struct Function {
     /// The model and one session, loaded once per cold start; or why they are not there,
     /// which every job then reports instead of failing silently.
     classifier: Result<(Arc<Model>, Arc<Mutex<Classifier>>), String>,
+    /// What an event may name; without it every event is refused.
+    trust: Result<Trust, String>,
 }
 
 /// Why a job failed, and whether the server should try it again.
@@ -76,13 +81,25 @@ impl Function {
         if let Err(reason) = &classifier {
             tracing::error!(%reason, "cold start without a classifier");
         }
+        let setting = |name: &str| std::env::var(name).ok();
+        let trust = Trust::from_settings(
+            &setting("GALLERY_STORAGE").unwrap_or_default(),
+            &setting("GALLERY_CALLBACK_ORIGINS").unwrap_or_default(),
+            setting("GALLERY_MAX_UPLOAD_BYTES").as_deref(),
+        );
+        if let Err(reason) = &trust {
+            tracing::error!(%reason, "every event will be refused");
+        }
         Self {
             s3: aws_sdk_s3::Client::from_conf(s3),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(15))
+                // A redirect would take the report (and its token) somewhere unchecked.
+                .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .expect("a plain HTTP client builds"),
             classifier,
+            trust,
         }
     }
 
@@ -124,8 +141,45 @@ impl Function {
             .map_err(Failure::transient)
     }
 
+    /// Reads the photo from S3, no more than the gallery's upload limit.
+    async fn fetch(&self, job: &Invocation, max_bytes: u64) -> Result<Vec<u8>, Failure> {
+        let fetch_failed =
+            |e: String| Failure::transient(format!("the photo could not be fetched from S3: {e}"));
+        let mut object = self
+            .s3
+            .get_object()
+            .bucket(&job.bucket)
+            .key(&job.key)
+            .send()
+            .await
+            .map_err(|e| fetch_failed(classifier::sdk_error_reason(e)))?;
+        let too_large = || Failure {
+            reason: format!("the object is larger than the {max_bytes} bytes a photo may have"),
+            retryable: false,
+        };
+        if object
+            .content_length()
+            .is_some_and(|n| n < 0 || n as u64 > max_bytes)
+        {
+            return Err(too_large());
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = object
+            .body
+            .try_next()
+            .await
+            .map_err(|e| fetch_failed(e.to_string()))?
+        {
+            if bytes.len() as u64 + chunk.len() as u64 > max_bytes {
+                return Err(too_large());
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(bytes)
+    }
+
     /// Fetches, prepares and classifies the photo, reporting each step.
-    async fn work(&self, job: &Invocation) -> Result<Option<Callback>, Failure> {
+    async fn work(&self, job: &Invocation, max_bytes: u64) -> Result<Option<Callback>, Failure> {
         let (model, session) = self.classifier.as_ref().map_err(|reason| Failure {
             reason: reason.clone(),
             retryable: false,
@@ -135,22 +189,7 @@ impl Function {
             return Ok(None);
         }
         let started = Instant::now();
-        let object = self
-            .s3
-            .get_object()
-            .bucket(&job.bucket)
-            .key(&job.key)
-            .send()
-            .await
-            .map_err(|e| {
-                Failure::transient(format!(
-                    "the photo could not be fetched from S3: {}",
-                    classifier::sdk_error_reason(e)
-                ))
-            })?;
-        let bytes = object.body.collect().await.map_err(|e| {
-            Failure::transient(format!("the photo could not be fetched from S3: {e}"))
-        })?;
+        let bytes = self.fetch(job, max_bytes).await?;
         timings.fetch = ms(started);
 
         if let Heard::Stop = self.step(job, Status::Preprocessing).await? {
@@ -158,7 +197,7 @@ impl Function {
         }
         let started = Instant::now();
         let shared = model.clone();
-        let input = blocking(move || Classifier::prepare(&shared, &bytes.into_bytes())).await?;
+        let input = blocking(move || Classifier::prepare(&shared, &bytes)).await?;
         timings.preprocess = ms(started);
 
         if let Heard::Stop = self.step(job, Status::Predicting).await? {
@@ -191,7 +230,24 @@ impl Function {
 
     async fn handle(&self, event: LambdaEvent<Invocation>) -> Result<Value, lambda_runtime::Error> {
         let job = event.payload;
-        let outcome = match self.work(&job).await {
+        let refused = |reason: &str| {
+            tracing::warn!(job = %job.job_id, %reason, "event refused");
+            Ok(json!({"job_id": job.job_id, "status": "refused", "reason": reason}))
+        };
+        // A refused event succeeds as an invocation: retrying it cannot make it acceptable.
+        let max_bytes = match self.trust.as_ref().map(|t| (t.check(&job), t.max_bytes)) {
+            Err(reason) => return refused(reason),
+            Ok((Err(Refusal::Callback(reason)), _)) => return refused(&reason),
+            Ok((Err(Refusal::Object(reason)), _)) => {
+                let mut report = Callback::step(&job, Status::Error);
+                report.error = Some(reason.clone());
+                report.retryable = Some(false);
+                let _ = self.report(&job.callback_url, &report).await;
+                return refused(&reason);
+            }
+            Ok((Ok(()), max_bytes)) => max_bytes,
+        };
+        let outcome = match self.work(&job, max_bytes).await {
             Ok(Some(done)) => {
                 self.report(&job.callback_url, &done)
                     .await

@@ -4,21 +4,24 @@
 mod extract;
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Multipart, Path, State};
-use axum::http::{StatusCode, header};
+use axum::extract::{DefaultBodyLimit, Multipart, OriginalUri, Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use tower_http::timeout::TimeoutLayer;
 
 use crate::app::AppState;
-use crate::auth::{self, ApiUser, sessions};
+use crate::auth::{self, ApiAdmin, ApiUser, sessions};
 use crate::error::{Error, Result};
 use crate::images::{self, Order, SortKey, Variant};
+use crate::net::ClientIp;
+use crate::paging::{self, PageQuery};
 use crate::storage::Delivery;
 use crate::{folders, jobs, voice};
 pub use extract::{ApiJson, ApiQuery, double_option};
@@ -27,7 +30,8 @@ type St = State<Arc<AppState>>;
 
 pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
     let upload_limit = upload_request_limit(&state);
-    Router::new()
+    let deadline = Duration::from_secs(state.config.request_timeout_secs.max(1));
+    let timed = Router::new()
         .route("/openapi.json", get(openapi))
         .route("/auth/signup", post(signup))
         .route("/auth/login", post(login))
@@ -38,12 +42,7 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
             "/folders/{id}",
             get(get_folder).patch(update_folder).delete(delete_folder),
         )
-        .route(
-            "/images",
-            get(list_images)
-                .post(upload)
-                .layer(DefaultBodyLimit::max(upload_limit)),
-        )
+        .route("/images", get(list_images))
         .route(
             "/images/{id}",
             get(get_image).patch(update_image).delete(delete_image),
@@ -53,8 +52,23 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/images/{id}/reclassify", post(reclassify))
         .route("/voice/interpret", post(voice_interpret))
         .route("/admin/stats", get(admin_stats))
+        .route("/admin/jobs", get(admin_jobs))
+        .route(
+            "/admin/invitations",
+            get(list_invitations).post(create_invitation),
+        )
+        .route("/admin/invitations/{id}", delete(revoke_invitation))
         .route("/classifier/callback", post(jobs::lambda::callback))
-        .fallback(|| async { Error::NotFound })
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            deadline,
+        ));
+    // An upload takes as long as the client needs to send it; its body may not stall.
+    let uploads = Router::new().route(
+        "/images",
+        post(upload).layer(DefaultBodyLimit::max(upload_limit)),
+    );
+    timed.merge(uploads).fallback(|| async { Error::NotFound })
 }
 
 /// One request may carry several files, each up to the per-file limit.
@@ -79,19 +93,21 @@ struct SignUp {
     email: String,
     password: String,
     display_name: Option<String>,
+    invite: Option<String>,
 }
 
 async fn signup(
     State(state): St,
+    ClientIp(client): ClientIp,
     ApiJson(body): ApiJson<SignUp>,
 ) -> Result<(StatusCode, Json<Value>)> {
-    let user = auth::sign_up(
-        &state.db,
-        &body.email,
-        &body.password,
-        body.display_name.as_deref(),
-    )
-    .await?;
+    let form = auth::SignUp {
+        email: &body.email,
+        password: &body.password,
+        display_name: body.display_name.as_deref(),
+        invite: body.invite.as_deref(),
+    };
+    let user = auth::sign_up(&state.db, &state.config, form, client).await?;
     Ok((StatusCode::CREATED, Json(json!({ "user": user }))))
 }
 
@@ -103,11 +119,17 @@ struct Login {
 
 async fn login(
     State(state): St,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     ApiJson(body): ApiJson<Login>,
 ) -> Result<Json<Value>> {
-    state.login_limits.check(&body.email, peer.ip())?;
-    let user = auth::authenticate(&state.db, &body.email, &body.password).await?;
+    let user = auth::sign_in(
+        &state.db,
+        &state.config,
+        &body.email,
+        &body.password,
+        client,
+    )
+    .await?;
     let token = sessions::create(
         &state.db,
         &user.id,
@@ -130,17 +152,31 @@ async fn me(ApiUser(session): ApiUser) -> Json<auth::User> {
 #[derive(Deserialize)]
 struct FolderQuery {
     parent: Option<String>,
+    #[serde(flatten)]
+    page: PageQuery,
+}
+
+/// A page of a listing: the items, with a `Link` to the next page when there is one.
+fn paged<T: serde::Serialize>(uri: &OriginalUri, items: Vec<T>, next: Option<String>) -> Response {
+    let mut response = Json(items).into_response();
+    if let Some(cursor) = next {
+        let link = paging::next_link(uri.path(), uri.query(), &cursor);
+        if let Ok(value) = HeaderValue::from_str(&link) {
+            response.headers_mut().insert(header::LINK, value);
+        }
+    }
+    response
 }
 
 async fn list_folders(
     State(state): St,
     ApiUser(s): ApiUser,
+    uri: OriginalUri,
     ApiQuery(q): ApiQuery<FolderQuery>,
-) -> Result<Json<Vec<folders::Folder>>> {
+) -> Result<Response> {
     let parent = q.parent.as_deref().filter(|p| !p.is_empty());
-    Ok(Json(
-        folders::children(&state.db, &s.user.id, parent).await?,
-    ))
+    let (folders, next) = folders::children(&state.db, &s.user.id, parent, &q.page).await?;
+    Ok(paged(&uri, folders, next))
 }
 
 #[derive(Deserialize)]
@@ -215,24 +251,28 @@ struct ImageQuery {
     sort: Option<SortKey>,
     #[serde(default)]
     order: Order,
+    #[serde(flatten)]
+    page: PageQuery,
 }
 
 async fn list_images(
     State(state): St,
     ApiUser(s): ApiUser,
+    uri: OriginalUri,
     ApiQuery(q): ApiQuery<ImageQuery>,
-) -> Result<Json<Vec<images::Image>>> {
+) -> Result<Response> {
     let folder = q.folder.as_deref().filter(|f| !f.is_empty());
-    Ok(Json(match q.q.as_deref() {
+    let listing = match q.q.as_deref() {
         Some(text) => {
             let sort = q.sort.unwrap_or(SortKey::Relevance);
-            images::search(&state.db, &s.user.id, folder, text, sort, q.order).await?
+            images::search(&state.db, &s.user.id, folder, text, sort, q.order, &q.page).await?
         }
         None => {
             let sort = q.sort.unwrap_or_default();
-            images::list(&state.db, &s.user.id, folder, sort, q.order).await?
+            images::list(&state.db, &s.user.id, folder, sort, q.order, &q.page).await?
         }
-    }))
+    };
+    Ok(paged(&uri, listing.images, listing.next))
 }
 
 async fn upload(
@@ -242,6 +282,10 @@ async fn upload(
 ) -> Result<(StatusCode, Json<Vec<images::Image>>)> {
     let multipart = multipart
         .map_err(|e| Error::bad_request(format!("send the photos as multipart/form-data: {e}")))?;
+    if let Err(full) = images::ingest::check_room(&state, &s.user.id).await {
+        images::upload::discard(multipart).await;
+        return Err(full);
+    }
     let form = images::upload::read(multipart, state.upload_policy(), &state.decode_slots).await?;
     let stored =
         images::ingest::store(&state, &s.user.id, form.folder_id.as_deref(), form.files).await?;
@@ -295,22 +339,46 @@ async fn delete_image(
 }
 
 /// Sends an owner's original or thumbnail, streamed or as a redirect to a signed URL.
+///
+/// Browsers keep them only privately: an original is checked with the server each time it
+/// is shown again (a 304 when unchanged, so nothing is sent twice), so that after signing
+/// out it is not shown from the cache; a thumbnail for ten minutes. Sign-out also asks the
+/// browser to clear its cache.
 pub async fn send_object(
     state: &AppState,
     owner: &str,
     id: &str,
     variant: Variant,
+    request: &HeaderMap,
 ) -> Result<Response> {
     let (key, content_type) = images::object(&state.db, owner, id, variant).await?;
+    // Keys are random and an object never changes under its key.
+    let etag = format!("\"{}\"", key.rsplit('/').next().unwrap_or(&key));
+    let cache = match variant {
+        Variant::Original => "private, no-cache",
+        Variant::Thumbnail => "private, max-age=600",
+    };
+    let unchanged = request
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|tag| tag.trim() == etag));
+    if unchanged {
+        return Ok((
+            StatusCode::NOT_MODIFIED,
+            [
+                (header::ETAG, etag),
+                (header::CACHE_CONTROL, cache.to_owned()),
+            ],
+        )
+            .into_response());
+    }
     Ok(match state.storage.deliver(&key).await? {
         Delivery::Stream { body, len } => (
             [
                 (header::CONTENT_TYPE, content_type),
                 (header::CONTENT_LENGTH, len.to_string()),
-                (
-                    header::CACHE_CONTROL,
-                    "private, max-age=86400, immutable".to_owned(),
-                ),
+                (header::CACHE_CONTROL, cache.to_owned()),
+                (header::ETAG, etag),
             ],
             body,
         )
@@ -323,16 +391,18 @@ async fn original(
     State(state): St,
     ApiUser(s): ApiUser,
     Path(id): Path<String>,
+    headers: HeaderMap,
 ) -> Result<Response> {
-    send_object(&state, &s.user.id, &id, Variant::Original).await
+    send_object(&state, &s.user.id, &id, Variant::Original, &headers).await
 }
 
 async fn thumbnail(
     State(state): St,
     ApiUser(s): ApiUser,
     Path(id): Path<String>,
+    headers: HeaderMap,
 ) -> Result<Response> {
-    send_object(&state, &s.user.id, &id, Variant::Thumbnail).await
+    send_object(&state, &s.user.id, &id, Variant::Thumbnail, &headers).await
 }
 
 async fn reclassify(
@@ -340,17 +410,14 @@ async fn reclassify(
     ApiUser(s): ApiUser,
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<Value>)> {
-    images::reclassify(&state, &s.user.id, &id).await?;
+    images::reclassify(&state, &s.user.id, std::slice::from_ref(&id)).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(json!({ "id": id, "status": "queued" })),
     ))
 }
 
-async fn admin_stats(State(state): St, ApiUser(s): ApiUser) -> Result<Json<Value>> {
-    if !s.user.is_admin() {
-        return Err(Error::Forbidden("only an admin can see this".into()));
-    }
+async fn admin_stats(State(state): St, ApiAdmin(_): ApiAdmin) -> Result<Json<Value>> {
     let (users,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users")
         .fetch_one(&state.db)
         .await?;
@@ -365,6 +432,73 @@ async fn admin_stats(State(state): St, ApiUser(s): ApiUser) -> Result<Json<Value
     Ok(Json(
         json!({ "users": users, "images": images, "bytes": bytes, "jobs": jobs }),
     ))
+}
+
+#[derive(Deserialize)]
+struct JobQuery {
+    status: Option<String>,
+    #[serde(flatten)]
+    page: PageQuery,
+}
+
+/// Recent jobs, newest first, with the full reason of each failure (which the photo's
+/// owner sees only in plain words).
+async fn admin_jobs(
+    State(state): St,
+    ApiAdmin(_): ApiAdmin,
+    uri: OriginalUri,
+    ApiQuery(q): ApiQuery<JobQuery>,
+) -> Result<Response> {
+    let status = q.status.as_deref().filter(|s| !s.is_empty());
+    let (list, next) = jobs::recent(&state.db, status, &q.page).await?;
+    Ok(paged(&uri, list, next))
+}
+
+#[derive(Deserialize)]
+struct NewInvitation {
+    note: Option<String>,
+    days: Option<i64>,
+}
+
+async fn create_invitation(
+    State(state): St,
+    ApiAdmin(admin): ApiAdmin,
+    ApiJson(body): ApiJson<NewInvitation>,
+) -> Result<(StatusCode, Json<Value>)> {
+    let (invitation, token) = auth::invitations::create(
+        &state.db,
+        Some(&admin.user.id),
+        body.note.as_deref(),
+        body.days.unwrap_or(7),
+    )
+    .await?;
+    let path = auth::invitations::signup_path(&token);
+    let url = match &state.config.public_url {
+        Some(base) => format!("{}{path}", base.trim_end_matches('/')),
+        None => path,
+    };
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "invitation": invitation, "token": token, "url": url })),
+    ))
+}
+
+async fn list_invitations(
+    State(state): St,
+    ApiAdmin(_): ApiAdmin,
+) -> Result<Json<Vec<auth::invitations::Invitation>>> {
+    Ok(Json(
+        auth::invitations::list(&state.db, paging::MAX_LIMIT as i64).await?,
+    ))
+}
+
+async fn revoke_invitation(
+    State(state): St,
+    ApiAdmin(_): ApiAdmin,
+    Path(id): Path<String>,
+) -> Result<StatusCode> {
+    auth::invitations::revoke(&state.db, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Deserialize)]

@@ -1,49 +1,116 @@
-//! Sign-in attempt limits, per account and per client address (GCRA, from `governor`).
+//! Attempt limits kept in the database, so that every server counts the same attempts:
+//! sign-ins per account and per client address, sign-ups and sign-in starts per address.
+//! Each key holds one number, the GCRA's "theoretical arrival time", moved forward by one
+//! statement that either counts the attempt or leaves the key alone.
 
 use std::net::IpAddr;
-use std::num::NonZeroU32;
 
-use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use crate::db::{Db, now_ms};
+use crate::error::{Error, Result};
+use crate::net;
 
-use crate::error::Error;
-
-pub struct LoginLimits {
-    per_account: DefaultKeyedRateLimiter<String>,
-    per_ip: DefaultKeyedRateLimiter<IpAddr>,
+/// `per` attempts every `period_ms`, all of them at once if they come in a burst.
+#[derive(Debug, Clone, Copy)]
+pub struct Rate {
+    pub per: u32,
+    pub period_ms: i64,
 }
 
-fn per_minute(n: u32) -> Quota {
-    Quota::per_minute(NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN))
-}
-
-impl LoginLimits {
-    pub fn new(per_account: u32, per_ip: u32) -> Self {
+impl Rate {
+    pub fn per_minute(n: u32) -> Self {
         Self {
-            per_account: RateLimiter::keyed(per_minute(per_account)),
-            per_ip: RateLimiter::keyed(per_minute(per_ip)),
+            per: n.max(1),
+            period_ms: 60_000,
         }
     }
 
-    /// Counts one attempt; refuses it once either budget is spent.
-    pub fn check(&self, email: &str, ip: IpAddr) -> Result<(), Error> {
-        let clock = DefaultClock::default();
-        let refused = |not_until: governor::NotUntil<_>| {
-            let wait = not_until.wait_time_from(clock.now()).as_secs().max(1);
-            Error::TooManyRequests {
-                message: format!("too many sign-in attempts; try again in {wait} seconds"),
-                retry_after_secs: wait,
-            }
-        };
-        self.per_ip.check_key(&ip).map_err(refused)?;
-        self.per_account
-            .check_key(&email.to_lowercase())
-            .map_err(refused)?;
-        Ok(())
+    pub fn per_hour(n: u32) -> Self {
+        Self {
+            per: n.max(1),
+            period_ms: 3_600_000,
+        }
     }
 
-    pub fn forget_stale(&self) {
-        self.per_account.retain_recent();
-        self.per_ip.retain_recent();
+    fn interval_ms(self) -> i64 {
+        (self.period_ms / i64::from(self.per)).max(1)
     }
+}
+
+/// What is being limited; the key names the kind and the subject.
+#[derive(Debug, Clone)]
+pub enum Subject<'a> {
+    SignInAccount(&'a str),
+    SignInAddress(IpAddr),
+    SignUpAddress(IpAddr),
+    ProviderStartAddress(IpAddr),
+}
+
+impl Subject<'_> {
+    fn key(&self) -> String {
+        match self {
+            Self::SignInAccount(email) => format!("signin:{email}"),
+            Self::SignInAddress(ip) => format!("signin-ip:{}", net::network(*ip)),
+            Self::SignUpAddress(ip) => format!("signup-ip:{}", net::network(*ip)),
+            Self::ProviderStartAddress(ip) => format!("oidc-ip:{}", net::network(*ip)),
+        }
+    }
+
+    fn refusal(&self, wait_secs: u64) -> Error {
+        let message = match self {
+            Self::SignInAccount(_) | Self::SignInAddress(_) => {
+                format!("too many sign-in attempts; try again in {wait_secs} seconds")
+            }
+            Self::SignUpAddress(_) => format!(
+                "too many accounts were created from your network; try again in {} minutes",
+                wait_secs.div_ceil(60)
+            ),
+            Self::ProviderStartAddress(_) => {
+                format!("too many sign-ins were started; try again in {wait_secs} seconds")
+            }
+        };
+        Error::TooManyRequests {
+            message,
+            retry_after_secs: wait_secs,
+        }
+    }
+}
+
+/// The attempt counts if `max(tat, now) + interval` stays within one period of now; then
+/// that is the key's new arrival time. Otherwise nothing changes and no row comes back.
+const HIT: &str = "INSERT INTO rate_limits (key, tat) VALUES ($1, $2 + $3)
+    ON CONFLICT (key) DO UPDATE
+       SET tat = (CASE WHEN rate_limits.tat > $2 THEN rate_limits.tat ELSE $2 END) + $3
+     WHERE (CASE WHEN rate_limits.tat > $2 THEN rate_limits.tat ELSE $2 END) + $3 - $2 <= $4
+    RETURNING tat";
+
+/// Counts one attempt, or refuses it (429 with `Retry-After`) once the budget is spent.
+pub async fn hit(db: &Db, subject: Subject<'_>, rate: Rate) -> Result<()> {
+    let key = subject.key();
+    let now = now_ms();
+    let counted: Option<(i64,)> = sqlx::query_as(HIT)
+        .bind(&key)
+        .bind(now)
+        .bind(rate.interval_ms())
+        .bind(rate.period_ms)
+        .fetch_optional(db)
+        .await?;
+    if counted.is_some() {
+        return Ok(());
+    }
+    let (tat,): (i64,) = sqlx::query_as("SELECT tat FROM rate_limits WHERE key = $1")
+        .bind(&key)
+        .fetch_optional(db)
+        .await?
+        .unwrap_or((now,));
+    let wait_ms = tat.max(now) + rate.interval_ms() - rate.period_ms - now;
+    Err(subject.refusal((wait_ms.max(0) as u64).div_ceil(1000).max(1)))
+}
+
+/// Forgets keys whose every attempt has aged out (housekeeping).
+pub async fn purge_stale(db: &Db) -> Result<u64> {
+    Ok(sqlx::query("DELETE FROM rate_limits WHERE tat < $1")
+        .bind(now_ms())
+        .execute(db)
+        .await?
+        .rows_affected())
 }

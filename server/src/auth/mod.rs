@@ -1,11 +1,13 @@
 //! Accounts: sign-up, sign-in, sessions, CSRF and sign-in limits.
 
 pub mod csrf;
+pub mod invitations;
 pub mod limits;
 pub mod oidc;
 pub mod password;
 pub mod sessions;
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
@@ -14,8 +16,10 @@ use axum::http::request::Parts;
 use serde::Serialize;
 
 use crate::app::AppState;
+use crate::config::{Config, SignupMode};
 use crate::db::{Db, new_id, now_ms};
 use crate::error::{Error, Result, ResultExt};
+use limits::{Rate, Subject};
 pub use sessions::Session;
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -50,9 +54,24 @@ fn user_from_row((id, email, display_name, role, hash): UserRow) -> (User, Optio
     )
 }
 
+/// The longest email address there can be (RFC 5321).
+pub const MAX_EMAIL_LEN: usize = 254;
+
+/// An email as sign-in and sign-up compare it: trimmed and lower-cased. Longer than any
+/// address can be is refused before anything else is done with it.
+pub fn sign_in_email(email: &str) -> Result<String> {
+    let email = email.trim();
+    if email.len() > MAX_EMAIL_LEN {
+        return Err(Error::bad_request(format!(
+            "an email address has at most {MAX_EMAIL_LEN} characters"
+        )));
+    }
+    Ok(email.to_lowercase())
+}
+
 pub fn normalize_email(email: &str) -> Result<String> {
-    let email = email.trim().to_lowercase();
-    let valid = email.len() <= 254
+    let email = sign_in_email(email)?;
+    let valid = email.len() <= MAX_EMAIL_LEN
         && !email
             .chars()
             .any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>')
@@ -82,18 +101,60 @@ fn clean_display_name(name: Option<&str>, email: &str) -> Result<String> {
     Ok(name.to_owned())
 }
 
-/// Creates an account; the very first account becomes the admin.
-pub async fn sign_up(
-    db: &Db,
-    email: &str,
-    password: &str,
-    display_name: Option<&str>,
-) -> Result<User> {
-    let email = normalize_email(email)?;
-    password::check_strength(password, &email)?;
-    let display_name = clean_display_name(display_name, &email)?;
-    let hash = password::hash(password.to_owned()).await?;
+/// What someone signing up gives.
+pub struct SignUp<'a> {
+    pub email: &'a str,
+    pub password: &'a str,
+    pub display_name: Option<&'a str>,
+    /// The token of an invitation link (needed with `GALLERY_SIGNUP=invite`).
+    pub invite: Option<&'a str>,
+}
+
+/// Creates an account; the very first account becomes the admin. Everything cheap is
+/// checked before the attempt is counted against the client's address, and everything
+/// the database can refuse is checked before the password is hashed.
+pub async fn sign_up(db: &Db, config: &Config, form: SignUp<'_>, client: IpAddr) -> Result<User> {
+    let invite = match config.signup {
+        SignupMode::Open => None,
+        SignupMode::Closed => {
+            return Err(Error::Forbidden(
+                "sign-up is closed on this gallery; ask its admin for an account".into(),
+            ));
+        }
+        SignupMode::Invite => Some(
+            form.invite
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .ok_or_else(|| {
+                    Error::Forbidden(
+                    "this gallery is by invitation only; open the invitation link you were sent"
+                        .into(),
+                )
+                })?,
+        ),
+    };
+    let email = normalize_email(form.email)?;
+    password::check_strength(form.password, &email)?;
+    let display_name = clean_display_name(form.display_name, &email)?;
+    limits::hit(
+        db,
+        Subject::SignUpAddress(client),
+        Rate::per_hour(config.signup_per_ip),
+    )
+    .await?;
+    if let Some(token) = invite {
+        invitations::check(db, token).await?;
+    }
+    let taken: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM users WHERE email = $1")
+        .bind(&email)
+        .fetch_optional(db)
+        .await?;
+    if taken.is_some() {
+        return Err(email_taken());
+    }
+    let hash = password::hash(form.password.to_owned()).await?;
     let id = new_id();
+    let mut tx = db.begin().await?;
     sqlx::query(
         "INSERT INTO users (id, email, display_name, password_hash, role, created_at)
          SELECT $1, $2, $3, $4,
@@ -104,10 +165,18 @@ pub async fn sign_up(
     .bind(&display_name)
     .bind(&hash)
     .bind(now_ms())
-    .execute(db)
+    .execute(&mut *tx)
     .await
-    .on_unique_violation(|| "an account with this email already exists; sign in instead".into())?;
+    .on_unique_violation(|| email_taken().to_string())?;
+    if let Some(token) = invite {
+        invitations::take(&mut tx, token, &id).await?;
+    }
+    tx.commit().await?;
     find_user(db, &id).await?.ok_or(Error::NotFound)
+}
+
+fn email_taken() -> Error {
+    Error::Conflict("an account with this email already exists; sign in instead".into())
 }
 
 pub async fn find_user(db: &Db, id: &str) -> Result<Option<User>> {
@@ -122,9 +191,38 @@ pub async fn find_user(db: &Db, id: &str) -> Result<Option<User>> {
 
 const BAD_CREDENTIALS: &str = "wrong email or password";
 
+/// A sign-in attempt: counted against the account and the client's address (keyed by the
+/// email exactly as it is looked up, so spaces or capitals make no new budget), then checked.
+pub async fn sign_in(
+    db: &Db,
+    config: &Config,
+    email: &str,
+    password: &str,
+    client: IpAddr,
+) -> Result<User> {
+    let email = sign_in_email(email)?;
+    limits::hit(
+        db,
+        Subject::SignInAddress(client),
+        Rate::per_minute(config.login_per_ip),
+    )
+    .await?;
+    limits::hit(
+        db,
+        Subject::SignInAccount(&email),
+        Rate::per_minute(config.login_per_account),
+    )
+    .await?;
+    if password.chars().count() > password::MAX_LEN {
+        // No password that long was ever accepted, so none can match.
+        return Err(Error::Unauthorized(BAD_CREDENTIALS.into()));
+    }
+    authenticate(db, &email, password).await
+}
+
 /// Checks an email and password; the same answer for an unknown email as for a wrong password.
 pub async fn authenticate(db: &Db, email: &str, password: &str) -> Result<User> {
-    let email = email.trim().to_lowercase();
+    let email = sign_in_email(email)?;
     let row: Option<UserRow> = sqlx::query_as(
         "SELECT id, email, display_name, role, password_hash FROM users WHERE email = $1",
     )
@@ -206,6 +304,21 @@ impl FromRequestParts<Arc<AppState>> for ApiUser {
     }
 }
 
+/// A signed-in admin of the JSON API; anyone else gets 403.
+pub struct ApiAdmin(pub Session);
+
+impl FromRequestParts<Arc<AppState>> for ApiAdmin {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self> {
+        let ApiUser(session) = ApiUser::from_request_parts(parts, state).await?;
+        if !session.user.is_admin() {
+            return Err(Error::Forbidden("only an admin can do this".into()));
+        }
+        Ok(Self(session))
+    }
+}
+
 /// The signed-in browser session, found by the session middleware.
 #[derive(Clone)]
 pub struct WebSession(pub Session);
@@ -221,7 +334,16 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for WebSession {
 /// The account of someone the OpenID Connect provider vouches for: the one linked to this
 /// identity; else an existing account with the same email, linked now only if the provider
 /// says the email is verified; else a new account made from the ID token's claims.
-pub async fn sign_in_with(db: &Db, id: &oidc::Identity, provider: &str) -> Result<User> {
+///
+/// Linking ends every session and token the account had and drops its password: whoever
+/// signed up with this email before its owner first came through the provider (to wait for
+/// the link) is signed out, and cannot sign in again with the password they chose.
+pub async fn sign_in_with(
+    db: &Db,
+    id: &oidc::Identity,
+    provider: &str,
+    signup: SignupMode,
+) -> Result<User> {
     let linked: Option<(String,)> =
         sqlx::query_as("SELECT user_id FROM identities WHERE issuer = $1 AND subject = $2")
             .bind(&id.issuer)
@@ -249,7 +371,24 @@ pub async fn sign_in_with(db: &Db, id: &oidc::Identity, provider: &str) -> Resul
                  so the two were not linked. Sign in with your password, or verify the address with {provider} and try again"
             )));
         }
-        Some((user_id,)) => user_id,
+        Some((user_id,)) => {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(&user_id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("UPDATE users SET password_hash = NULL WHERE id = $1")
+                .bind(&user_id)
+                .execute(&mut *tx)
+                .await?;
+            tracing::info!(user = %user_id, %provider, "identity linked; earlier sessions and the password were ended");
+            user_id
+        }
+        None if signup != SignupMode::Open => {
+            return Err(Error::Forbidden(format!(
+                "{provider} vouched for {email}, but there is no account for it here and new \
+                 accounts are by invitation only; ask an admin"
+            )));
+        }
         None => {
             let user_id = new_id();
             let name = clean_display_name(id.name.as_deref(), &email)

@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 
 pub const MIN_LEN: usize = 8;
 // argon2 costs the same for any length, but bounding it keeps request bodies honest.
-const MAX_LEN: usize = 256;
+pub const MAX_LEN: usize = 256;
 
 const COMMON: &[&str] = &[
     "password",

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 
 use super::Image;
 use crate::app::AppState;
-use crate::db::{Db, new_id, now_ms};
+use crate::db::{Db, lock_owner, new_id, now_ms};
 use crate::error::{Error, Result};
 use crate::storage::{self, Storage};
 use crate::{folders, jobs};
@@ -23,10 +23,20 @@ const THUMB_MAX_HEIGHT: u32 = 400;
 const THUMB_QUALITY: u8 = 82;
 const MAX_FILENAME_CHARS: usize = 255;
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Policy {
     pub max_bytes: usize,
     pub max_pixels: u64,
+    /// Where large uploads wait (the system's temporary folder when `None`).
+    pub tmp_dir: Option<std::path::PathBuf>,
+}
+
+impl Policy {
+    /// The memory one decode may take: four bytes for each allowed pixel, so that an image
+    /// of many bytes per pixel (16-bit, alpha) counts for what it really costs.
+    pub fn max_decode_bytes(&self) -> u64 {
+        self.max_pixels.saturating_mul(4)
+    }
 }
 
 /// Uploads above this size wait in a temporary file rather than in memory, and go to S3
@@ -94,22 +104,20 @@ impl Original {
 /// temporary file, so a large file never sits in memory whole.
 pub struct Spool {
     memory: bytes::BytesMut,
+    /// The temporary file; it is removed when dropped (also when the request is dropped
+    /// half-way, its client gone).
     file: Option<(tokio::fs::File, tempfile::TempPath)>,
     len: u64,
-}
-
-impl Default for Spool {
-    fn default() -> Self {
-        Self::new()
-    }
+    dir: Option<std::path::PathBuf>,
 }
 
 impl Spool {
-    pub fn new() -> Self {
+    pub fn new(dir: Option<std::path::PathBuf>) -> Self {
         Self {
             memory: bytes::BytesMut::new(),
             file: None,
             len: 0,
+            dir,
         }
     }
 
@@ -129,7 +137,15 @@ impl Spool {
             return Ok(());
         }
         if self.file.is_none() {
-            let (file, path) = tempfile::NamedTempFile::new()?.into_parts();
+            let temp = match &self.dir {
+                Some(dir) => tempfile::Builder::new()
+                    .prefix("upload-")
+                    .tempfile_in(dir)?,
+                None => tempfile::Builder::new()
+                    .prefix("gallery-upload-")
+                    .tempfile()?,
+            };
+            let (file, path) = temp.into_parts();
             let mut file = tokio::fs::File::from_std(file);
             file.write_all(&self.memory).await?;
             self.memory = bytes::BytesMut::new();
@@ -175,7 +191,7 @@ pub fn clean_filename(name: Option<&str>) -> String {
         .rsplit(['/', '\\'])
         .next()
         .unwrap_or_default();
-    let cleaned: String = base
+    let cleaned: String = crate::names::without_bidi_controls(base)
         .chars()
         .filter(|c| !c.is_control())
         .take(MAX_FILENAME_CHARS)
@@ -199,7 +215,7 @@ fn content_type(format: ImageFormat) -> Option<&'static str> {
 }
 
 /// Checks and decodes one file. CPU-bound: call it from a blocking thread.
-pub fn prepare(filename: String, original: Original, policy: Policy) -> Result<Prepared> {
+pub fn prepare(filename: String, original: Original, policy: &Policy) -> Result<Prepared> {
     if original.is_empty() {
         return Err(Error::bad_request(format!("{filename} is empty (0 bytes)")));
     }
@@ -232,7 +248,7 @@ pub fn prepare(filename: String, original: Original, policy: Policy) -> Result<P
 
     let mut reader = ImageReader::with_format(original.reader().map_err(io)?, format);
     let mut limits = Limits::default();
-    limits.max_alloc = Some(policy.max_pixels.saturating_mul(8));
+    limits.max_alloc = Some(policy.max_decode_bytes());
     reader.limits(limits);
     let mut decoder = reader.into_decoder().map_err(damaged)?;
     let (width, height) = decoder.dimensions();
@@ -240,6 +256,14 @@ pub fn prepare(filename: String, original: Original, policy: Policy) -> Result<P
         return Err(Error::TooLarge(format!(
             "{filename} is {width}\u{d7}{height} pixels; the limit is {} megapixels",
             policy.max_pixels / 1_000_000
+        )));
+    }
+    if decoder.total_bytes() > policy.max_decode_bytes() {
+        return Err(Error::TooLarge(format!(
+            "{filename} is {width}\u{d7}{height} pixels of {} bytes each: {} MB to decode, more than the {} MB one photo may take",
+            decoder.color_type().bytes_per_pixel(),
+            decoder.total_bytes().div_ceil(1 << 20),
+            policy.max_decode_bytes() >> 20
         )));
     }
     let orientation = decoder
@@ -398,8 +422,65 @@ fn exif_taken_at(source: &mut impl Source) -> Option<i64> {
     Some((at.unix_timestamp_nanos() / 1_000_000) as i64)
 }
 
+/// How many bytes an owner may keep in all: their own quota, else the server's default;
+/// `None` for no limit.
+pub async fn quota(state: &AppState, owner: &str) -> Result<Option<u64>> {
+    let own: Option<(Option<i64>,)> = sqlx::query_as("SELECT quota_bytes FROM users WHERE id = $1")
+        .bind(owner)
+        .fetch_optional(&state.db)
+        .await?;
+    Ok(own
+        .and_then(|(q,)| q)
+        .map(|q| q.max(0) as u64)
+        .or(state.config.default_quota_bytes))
+}
+
+async fn used_bytes(db: impl sqlx::Executor<'_, Database = sqlx::Any>, owner: &str) -> Result<u64> {
+    let (used,): (i64,) = sqlx::query_as(
+        "SELECT CAST(COALESCE(SUM(bytes), 0) AS BIGINT) FROM images WHERE owner_id = $1",
+    )
+    .bind(owner)
+    .fetch_one(db)
+    .await?;
+    Ok(used.max(0) as u64)
+}
+
+fn megabytes(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1_048_576.0)
+}
+
+fn over_quota(quota: u64, used: u64, adding: u64) -> Error {
+    let left = quota.saturating_sub(used);
+    Error::TooLarge(if adding == 0 {
+        format!(
+            "your storage is full: {} of your {} are used; delete some photos to make room",
+            megabytes(used),
+            megabytes(quota)
+        )
+    } else {
+        format!(
+            "this upload needs {} but only {} of your {} are left; delete some photos or upload fewer",
+            megabytes(adding),
+            megabytes(left),
+            megabytes(quota)
+        )
+    })
+}
+
+/// Refuses an upload before its body is read when the owner has no room left at all.
+pub async fn check_room(state: &AppState, owner: &str) -> Result<()> {
+    if let Some(quota) = quota(state, owner).await? {
+        let used = used_bytes(&state.db, owner).await?;
+        if used >= quota {
+            return Err(over_quota(quota, used, 0));
+        }
+    }
+    Ok(())
+}
+
 /// Stores checked uploads: objects first, then every row and job in one transaction.
-/// On any failure the objects already written are removed again.
+/// On any failure the objects already written are removed again. An upload that would
+/// take the owner past their quota is refused (413) as a whole.
 pub async fn store(
     state: &AppState,
     owner: &str,
@@ -410,16 +491,20 @@ pub async fn store(
     if let Some(folder) = folder {
         folders::get(db, owner, folder).await?;
     }
+    let quota = quota(state, owner).await?;
+    let adding: u64 = prepared.iter().map(|p| p.original.len()).sum();
+    if let Some(quota) = quota {
+        let used = used_bytes(db, owner).await?;
+        if used + adding > quota {
+            return Err(over_quota(quota, used, adding));
+        }
+    }
     let mut written: Vec<String> = Vec::with_capacity(prepared.len() * 2);
-    let result = write_all(db, storage, owner, folder, &prepared, &mut written).await;
+    let result = write_all(db, storage, owner, folder, &prepared, quota, &mut written).await;
     match result {
         Ok(ids) => {
             state.wake_workers();
-            let mut images = Vec::with_capacity(ids.len());
-            for id in ids {
-                images.push(super::get(db, owner, &id).await?);
-            }
-            Ok(images)
+            super::get_many(db, owner, &ids).await
         }
         Err(err) => {
             super::delete_objects(storage, written).await;
@@ -434,6 +519,7 @@ async fn write_all(
     owner: &str,
     folder: Option<&str>,
     prepared: &[Prepared],
+    quota: Option<u64>,
     written: &mut Vec<String>,
 ) -> Result<Vec<String>> {
     // Written in pairs: original, thumbnail.
@@ -452,6 +538,15 @@ async fn write_all(
     }
     let now = now_ms();
     let mut tx = db.begin().await?;
+    // The owner's uploads take turns here, so two at once cannot both fit the last room.
+    lock_owner(&mut tx, owner).await?;
+    if let Some(quota) = quota {
+        let adding: u64 = prepared.iter().map(|p| p.original.len()).sum();
+        let used = used_bytes(&mut *tx, owner).await?;
+        if used + adding > quota {
+            return Err(over_quota(quota, used, adding));
+        }
+    }
     let mut ids = Vec::with_capacity(prepared.len());
     for (p, keys) in prepared.iter().zip(written.chunks_exact(2)) {
         let (object_key, thumb_key) = (&keys[0], &keys[1]);
@@ -478,9 +573,9 @@ async fn write_all(
         .bind(i64::from(p.thumb_height))
         .execute(&mut *tx)
         .await?;
-        jobs::enqueue(&mut tx, &id, now).await?;
         ids.push(id);
     }
+    jobs::enqueue_many(&mut tx, &ids, now).await?;
     tx.commit().await?;
     Ok(ids)
 }

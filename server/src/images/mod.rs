@@ -7,10 +7,11 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::db::{Db, now_ms};
+use crate::db::{Db, now_ms, placeholders};
 use crate::error::{Error, Result};
 use crate::folders;
 use crate::jobs;
+use crate::paging::{self, Key, Kind, Page, PageQuery, SortColumn};
 use crate::search;
 use crate::storage::Storage;
 
@@ -140,55 +141,108 @@ impl SortKey {
         }
     }
 
-    fn order_by(self, order: Order) -> &'static str {
-        use {Order::*, SortKey::*};
-        match (self, order) {
-            (Date | Relevance, Asc) => {
-                "COALESCE(i.taken_at, i.created_at) ASC, i.created_at ASC, i.id"
+    /// What a listing sorts by, ending with the id so that every row has its own place
+    /// (the page cursor holds these keys). A listing has no relevance: it sorts by date.
+    fn columns(self, order: Order) -> Vec<SortColumn> {
+        let d = order == Order::Desc;
+        let id = SortColumn::asc("i.id", Kind::Text);
+        match self {
+            Self::Date | Self::Relevance => vec![
+                SortColumn::dir(TAKEN, Kind::Int, d),
+                SortColumn::dir("i.created_at", Kind::Int, d),
+                id,
+            ],
+            Self::Uploaded => vec![SortColumn::dir("i.created_at", Kind::Int, d), id],
+            Self::Name => vec![SortColumn::dir(SORT_NAME, Kind::Text, d), id],
+            Self::Tag => vec![
+                SortColumn::dir(TOP_SCORE, Kind::Float, d),
+                SortColumn::desc("i.created_at", Kind::Int),
+                id,
+            ],
+        }
+    }
+
+    /// The sort of search results: best match first (by the confidence of the label that
+    /// matched, `score`), then by date; or as asked.
+    fn search_columns(self, order: Order, score: &'static str) -> Vec<SortColumn> {
+        match self {
+            Self::Relevance => {
+                let d = order == Order::Desc;
+                vec![
+                    SortColumn::dir(score, Kind::Float, d),
+                    SortColumn::dir(TAKEN, Kind::Int, d),
+                    SortColumn::asc("i.id", Kind::Text),
+                ]
             }
-            (Date | Relevance, Desc) => {
-                "COALESCE(i.taken_at, i.created_at) DESC, i.created_at DESC, i.id"
-            }
-            (Uploaded, Asc) => "i.created_at ASC, i.id",
-            (Uploaded, Desc) => "i.created_at DESC, i.id",
-            (Name, Asc) => "lower(i.filename) ASC, i.id",
-            (Name, Desc) => "lower(i.filename) DESC, i.id",
-            (Tag, Asc) => "COALESCE(top.score, -1) ASC, i.created_at DESC, i.id",
-            (Tag, Desc) => "COALESCE(top.score, -1) DESC, i.created_at DESC, i.id",
+            other => other.columns(order),
+        }
+    }
+
+    /// The cursor keys of a row: the values of its sort columns.
+    fn keys(self, row: &LabeledRow, search: bool) -> Vec<Key> {
+        let r = &row.image;
+        let taken = Key::Int(r.taken_at.unwrap_or(r.created_at));
+        let id = Key::Text(r.id.clone());
+        match self {
+            Self::Relevance if search => vec![Key::Float(row.match_score), taken, id],
+            Self::Date | Self::Relevance => vec![taken, Key::Int(r.created_at), id],
+            Self::Uploaded => vec![Key::Int(r.created_at), id],
+            Self::Name => vec![Key::Text(row.sort_name.clone()), id],
+            Self::Tag => vec![
+                Key::Float(row.score0.unwrap_or(-1.0)),
+                Key::Int(r.created_at),
+                id,
+            ],
         }
     }
 }
 
-/// The images directly in a folder (the root when `None`), sorted.
+const TAKEN: &str = "COALESCE(i.taken_at, i.created_at)";
+const SORT_NAME: &str = "lower(i.filename)";
+const TOP_SCORE: &str = "COALESCE(top.score, CAST(-1 AS DOUBLE PRECISION))";
+const MATCH_SCORE: &str = "COALESCE(h.score, CAST(-1 AS DOUBLE PRECISION))";
+const NO_MATCH_SCORE: &str = "CAST(-1 AS DOUBLE PRECISION)";
+
+/// One page of images and the cursor of the next, if there is more.
+#[derive(Debug)]
+pub struct Listing {
+    pub images: Vec<Image>,
+    pub next: Option<String>,
+}
+
+/// The images directly in a folder (the root when `None`), sorted, one page.
 pub async fn list(
     db: &Db,
     owner: &str,
     folder: Option<&str>,
     sort: SortKey,
     order: Order,
-) -> Result<Vec<Image>> {
+    page: &PageQuery,
+) -> Result<Listing> {
     if let Some(folder) = folder {
         folders::get(db, owner, folder).await?;
     }
+    let columns = sort.columns(order);
+    let page = Page::of(page, &columns)?;
     let sql = format!(
-        "SELECT {COLUMNS}, {LABEL_COLUMNS} {WITH_LABELS}
-         WHERE i.owner_id = $1 AND COALESCE(i.folder_id, '') = $2
-         ORDER BY {}",
-        sort.order_by(order)
+        "SELECT {COLUMNS}, {LABEL_COLUMNS}, {SORT_NAME} AS sort_name,
+                {NO_MATCH_SCORE} AS match_score {WITH_LABELS}
+         WHERE i.owner_id = $1 AND COALESCE(i.folder_id, '') = $2 AND {}
+         ORDER BY {} LIMIT {}",
+        page.condition(&columns, 3),
+        paging::order_by(&columns),
+        page.fetch(),
     );
-    let rows: Vec<LabeledRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+    let query = sqlx::query_as::<_, LabeledRow>(sqlx::AssertSqlSafe(sql))
         .bind(owner)
-        .bind(folder.unwrap_or(""))
-        .fetch_all(db)
-        .await?;
-    Ok(rows.into_iter().map(LabeledRow::into_image).collect())
+        .bind(folder.unwrap_or(""));
+    let rows = paging::bind_keys(query, page.binds()).fetch_all(db).await?;
+    let (rows, next) = paging::split(rows, &page, |r| sort.keys(r, false));
+    Ok(Listing {
+        images: rows.into_iter().map(LabeledRow::into_image).collect(),
+        next,
+    })
 }
-
-/// Best matches first: by the confidence of the label that matched, then newest first.
-const RELEVANCE: &str = "match_score DESC, COALESCE(i.taken_at, i.created_at) DESC, i.id";
-const RELEVANCE_ASCENDING: &str = "match_score ASC, COALESCE(i.taken_at, i.created_at) ASC, i.id";
-/// Most results of one search.
-const MAX_RESULTS: usize = 1000;
 
 /// Photos matching every term of `q` (by meaning, file name or folder name), in a folder
 /// and everything below it, or the whole gallery. Ranked by relevance unless `sort` says
@@ -200,7 +254,8 @@ pub async fn search(
     q: &str,
     sort: SortKey,
     order: Order,
-) -> Result<Vec<Image>> {
+    page: &PageQuery,
+) -> Result<Listing> {
     if let Some(folder) = folder {
         folders::get(db, owner, folder).await?;
     }
@@ -247,7 +302,7 @@ pub async fn search(
         .collect();
     // The best matching label of each of the owner's photos, in one pass over the labels.
     let (hits, hits_join, match_score) = if label_conditions.is_empty() {
-        (String::new(), "", "CAST(-1 AS DOUBLE PRECISION)")
+        (String::new(), "", NO_MATCH_SCORE)
     } else {
         (
             format!(
@@ -257,23 +312,24 @@ pub async fn search(
                 label_conditions.join(" OR ")
             ),
             "LEFT JOIN hits h ON h.image_id = i.id",
-            "COALESCE(h.score, CAST(-1 AS DOUBLE PRECISION))",
+            MATCH_SCORE,
         )
     };
+    let columns = sort.search_columns(order, match_score);
+    let page = Page::of(page, &columns)?;
     let sql = format!(
         "WITH RECURSIVE subtree(id) AS (
             SELECT id FROM folders WHERE id = $2 AND owner_id = $1
-            UNION ALL SELECT f.id FROM folders f JOIN subtree s ON f.parent_id = s.id){hits}
-         SELECT {COLUMNS}, {LABEL_COLUMNS}, {match_score} AS match_score {WITH_LABELS}
-         {hits_join}
+            UNION SELECT f.id FROM folders f JOIN subtree s ON f.parent_id = s.id){hits}
+         SELECT {COLUMNS}, {LABEL_COLUMNS}, {SORT_NAME} AS sort_name, {match_score} AS match_score
+         {WITH_LABELS} {hits_join}
          WHERE i.owner_id = $1 AND ($2 = '' OR i.folder_id IN (SELECT id FROM subtree)) AND {}
-         ORDER BY {} LIMIT {MAX_RESULTS}",
+           AND {}
+         ORDER BY {} LIMIT {}",
         conditions.join(" AND "),
-        match (sort, order) {
-            (SortKey::Relevance, Order::Desc) => RELEVANCE,
-            (SortKey::Relevance, Order::Asc) => RELEVANCE_ASCENDING,
-            (other, order) => other.order_by(order),
-        },
+        page.condition(&columns, binds.len() + 3),
+        paging::order_by(&columns),
+        page.fetch(),
     );
     let mut query = sqlx::query_as::<_, LabeledRow>(sqlx::AssertSqlSafe(sql))
         .bind(owner)
@@ -281,12 +337,9 @@ pub async fn search(
     for value in &binds {
         query = query.bind(value);
     }
-    let mut images: Vec<Image> = query
-        .fetch_all(db)
-        .await?
-        .into_iter()
-        .map(LabeledRow::into_image)
-        .collect();
+    let rows = paging::bind_keys(query, page.binds()).fetch_all(db).await?;
+    let (rows, next) = paging::split(rows, &page, |r| sort.keys(r, true));
+    let mut images: Vec<Image> = rows.into_iter().map(LabeledRow::into_image).collect();
     for image in &mut images {
         image.matched = image
             .labels
@@ -295,7 +348,7 @@ pub async fn search(
             .max_by(|a, b| a.score.total_cmp(&b.score))
             .cloned();
     }
-    Ok(images)
+    Ok(Listing { images, next })
 }
 
 /// An image's three labels (the classifier stores the top 3), read in the same query as the
@@ -313,6 +366,10 @@ const LABEL_COLUMNS: &str = "top.label AS label0, top.class_index AS class0, top
 struct LabeledRow {
     #[sqlx(flatten)]
     image: ImageRow,
+    #[sqlx(default)]
+    sort_name: String,
+    #[sqlx(default)]
+    match_score: f64,
     label0: Option<String>,
     class0: Option<i64>,
     score0: Option<f64>,
@@ -381,40 +438,98 @@ pub async fn object(db: &Db, owner: &str, id: &str, variant: Variant) -> Result<
     })
 }
 
-/// Moves images into a folder (or the root). All or nothing: an unknown id moves none.
+/// Most photos one request may act on (a selection).
+pub const MAX_SELECTION: usize = 1000;
+
+/// A selection of photo ids, without repeats; refused when empty or too large.
+pub fn selection(ids: &[String]) -> Result<Vec<String>> {
+    let mut unique: Vec<String> = Vec::with_capacity(ids.len());
+    for id in ids {
+        let id = id.trim();
+        if !id.is_empty() && !unique.iter().any(|u| u == id) {
+            unique.push(id.to_owned());
+        }
+        if unique.len() > MAX_SELECTION {
+            return Err(Error::bad_request(format!(
+                "at most {MAX_SELECTION} photos can be changed at once"
+            )));
+        }
+    }
+    if unique.is_empty() {
+        return Err(Error::bad_request("select at least one photo"));
+    }
+    Ok(unique)
+}
+
+/// The owner's images among `ids`, in one query; ids that are not theirs are left out.
+pub async fn get_many(db: &Db, owner: &str, ids: &[String]) -> Result<Vec<Image>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT {COLUMNS}, {LABEL_COLUMNS} {WITH_LABELS} WHERE i.owner_id = $1 AND i.id IN ({})",
+        placeholders(2, ids.len())
+    );
+    let mut query = sqlx::query_as::<_, LabeledRow>(sqlx::AssertSqlSafe(sql)).bind(owner);
+    for id in ids {
+        query = query.bind(id);
+    }
+    let rows = query.fetch_all(db).await?;
+    let mut images: Vec<Image> = rows.into_iter().map(LabeledRow::into_image).collect();
+    images.sort_by_key(|image| ids.iter().position(|id| *id == image.id));
+    Ok(images)
+}
+
+/// The owner's images of a selection, all of them or 404 (as if none existed).
+pub async fn get_all(db: &Db, owner: &str, ids: &[String]) -> Result<Vec<Image>> {
+    let ids = selection(ids)?;
+    let images = get_many(db, owner, &ids).await?;
+    if images.len() != ids.len() {
+        return Err(Error::NotFound);
+    }
+    Ok(images)
+}
+
+/// Moves images into a folder (or the root), in one statement. All or nothing: an id
+/// that is not the owner's moves none.
 pub async fn move_to(db: &Db, owner: &str, ids: &[String], folder: Option<&str>) -> Result<()> {
+    let ids = selection(ids)?;
     if let Some(folder) = folder {
         folders::get(db, owner, folder).await?;
     }
     let mut tx = db.begin().await?;
-    for id in ids {
-        let done = sqlx::query("UPDATE images SET folder_id = $1 WHERE id = $2 AND owner_id = $3")
-            .bind(folder)
-            .bind(id)
-            .bind(owner)
-            .execute(&mut *tx)
-            .await?;
-        if done.rows_affected() == 0 {
-            return Err(Error::NotFound);
-        }
+    let sql = format!(
+        "UPDATE images SET folder_id = $1 WHERE owner_id = $2 AND id IN ({})",
+        placeholders(3, ids.len())
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(folder)
+        .bind(owner);
+    for id in &ids {
+        query = query.bind(id);
+    }
+    if query.execute(&mut *tx).await?.rows_affected() != ids.len() as u64 {
+        return Err(Error::NotFound);
     }
     tx.commit().await?;
     Ok(())
 }
 
-/// Deletes images: the rows in one transaction (all or nothing), then their objects.
+/// Deletes images: the rows in one statement (all or nothing), then their objects.
 pub async fn delete(db: &Db, storage: &Storage, owner: &str, ids: &[String]) -> Result<()> {
+    let ids = selection(ids)?;
     let mut tx = db.begin().await?;
-    let mut keys = Vec::with_capacity(ids.len());
-    for id in ids {
-        let row: Option<(String, String)> = sqlx::query_as(
-            "DELETE FROM images WHERE id = $1 AND owner_id = $2 RETURNING object_key, thumb_key",
-        )
-        .bind(id)
-        .bind(owner)
-        .fetch_optional(&mut *tx)
-        .await?;
-        keys.push(row.ok_or(Error::NotFound)?);
+    let sql = format!(
+        "DELETE FROM images WHERE owner_id = $1 AND id IN ({}) RETURNING object_key, thumb_key",
+        placeholders(2, ids.len())
+    );
+    let mut query = sqlx::query_as::<_, (String, String)>(sqlx::AssertSqlSafe(sql)).bind(owner);
+    for id in &ids {
+        query = query.bind(id);
+    }
+    let keys = query.fetch_all(&mut *tx).await?;
+    if keys.len() != ids.len() {
+        return Err(Error::NotFound);
     }
     tx.commit().await?;
     delete_objects(storage, flatten(keys)).await;
@@ -437,19 +552,22 @@ pub fn flatten(pairs: Vec<(String, String)>) -> impl Iterator<Item = String> {
         .flat_map(|(original, thumb)| [original, thumb])
 }
 
-/// Queues a photo for classification again.
-pub async fn reclassify(state: &crate::app::AppState, owner: &str, id: &str) -> Result<()> {
-    let db = &state.db;
-    get(db, owner, id).await?;
-    let mut tx = db.begin().await?;
-    sqlx::query(
-        "UPDATE images SET status = 'queued', status_detail = NULL WHERE id = $1 AND owner_id = $2",
-    )
-    .bind(id)
-    .bind(owner)
-    .execute(&mut *tx)
-    .await?;
-    jobs::enqueue(&mut tx, id, now_ms()).await?;
+/// Queues photos for classification again: all of the selection, or none (404).
+pub async fn reclassify(state: &crate::app::AppState, owner: &str, ids: &[String]) -> Result<()> {
+    let ids = selection(ids)?;
+    let mut tx = state.db.begin().await?;
+    let sql = format!(
+        "UPDATE images SET status = 'queued', status_detail = NULL WHERE owner_id = $1 AND id IN ({})",
+        placeholders(2, ids.len())
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(owner);
+    for id in &ids {
+        query = query.bind(id);
+    }
+    if query.execute(&mut *tx).await?.rows_affected() != ids.len() as u64 {
+        return Err(Error::NotFound);
+    }
+    jobs::enqueue_many(&mut tx, &ids, now_ms()).await?;
     tx.commit().await?;
     state.wake_workers();
     Ok(())

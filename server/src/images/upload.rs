@@ -4,7 +4,7 @@
 //! cannot take all the memory or all the cores.
 
 use axum::extract::Multipart;
-use axum::extract::multipart::MultipartError;
+use axum::extract::multipart::{Field, MultipartError};
 use tokio::sync::Semaphore;
 
 use super::ingest::{self, Policy, Prepared, Spool};
@@ -25,6 +25,32 @@ impl From<MultipartError> for Error {
     }
 }
 
+/// The most a text field of the form may hold (a folder id is 32 characters).
+const MAX_TEXT_FIELD_BYTES: usize = 4096;
+
+/// A text field, read only as far as [`MAX_TEXT_FIELD_BYTES`].
+async fn text_field(field: &mut Field<'_>, name: &str) -> Result<String> {
+    let mut value = Vec::new();
+    while let Some(chunk) = field.chunk().await? {
+        if value.len() + chunk.len() > MAX_TEXT_FIELD_BYTES {
+            return Err(Error::bad_request(format!(
+                "the field {name} is too long (at most {MAX_TEXT_FIELD_BYTES} bytes)"
+            )));
+        }
+        value.extend_from_slice(&chunk);
+    }
+    String::from_utf8(value)
+        .map_err(|_| Error::bad_request(format!("the field {name} is not valid text")))
+}
+
+/// Reads past a whole form without keeping any of it: a refused upload is answered after
+/// its body, so that the client sees the answer rather than a reset connection.
+pub async fn discard(mut multipart: Multipart) {
+    while let Ok(Some(mut field)) = multipart.next_field().await {
+        while let Ok(Some(_)) = field.chunk().await {}
+    }
+}
+
 pub async fn read(
     mut multipart: Multipart,
     policy: Policy,
@@ -36,12 +62,12 @@ pub async fn read(
     while let Some(mut field) = multipart.next_field().await? {
         match field.name() {
             Some("folder_id") => {
-                let value = field.text().await?;
+                let value = text_field(&mut field, "folder_id").await?;
                 folder_id = Some(value.trim().to_owned()).filter(|v| !v.is_empty() && v != "null");
             }
             Some("file") if refusal.is_none() => {
                 let filename = ingest::clean_filename(field.file_name());
-                let mut data = Spool::new();
+                let mut data = Spool::new(policy.tmp_dir.clone());
                 while let Some(chunk) = field.chunk().await? {
                     if data.len() + chunk.len() as u64 > policy.max_bytes as u64 {
                         refusal = Some(ingest::too_large(&filename, policy.max_bytes));
@@ -59,7 +85,8 @@ pub async fn read(
                     .await
                     .map_err(|e| Error::Internal(e.into()))?;
                 let data = data.finish().await.map_err(|e| Error::Internal(e.into()))?;
-                match tokio::task::spawn_blocking(move || ingest::prepare(filename, data, policy))
+                let policy = policy.clone();
+                match tokio::task::spawn_blocking(move || ingest::prepare(filename, data, &policy))
                     .await
                 {
                     Ok(Ok(prepared)) => files.push(prepared),

@@ -22,8 +22,8 @@ use sha2::Sha256;
 use subtle::ConstantTimeEq;
 use tokio::sync::Semaphore;
 
-use super::Claimed;
 use super::worker::TOP_K;
+use super::{Claimed, Failure};
 use crate::api::ApiJson;
 use crate::app::AppState;
 use crate::error::{Error, Result};
@@ -32,7 +32,6 @@ use crate::images::Label;
 /// The path of the callback endpoint, under the servers' base URL.
 pub const CALLBACK_PATH: &str = "/api/v1/classifier/callback";
 const WORKER: &str = "lambda";
-const MAX_REASON_CHARS: usize = 500;
 
 /// The token of one attempt at a job: hex HMAC-SHA256 of `{job_id}:{attempt}`.
 pub fn token(secret: &str, job_id: &str, attempt: i64) -> String {
@@ -64,6 +63,24 @@ pub async fn start(state: Arc<AppState>, function: String, callback_base: &str) 
         .load()
         .await;
     let client = aws_sdk_lambda::Client::new(&conf);
+    // The classes a result may name: the model's labels, read without ONNX Runtime.
+    let dir = state.config.model_dir.clone();
+    match tokio::task::spawn_blocking(move || {
+        let dir = dir.map_or_else(classifier::runtime::default_model_dir, Ok)?;
+        classifier::Model::load(&dir)
+    })
+    .await
+    {
+        Ok(Ok(model)) => {
+            let _ = state
+                .classes
+                .set(model.labels.iter().map(|l| l.name.clone()).collect());
+        }
+        Ok(Err(err)) => {
+            tracing::warn!(%err, "the model's labels cannot be read; callbacks are checked only for their form")
+        }
+        Err(err) => tracing::warn!(%err, "the model's labels cannot be read"),
+    }
     let callback_url = format!("{}{CALLBACK_PATH}", callback_base.trim_end_matches('/'));
     tracing::info!(%function, %callback_url, "classifying with AWS Lambda");
     tokio::spawn(dispatch(
@@ -107,12 +124,13 @@ async fn invoke(
     callback_url: &str,
     job: &Claimed,
 ) -> Result<()> {
-    if let Some(reason) = super::overdue(job) {
-        return super::fail(&state.db, job, &reason, false, 0).await;
+    if let Some(failure) = super::overdue(job) {
+        return super::fail(&state.db, job, &failure, 0).await;
     }
     let Some((bucket, key)) = state.storage.s3_location(&job.object_key) else {
-        let reason = "the Lambda classifier needs the photos in S3 (GALLERY_STORAGE=s3://…)";
-        return super::fail(&state.db, job, reason, false, 0).await;
+        let detail = "the Lambda classifier needs the photos in S3 (GALLERY_STORAGE=s3://…)";
+        let failure = Failure::broken(super::CLASSIFIER_UNAVAILABLE, detail);
+        return super::fail(&state.db, job, &failure, 0).await;
     };
     let secret = state.config.callback_secret.as_deref().unwrap_or_default();
     let payload = Invocation {
@@ -149,17 +167,14 @@ async fn invoke(
         }
         Err(err) => {
             let detail = classifier::sdk_error_reason(err);
-            let reason =
-                format!("the classifier function {function} could not be invoked: {detail}");
-            tracing::warn!(job = %job.id, %reason);
+            let failure = Failure::transient(
+                "the classification service could not be reached",
+                format!("the classifier function {function} could not be invoked: {detail}"),
+            );
             let backoff = super::backoff_ms(state.config.retry_base_ms, job.attempts);
-            super::fail(&state.db, job, &clip(&reason), true, backoff).await
+            super::fail(&state.db, job, &failure, backoff).await
         }
     }
-}
-
-fn clip(text: &str) -> String {
-    text.chars().take(MAX_REASON_CHARS).collect()
 }
 
 /// `POST /api/v1/classifier/callback`: a step, the result or a failure of one attempt.
@@ -223,7 +238,7 @@ pub async fn callback(
             }
         }
         Status::Done => {
-            let labels = checked_labels(&report)?;
+            let labels = checked_labels(&report, state.classes.get().map(Vec::as_slice))?;
             super::complete(&state.db, &job, &labels).await?;
             if let Some(t) = &report.timings_ms {
                 tracing::info!(job = %job.id, model = ?report.model, fetch_ms = t.fetch,
@@ -231,24 +246,47 @@ pub async fn callback(
             }
         }
         Status::Error => {
-            let reason = report
+            let detail = report
                 .error
                 .as_deref()
                 .map(str::trim)
                 .filter(|r| !r.is_empty())
                 .unwrap_or("the classifier function failed without saying why");
+            // What the function says may name buckets, keys and AWS errors: the owner is
+            // told only whether the photo itself is the problem.
+            let failure = if report.retryable.unwrap_or(true) {
+                Failure::transient("classification failed on our side", detail)
+            } else {
+                Failure::broken("this photo could not be read by the classifier", detail)
+            };
             let backoff = super::backoff_ms(state.config.retry_base_ms, attempts);
-            let retryable = report.retryable.unwrap_or(true);
-            super::fail(&state.db, &job, &clip(reason), retryable, backoff).await?;
+            super::fail(&state.db, &job, &failure, backoff).await?;
             state.wake_workers();
         }
     }
     Ok(Json(json!({"recorded": true})))
 }
 
-fn checked_labels(report: &Callback) -> Result<Vec<Label>> {
+/// The labels of a result, checked: a few, each a class of the model (by index and name)
+/// with a probability.
+fn checked_labels(report: &Callback, classes: Option<&[String]>) -> Result<Vec<Label>> {
     if report.labels.is_empty() || report.labels.len() > 10 {
         return Err(Error::bad_request("a result needs between 1 and 10 labels"));
+    }
+    if let Some(classes) = classes {
+        for l in &report.labels {
+            let known = usize::try_from(l.class_index)
+                .ok()
+                .and_then(|i| classes.get(i))
+                .is_some_and(|name| *name == l.label.trim());
+            if !known {
+                return Err(Error::bad_request(format!(
+                    "label {:?} with class index {} is not a class of the model",
+                    l.label.chars().take(100).collect::<String>(),
+                    l.class_index
+                )));
+            }
+        }
     }
     report
         .labels

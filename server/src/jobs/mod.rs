@@ -11,30 +11,123 @@ use sqlx::{Any, Transaction};
 
 use crate::app::AppState;
 
-use crate::db::{Backend, Db, new_id, now_ms};
+use crate::db::{Backend, Db, new_id, now_ms, placeholders};
 use crate::error::Result;
 use crate::images::Label;
+use crate::paging::{self, Key, Kind, Page, PageQuery, SortColumn};
 
 pub const MAX_ATTEMPTS: i64 = 3;
 
 /// Queues one classification of an image, replacing any unfinished one.
-pub async fn enqueue(tx: &mut Transaction<'_, Any>, image_id: &str, now: i64) -> Result<String> {
-    sqlx::query("DELETE FROM jobs WHERE image_id = $1 AND state IN ('queued', 'running')")
-        .bind(image_id)
-        .execute(&mut **tx)
-        .await?;
-    let id = new_id();
-    sqlx::query(
+pub async fn enqueue(tx: &mut Transaction<'_, Any>, image_id: &str, now: i64) -> Result<()> {
+    enqueue_many(tx, &[image_id.to_owned()], now).await
+}
+
+/// Queues a classification of each image (in two statements), replacing unfinished ones.
+pub async fn enqueue_many(
+    tx: &mut Transaction<'_, Any>,
+    image_ids: &[String],
+    now: i64,
+) -> Result<()> {
+    if image_ids.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "DELETE FROM jobs WHERE state IN ('queued', 'running') AND image_id IN ({})",
+        placeholders(1, image_ids.len())
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for id in image_ids {
+        query = query.bind(id);
+    }
+    query.execute(&mut **tx).await?;
+    // $1 attempts allowed, $2 now; then a job id and an image id per row.
+    let rows: Vec<String> = (0..image_ids.len())
+        .map(|n| {
+            format!(
+                "(${}, ${}, 'classify', 'queued', 0, $1, $2, $2, $2)",
+                3 + 2 * n,
+                4 + 2 * n
+            )
+        })
+        .collect();
+    let sql = format!(
         "INSERT INTO jobs (id, image_id, kind, state, attempts, max_attempts, run_after, created_at, updated_at)
-         VALUES ($1, $2, 'classify', 'queued', 0, $3, $4, $4, $4)",
-    )
-    .bind(&id)
-    .bind(image_id)
-    .bind(MAX_ATTEMPTS)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
-    Ok(id)
+         VALUES {}",
+        rows.join(", ")
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(MAX_ATTEMPTS)
+        .bind(now);
+    for id in image_ids {
+        query = query.bind(new_id()).bind(id);
+    }
+    query.execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// A job as admins see it: with the full reason of its last failure.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct JobView {
+    pub id: String,
+    pub image_id: String,
+    pub owner_id: String,
+    pub status: String,
+    pub attempts: i64,
+    pub reason: Option<String>,
+    pub updated_at: String,
+}
+
+pub const STATES: [&str; 4] = ["queued", "running", "done", "error"];
+
+const RECENT_FIRST: [SortColumn; 2] = [
+    SortColumn::desc("j.updated_at", Kind::Int),
+    SortColumn::asc("j.id", Kind::Text),
+];
+
+/// The most recently changed jobs (of one state, if given), a page at a time.
+pub async fn recent(
+    db: &Db,
+    state: Option<&str>,
+    page: &PageQuery,
+) -> Result<(Vec<JobView>, Option<String>)> {
+    if let Some(state) = state
+        && !STATES.contains(&state)
+    {
+        return Err(crate::error::Error::bad_request(format!(
+            "status must be one of {}",
+            STATES.join(", ")
+        )));
+    }
+    let page = Page::of(page, &RECENT_FIRST)?;
+    let sql = format!(
+        "SELECT j.id, j.image_id, i.owner_id, j.state, j.attempts, j.last_error, j.updated_at
+         FROM jobs j JOIN images i ON i.id = j.image_id
+         WHERE ($1 = '' OR j.state = $1) AND {}
+         ORDER BY {} LIMIT {}",
+        page.condition(&RECENT_FIRST, 2),
+        paging::order_by(&RECENT_FIRST),
+        page.fetch()
+    );
+    type Row = (String, String, String, String, i64, Option<String>, i64);
+    let query = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql)).bind(state.unwrap_or(""));
+    let rows = paging::bind_keys(query, page.binds()).fetch_all(db).await?;
+    let (rows, next) = paging::split(rows, &page, |r| vec![Key::Int(r.6), Key::Text(r.0.clone())]);
+    let jobs = rows
+        .into_iter()
+        .map(
+            |(id, image_id, owner_id, status, attempts, reason, updated_at)| JobView {
+                id,
+                image_id,
+                owner_id,
+                status,
+                attempts,
+                reason,
+                updated_at: crate::images::rfc3339(updated_at),
+            },
+        )
+        .collect();
+    Ok((jobs, next))
 }
 
 /// How many jobs are in each state, for the admin.
@@ -80,12 +173,13 @@ pub fn backoff_ms(base: i64, attempts: i64) -> i64 {
 
 /// Why a job claimed past its last attempt gives up: every attempt before it ended with
 /// its lease running out (a worker that died, a function that never called back).
-pub fn overdue(job: &Claimed) -> Option<String> {
+pub fn overdue(job: &Claimed) -> Option<Failure> {
     (job.attempts > job.max_attempts).then(|| {
-        format!(
+        let reason = format!(
             "classification stopped unfinished {} times (no result within the lease); giving up",
             job.attempts - 1
-        )
+        );
+        Failure::broken(&reason, reason.clone())
     })
 }
 
@@ -212,17 +306,63 @@ pub async fn complete(db: &Db, job: &Claimed, labels: &[Label]) -> Result<bool> 
     Ok(true)
 }
 
-/// Records a failed attempt: queued again after a backoff, or `error` with the reason
-/// once the attempts are spent (or at once when retrying cannot help).
-pub async fn fail(
-    db: &Db,
-    job: &Claimed,
-    reason: &str,
-    retryable: bool,
-    backoff_ms: i64,
-) -> Result<()> {
+/// Why an attempt at a job failed: a plain sentence for the photo's owner, and the detail
+/// (storage keys, AWS errors, the function's name) that only admins and the log see.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    pub public: String,
+    pub detail: String,
+    /// Whether trying again may help.
+    pub retryable: bool,
+}
+
+const MAX_REASON_CHARS: usize = 500;
+
+fn clip(text: &str) -> String {
+    text.chars().take(MAX_REASON_CHARS).collect()
+}
+
+impl Failure {
+    /// The photo itself cannot be read: the owner may as well know why.
+    pub fn unreadable(reason: &str) -> Self {
+        let public = format!("this photo could not be read by the classifier: {reason}");
+        Self {
+            detail: public.clone(),
+            public,
+            retryable: false,
+        }
+    }
+
+    /// Trouble on our side that may pass (storage, the runtime, the Lambda).
+    pub fn transient(public: &str, detail: impl Into<String>) -> Self {
+        Self {
+            public: public.to_owned(),
+            detail: detail.into(),
+            retryable: true,
+        }
+    }
+
+    /// Trouble on our side that will not pass by itself (no model).
+    pub fn broken(public: &str, detail: impl Into<String>) -> Self {
+        Self {
+            public: public.to_owned(),
+            detail: detail.into(),
+            retryable: false,
+        }
+    }
+}
+
+pub const CLASSIFIER_UNAVAILABLE: &str =
+    "the classifier is not available right now; an admin can see why and try again";
+
+/// Records a failed attempt: queued again after a backoff, or `error` once the attempts
+/// are spent (or at once when retrying cannot help). The photo shows the plain reason; the
+/// job keeps the detail.
+pub async fn fail(db: &Db, job: &Claimed, failure: &Failure, backoff_ms: i64) -> Result<()> {
     let now = now_ms();
-    let give_up = !retryable || job.attempts >= job.max_attempts;
+    let give_up = !failure.retryable || job.attempts >= job.max_attempts;
+    tracing::warn!(job = %job.id, image = %job.image_id, attempt = job.attempts,
+        give_up, detail = %failure.detail, "classification failed");
     let mut tx = db.begin().await?;
     let held = sqlx::query(
         "UPDATE jobs SET state = $1, run_after = $2, lease_until = NULL, last_error = $3, updated_at = $4
@@ -230,7 +370,7 @@ pub async fn fail(
     )
     .bind(if give_up { "error" } else { "queued" })
     .bind(now + backoff_ms)
-    .bind(reason)
+    .bind(clip(&failure.detail))
     .bind(now)
     .bind(&job.id)
     .bind(&job.holder)
@@ -239,20 +379,22 @@ pub async fn fail(
     .rows_affected()
         == 1;
     if held {
-        let (status, detail) = if give_up {
-            ("error", reason.to_owned())
+        let (status, shown) = if give_up {
+            ("error", clip(&failure.public))
         } else {
             (
                 "queued",
                 format!(
-                    "attempt {} of {} failed, retrying: {reason}",
-                    job.attempts, job.max_attempts
+                    "attempt {} of {} failed, retrying: {}",
+                    job.attempts,
+                    job.max_attempts,
+                    clip(&failure.public)
                 ),
             )
         };
         sqlx::query("UPDATE images SET status = $1, status_detail = $2 WHERE id = $3")
             .bind(status)
-            .bind(detail)
+            .bind(shown)
             .bind(&job.image_id)
             .execute(&mut *tx)
             .await?;

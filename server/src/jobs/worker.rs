@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use classifier::{Classifier, Model};
 
-use super::Claimed;
+use super::{Claimed, Failure};
 use crate::app::AppState;
 use crate::images::Label;
 
@@ -83,13 +83,6 @@ struct Loaded {
     session: Arc<Mutex<Classifier>>,
 }
 
-enum Failure {
-    /// Trying again may help (storage or runtime trouble).
-    Transient(String),
-    /// It will fail the same way every time (the photo cannot be decoded).
-    Permanent(String),
-}
-
 async fn run_job(
     state: &AppState,
     job: &Claimed,
@@ -98,37 +91,32 @@ async fn run_job(
     let db = &state.db;
     let lease_ms = state.config.job_lease_secs * 1000;
     let backoff_ms = super::backoff_ms(state.config.retry_base_ms, job.attempts);
+    let bookkeeping = |e: crate::error::Error| {
+        Failure::transient("classification was interrupted", e.to_string())
+    };
     let outcome = async {
-        if let Some(reason) = super::overdue(job) {
-            return Err(Failure::Permanent(reason));
+        if let Some(failure) = super::overdue(job) {
+            return Err(failure);
         }
         let classifier = classifier
             .as_ref()
-            .map_err(|reason| Failure::Permanent(reason.clone()))?;
+            .map_err(|reason| Failure::broken(super::CLASSIFIER_UNAVAILABLE, reason.clone()))?;
         let step = |status: &'static str| super::progress(db, job, status, lease_ms);
-        if !step("fetching")
-            .await
-            .map_err(|e| Failure::Transient(e.to_string()))?
-        {
+        if !step("fetching").await.map_err(bookkeeping)? {
             return Ok(None);
         }
-        let bytes = state
-            .storage
-            .get(&job.object_key)
-            .await
-            .map_err(|e| Failure::Transient(format!("the photo could not be fetched: {e}")))?;
-        if !step("preprocessing")
-            .await
-            .map_err(|e| Failure::Transient(e.to_string()))?
-        {
+        let bytes = state.storage.get(&job.object_key).await.map_err(|e| {
+            Failure::transient(
+                "the photo could not be fetched for classification",
+                format!("the photo could not be fetched from storage: {e}"),
+            )
+        })?;
+        if !step("preprocessing").await.map_err(bookkeeping)? {
             return Ok(None);
         }
         let model = classifier.model.clone();
         let input = blocking(move || Classifier::prepare(&model, &bytes)).await?;
-        if !step("predicting")
-            .await
-            .map_err(|e| Failure::Transient(e.to_string()))?
-        {
+        if !step("predicting").await.map_err(bookkeeping)? {
             return Ok(None);
         }
         let c = classifier.session.clone();
@@ -156,8 +144,7 @@ async fn run_job(
         Ok(None) => {
             tracing::debug!(job = %job.id, "job was taken back (photo deleted or queued again)")
         }
-        Err(Failure::Transient(reason)) => super::fail(db, job, &reason, true, backoff_ms).await?,
-        Err(Failure::Permanent(reason)) => super::fail(db, job, &reason, false, 0).await?,
+        Err(failure) => super::fail(db, job, &failure, backoff_ms).await?,
     }
     Ok(())
 }
@@ -168,12 +155,13 @@ async fn blocking<T: Send + 'static>(
 ) -> Result<T, Failure> {
     match tokio::task::spawn_blocking(work).await {
         Ok(Ok(value)) => Ok(value),
-        Ok(Err(classifier::Error::Decode(reason))) => Err(Failure::Permanent(format!(
-            "this photo could not be read by the classifier: {reason}"
-        ))),
-        Ok(Err(classifier::Error::Model(reason))) => Err(Failure::Transient(reason)),
-        Err(join) => Err(Failure::Transient(format!(
-            "the classifier stopped: {join}"
-        ))),
+        Ok(Err(classifier::Error::Decode(reason))) => Err(Failure::unreadable(&reason)),
+        Ok(Err(classifier::Error::Model(reason))) => {
+            Err(Failure::transient(super::CLASSIFIER_UNAVAILABLE, reason))
+        }
+        Err(join) => Err(Failure::transient(
+            super::CLASSIFIER_UNAVAILABLE,
+            format!("the classifier stopped: {join}"),
+        )),
     }
 }

@@ -5,13 +5,16 @@ mod assets;
 mod pages;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{Request, State};
+use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
+use tower_http::timeout::TimeoutLayer;
 
 use crate::app::AppState;
 use crate::auth::{WebSession, csrf, sessions};
@@ -21,7 +24,8 @@ pub const SESSION_COOKIE: &str = "gallery_session";
 
 pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
     let upload_limit = crate::api::upload_request_limit(&state);
-    Router::new()
+    let deadline = Duration::from_secs(state.config.request_timeout_secs.max(1));
+    let timed = Router::new()
         .route("/", get(pages::home))
         .route("/login", get(pages::login_form).post(pages::login))
         .route("/signup", get(pages::signup_form).post(pages::signup))
@@ -39,10 +43,6 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
             "/folders/{id}/delete",
             get(pages::confirm_delete_folder).post(pages::delete_folder),
         )
-        .route(
-            "/upload",
-            post(pages::upload).layer(axum::extract::DefaultBodyLimit::max(upload_limit)),
-        )
         .route("/images/move", post(pages::move_images))
         .route("/images/delete", post(pages::delete_images))
         .route("/images/reclassify", post(pages::reclassify_selected))
@@ -52,6 +52,17 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/images/{id}/original", get(pages::original))
         .route("/images/{id}/thumbnail", get(pages::thumbnail))
         .route("/static/{*file}", get(assets::serve))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            deadline,
+        ));
+    // An upload takes as long as the client needs to send it; its body may not stall.
+    let uploads = Router::new().route(
+        "/upload",
+        post(pages::upload).layer(axum::extract::DefaultBodyLimit::max(upload_limit)),
+    );
+    timed
+        .merge(uploads)
         .fallback(|| async { pages::PageError(Error::NotFound) })
         .layer(middleware::from_fn_with_state(state, session_and_csrf))
 }

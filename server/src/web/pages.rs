@@ -1,12 +1,11 @@
 //! Page handlers and their templates.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{ConnectInfo, Multipart, Path, Query, RawQuery, State};
-use axum::http::StatusCode;
+use axum::extract::{Multipart, Path, Query, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, Json};
 use axum_extra::extract::CookieJar;
@@ -15,10 +14,14 @@ use serde::Deserialize;
 
 use super::SESSION_COOKIE;
 use crate::app::AppState;
+use crate::auth::limits::{self, Rate, Subject};
 use crate::auth::{self, User, WebSession, csrf, sessions};
+use crate::config::SignupMode;
 use crate::error::{Error, Result};
 use crate::folders::{self, Crumb, Folder};
 use crate::images::{self, Image, Order, SortKey, Variant};
+use crate::net::ClientIp;
+use crate::paging::{self, PageQuery};
 
 type St = State<Arc<AppState>>;
 
@@ -111,6 +114,8 @@ struct LoginPage {
     chrome: Chrome,
     email: String,
     error: Option<String>,
+    /// Whether the page offers to create an account.
+    signup_open: bool,
     /// The name of the OpenID Connect provider, when one is configured.
     provider: Option<String>,
     /// Just signed out: say so, and offer to sign out at the provider too.
@@ -124,6 +129,7 @@ impl LoginPage {
             chrome: anonymous_chrome(csrf),
             email,
             error,
+            signup_open: state.config.signup == SignupMode::Open,
             provider: state.oidc.get().map(|o| o.name.clone()),
             signed_out: false,
             end_session: None,
@@ -145,6 +151,34 @@ struct SignupPage {
     display_name: String,
     error: Option<String>,
     min_len: usize,
+    /// The invitation the form carries along, if any.
+    invite: String,
+    /// Why nobody can sign up here without (or at all), said before they fill in the form.
+    notice: Option<&'static str>,
+}
+
+impl SignupPage {
+    fn new(state: &AppState, csrf: String, invite: String) -> Self {
+        let notice = match state.config.signup {
+            SignupMode::Open => None,
+            SignupMode::Invite if !invite.is_empty() => None,
+            SignupMode::Invite => {
+                Some("This gallery is by invitation only: open the invitation link you were sent.")
+            }
+            SignupMode::Closed => {
+                Some("Sign-up is closed on this gallery; ask its admin for an account.")
+            }
+        };
+        Self {
+            chrome: anonymous_chrome(csrf),
+            email: String::new(),
+            display_name: String::new(),
+            error: None,
+            min_len: auth::password::MIN_LEN,
+            invite,
+            notice,
+        }
+    }
 }
 
 /// The token for forms shown before sign-in, kept in a cookie the form must repeat.
@@ -189,9 +223,20 @@ pub async fn login_form(
 /// The cookie that ties a sign-in at the provider to this browser.
 const OIDC_COOKIE: &str = "gallery_oidc_state";
 
-/// `GET /auth/oidc`: off to the provider, with PKCE, `state` and `nonce`.
-pub async fn oidc_start(State(state): St, jar: CookieJar) -> PageResult {
+/// `GET /auth/oidc`: off to the provider, with PKCE, `state` and `nonce`. Each start keeps
+/// a row until it is finished or expires, so starts are limited per client address.
+pub async fn oidc_start(
+    State(state): St,
+    ClientIp(client): ClientIp,
+    jar: CookieJar,
+) -> PageResult {
     let oidc = state.oidc.get().ok_or(Error::NotFound)?;
+    limits::hit(
+        &state.db,
+        Subject::ProviderStartAddress(client),
+        Rate::per_minute(state.config.login_per_ip),
+    )
+    .await?;
     let (url, login_state) = oidc.start(&state.db).await?;
     let cookie = Cookie::build((OIDC_COOKIE, login_state))
         .http_only(true)
@@ -243,7 +288,7 @@ pub async fn oidc_callback(
         .into());
     }
     let identity = oidc.finish(&state.db, &given, &code).await?;
-    let user = auth::sign_in_with(&state.db, &identity, &oidc.name).await?;
+    let user = auth::sign_in_with(&state.db, &identity, &oidc.name, state.config.signup).await?;
     Ok(start_web_session(&state, jar, &user).await?)
 }
 
@@ -280,14 +325,17 @@ async fn start_web_session(state: &AppState, jar: CookieJar, user: &User) -> Res
 
 pub async fn login(
     State(state): St,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     jar: CookieJar,
     Form(form): Form<LoginForm>,
 ) -> Response {
-    let attempt = async {
-        state.login_limits.check(&form.email, peer.ip())?;
-        auth::authenticate(&state.db, &form.email, &form.password).await
-    };
+    let attempt = auth::sign_in(
+        &state.db,
+        &state.config,
+        &form.email,
+        &form.password,
+        client,
+    );
     match attempt.await {
         Ok(user) => start_web_session(&state, jar, &user)
             .await
@@ -295,22 +343,27 @@ pub async fn login(
         Err(err) => {
             let (status, _, message) = err.parts();
             let (jar, token) = anonymous_csrf(jar, &state);
-            let page = LoginPage::new(&state, token, form.email, Some(message));
+            let email: String = form.email.chars().take(auth::MAX_EMAIL_LEN).collect();
+            let page = LoginPage::new(&state, token, email, Some(message));
             (status, jar, page).into_response()
         }
     }
 }
 
-pub async fn signup_form(State(state): St, jar: CookieJar) -> Response {
+#[derive(Deserialize, Default)]
+pub struct SignupQuery {
+    #[serde(default)]
+    invite: Option<String>,
+}
+
+pub async fn signup_form(
+    State(state): St,
+    jar: CookieJar,
+    Query(query): Query<SignupQuery>,
+) -> Response {
     let (jar, token) = anonymous_csrf(jar, &state);
-    let page = SignupPage {
-        chrome: anonymous_chrome(token),
-        email: String::new(),
-        display_name: String::new(),
-        error: None,
-        min_len: auth::password::MIN_LEN,
-    };
-    (jar, page).into_response()
+    let invite = query.invite.unwrap_or_default().chars().take(128).collect();
+    (jar, SignupPage::new(&state, token, invite)).into_response()
 }
 
 #[derive(Deserialize)]
@@ -319,30 +372,33 @@ pub struct SignupForm {
     password: String,
     #[serde(default)]
     display_name: String,
+    #[serde(default)]
+    invite: String,
 }
 
-pub async fn signup(State(state): St, jar: CookieJar, Form(form): Form<SignupForm>) -> Response {
-    match auth::sign_up(
-        &state.db,
-        &form.email,
-        &form.password,
-        Some(&form.display_name),
-    )
-    .await
-    {
+pub async fn signup(
+    State(state): St,
+    ClientIp(client): ClientIp,
+    jar: CookieJar,
+    Form(form): Form<SignupForm>,
+) -> Response {
+    let attempt = auth::SignUp {
+        email: &form.email,
+        password: &form.password,
+        display_name: Some(&form.display_name),
+        invite: Some(&form.invite),
+    };
+    match auth::sign_up(&state.db, &state.config, attempt, client).await {
         Ok(user) => start_web_session(&state, jar, &user)
             .await
             .unwrap_or_else(|e| PageError(e).into_response()),
         Err(err) => {
             let (status, _, message) = err.parts();
             let (jar, token) = anonymous_csrf(jar, &state);
-            let page = SignupPage {
-                chrome: anonymous_chrome(token),
-                email: form.email,
-                display_name: form.display_name,
-                error: Some(message),
-                min_len: auth::password::MIN_LEN,
-            };
+            let mut page = SignupPage::new(&state, token, form.invite.chars().take(128).collect());
+            page.email = form.email.chars().take(auth::MAX_EMAIL_LEN).collect();
+            page.display_name = form.display_name.chars().take(100).collect();
+            page.error = Some(message);
             (status, jar, page).into_response()
         }
     }
@@ -353,6 +409,11 @@ pub async fn logout(State(state): St, jar: CookieJar, session: Option<WebSession
         sessions::end(&state.db, &s.token_hash).await?;
     }
     Ok((
+        // Photos seen in this browser are not left in its cache for the next person.
+        [(
+            axum::http::HeaderName::from_static("clear-site-data"),
+            "\"cache\"",
+        )],
         jar.remove(Cookie::build(SESSION_COOKIE).path("/")),
         Redirect::to("/login?signed_out=1"),
     )
@@ -441,6 +502,8 @@ struct FolderPage {
     max_upload_mb: usize,
     oob: bool,
     query: Option<String>,
+    /// The address of the next page of photos, when there are more than one page holds.
+    more: Option<String>,
     /// Whether the search covers the whole gallery rather than this folder and below.
     everywhere: bool,
     /// Why the search could not run (too long, nothing to search for).
@@ -475,6 +538,9 @@ pub struct ViewQuery {
     sort: Option<SortKey>,
     #[serde(default)]
     order: Order,
+    /// The cursor of the page of photos to show.
+    #[serde(default)]
+    after: Option<String>,
 }
 
 async fn folder_page(
@@ -501,16 +567,24 @@ async fn folder_page(
         .map(str::to_owned);
     let everywhere = view.scope.as_deref() == Some("all");
     let mut search_error = None;
-    let (images, sort) = match &query {
+    let page = PageQuery {
+        limit: None,
+        after: view.after.clone(),
+    };
+    let empty = || images::Listing {
+        images: Vec::new(),
+        next: None,
+    };
+    let (listing, sort) = match &query {
         Some(q) => {
             let sort = view.sort.unwrap_or(SortKey::Relevance);
             let scope = if everywhere { None } else { folder_id };
-            match images::search(&state.db, owner, scope, q, sort, view.order).await {
+            match images::search(&state.db, owner, scope, q, sort, view.order, &page).await {
                 Ok(found) => (found, sort),
                 // A query that cannot be searched for is answered in the page.
                 Err(Error::BadRequest(message)) => {
                     search_error = Some(message);
-                    (Vec::new(), sort)
+                    (empty(), sort)
                 }
                 Err(err) => return Err(err.into()),
             }
@@ -523,11 +597,35 @@ async fn folder_page(
                 sort
             };
             (
-                images::list(&state.db, owner, folder_id, sort, view.order).await?,
+                images::list(&state.db, owner, folder_id, sort, view.order, &page).await?,
                 sort,
             )
         }
     };
+    let more = listing.next.map(|cursor| {
+        let mut pairs: Vec<(&str, &str)> = Vec::new();
+        if let Some(q) = &query {
+            pairs.push(("q", q));
+            if everywhere {
+                pairs.push(("scope", "all"));
+            }
+        }
+        pairs.push(("sort", sort.as_str()));
+        pairs.push((
+            "order",
+            match view.order {
+                Order::Asc => "asc",
+                Order::Desc => "desc",
+            },
+        ));
+        pairs.push(("after", &cursor));
+        format!(
+            "{}?{}",
+            folder_href(folder_id),
+            serde_urlencoded::to_string(&pairs).unwrap_or_default()
+        )
+    });
+    let images = listing.images;
     let (status, message) = match error {
         Some(err) => {
             let (status, _, message) = err.parts();
@@ -537,9 +635,20 @@ async fn folder_page(
     };
     let page = FolderPage {
         chrome: Chrome::of(session),
-        subfolders: folders::children(&state.db, owner, folder_id).await?,
+        subfolders: folders::children(
+            &state.db,
+            owner,
+            folder_id,
+            &PageQuery {
+                limit: Some(paging::MAX_LIMIT.to_string()),
+                after: None,
+            },
+        )
+        .await?
+        .0,
         images,
         query,
+        more,
         destinations: folders::all_paths(&state.db, owner).await?,
         folder,
         crumbs,
@@ -737,6 +846,10 @@ pub async fn upload(
             "your session has ended; sign in again".into(),
         ));
     };
+    if let Err(full) = images::ingest::check_room(&state, &session.user.id).await {
+        images::upload::discard(multipart).await;
+        return Err(full);
+    }
     let form = images::upload::read(multipart, state.upload_policy(), &state.decode_slots).await?;
     let stored = images::ingest::store(
         &state,
@@ -803,12 +916,10 @@ pub async fn delete_images(
     }
     let owner = &session.0.user.id;
     if form.confirmed.as_deref() != Some("yes") {
-        let mut names = Vec::with_capacity(form.ids.len());
-        for id in &form.ids {
-            names.push(images::get(&state.db, owner, id).await?.filename);
-        }
+        let chosen = images::get_all(&state.db, owner, &form.ids).await?;
+        let names: Vec<String> = chosen.iter().map(|i| i.filename.clone()).collect();
         let mut fields: Vec<(&'static str, String)> =
-            form.ids.iter().map(|id| ("ids", id.clone())).collect();
+            chosen.iter().map(|i| ("ids", i.id.clone())).collect();
         fields.push(("from", from.clone().unwrap_or_default()));
         fields.push(("confirmed", "yes".into()));
         let shown = names.iter().take(5).cloned().collect::<Vec<_>>().join(", ");
@@ -836,18 +947,22 @@ pub async fn original(
     State(state): St,
     session: Option<WebSession>,
     Path(id): Path<String>,
+    headers: HeaderMap,
 ) -> PageResult {
     let session = session.ok_or(PageError(Error::NotFound))?;
-    Ok(crate::api::send_object(&state, &session.0.user.id, &id, Variant::Original).await?)
+    let owner = &session.0.user.id;
+    Ok(crate::api::send_object(&state, owner, &id, Variant::Original, &headers).await?)
 }
 
 pub async fn thumbnail(
     State(state): St,
     session: Option<WebSession>,
     Path(id): Path<String>,
+    headers: HeaderMap,
 ) -> PageResult {
     let session = session.ok_or(PageError(Error::NotFound))?;
-    Ok(crate::api::send_object(&state, &session.0.user.id, &id, Variant::Thumbnail).await?)
+    let owner = &session.0.user.id;
+    Ok(crate::api::send_object(&state, owner, &id, Variant::Thumbnail, &headers).await?)
 }
 
 /// Cards of photos whose status the page is waiting for, swapped in out of band by htmx.
@@ -875,14 +990,13 @@ pub async fn statuses(
     let wanted: Vec<(String, String)> =
         serde_html_form::from_str(query.as_deref().unwrap_or_default())
             .map_err(|e| Error::bad_request(format!("the query is not valid: {e}")))?;
-    let mut images = Vec::new();
-    for (_, id) in wanted.into_iter().filter(|(k, _)| k == "pending").take(500) {
-        match images::get(&state.db, &session.0.user.id, &id).await {
-            Ok(image) => images.push(image),
-            Err(Error::NotFound) => {}
-            Err(err) => return Err(err.into()),
-        }
-    }
+    let ids: Vec<String> = wanted
+        .into_iter()
+        .filter(|(k, _)| k == "pending")
+        .map(|(_, id)| id)
+        .take(500)
+        .collect();
+    let images = images::get_many(&state.db, &session.0.user.id, &ids).await?;
     let status = if images.iter().any(Image::is_pending) {
         StatusCode::OK
     } else {
@@ -908,7 +1022,7 @@ pub async fn reclassify_one(
     let session = require_session!(session);
     let owner = &session.0.user.id;
     let image = images::get(&state.db, owner, &id).await?;
-    images::reclassify(&state, owner, &id).await?;
+    images::reclassify(&state, owner, std::slice::from_ref(&id)).await?;
     Ok(Redirect::to(&folder_href(image.folder_id.as_deref())).into_response())
 }
 
@@ -925,9 +1039,7 @@ pub async fn reclassify_selected(
         let err = Error::bad_request("select at least one photo to classify again");
         return after_form(&state, &session, from, Err(err)).await;
     }
-    for id in &form.ids {
-        images::reclassify(&state, &session.0.user.id, id).await?;
-    }
+    images::reclassify(&state, &session.0.user.id, &form.ids).await?;
     Ok(Redirect::to(&folder_href(from)).into_response())
 }
 

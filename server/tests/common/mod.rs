@@ -46,6 +46,8 @@ pub async fn spawn_app_on(
     config.classifier = "off".into();
     config.job_poll_ms = 50;
     config.retry_base_ms = 50;
+    // Tests make many accounts from one address; the tests of the limit lower it again.
+    config.signup_per_ip = 1000;
     tweak(&mut config);
     let state = AppState::new(config).await.expect("app starts");
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -56,6 +58,20 @@ pub async fn spawn_app_on(
         dir,
         client: Client::new(),
     }
+}
+
+/// Another server on the same database and storage, as after a restart (the old one keeps
+/// serving until the test ends).
+pub async fn restart(app: TestApp, tweak: impl FnOnce(&mut Config)) -> TestApp {
+    let config = app.state.config.clone();
+    let dir = app.dir;
+    let mut next = spawn_app_with(move |c| {
+        *c = config;
+        tweak(c);
+    })
+    .await;
+    next.dir = dir;
+    next
 }
 
 /// A fresh database for one test: a SQLite file, or (with `GALLERY_TEST_POSTGRES` set to a
@@ -356,6 +372,15 @@ pub async fn sign_up_in_browser(app: &TestApp, b: &Client, email: &str) -> Strin
     csrf_in(&res.text().await.unwrap())
 }
 
+/// The path of the next page a listing's `Link` header points to, if any.
+pub fn next_page(res: &Response) -> Option<String> {
+    let link = res.headers().get("link")?.to_str().ok()?;
+    let start = link.find('<')? + 1;
+    let end = link.find('>')?;
+    assert!(link.contains("rel=\"next\""), "{link}");
+    Some(link[start..end].to_owned())
+}
+
 pub async fn error_of(res: Response) -> String {
     let body: Value = res.json().await.expect("errors are JSON");
     body["error"].as_str().expect("an error message").to_owned()
@@ -443,6 +468,11 @@ pub fn jpeg_with_exif(w: u32, h: u32, orientation: u16, taken: &str) -> Vec<u8> 
 
 /// A tiny PNG that declares `w`×`h` pixels: a decompression bomb when large.
 pub fn png_declaring(w: u32, h: u32) -> Vec<u8> {
+    png_declaring_pixels(w, h, 8, 2)
+}
+
+/// The same with a bit depth and PNG colour type of its own (16 and 6: 16-bit RGBA).
+pub fn png_declaring_pixels(w: u32, h: u32, depth: u8, color: u8) -> Vec<u8> {
     fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
         out.extend_from_slice(&(data.len() as u32).to_be_bytes());
         let mut crc = crc32fast::Hasher::new();
@@ -456,7 +486,7 @@ pub fn png_declaring(w: u32, h: u32) -> Vec<u8> {
     let mut ihdr = Vec::new();
     ihdr.extend_from_slice(&w.to_be_bytes());
     ihdr.extend_from_slice(&h.to_be_bytes());
-    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    ihdr.extend_from_slice(&[depth, color, 0, 0, 0]);
     chunk(&mut out, b"IHDR", &ihdr);
     // A zlib stream of a few kilobytes of zeros: the rows it would take are all zero.
     let zeros = vec![0u8; 64 * 1024];
