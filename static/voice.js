@@ -42,17 +42,19 @@
     return i >= 0 && i < cards.length ? { card: cards[i], i } : null;
   }
 
+  // The page operations the server's answers name (web/voice.rs, PageOp).
   function pageAction(op, index) {
     const viewer = window.galleryViewer;
+    const viewing = viewer && viewer.isOpen();
     const click = (sel) => { const el = $(sel); if (el) el.click(); };
     switch (op) {
-      case "open_image": {
+      case "open": {
         const found = nth(index);
         if (found && viewer) viewer.open(found.i);
         else show(`There is no photo number ${index} here.`, "error");
         break;
       }
-      case "select_image": {
+      case "select": {
         const found = nth(index);
         if (found) {
           const box = found.card.querySelector('input[name="ids"]');
@@ -61,24 +63,24 @@
         }
         break;
       }
-      case "next_image": if (viewer && viewer.isOpen()) viewer.actions.next(); break;
-      case "previous_image": if (viewer && viewer.isOpen()) viewer.actions.prev(); break;
-      case "close_viewer": if (viewer && viewer.isOpen()) viewer.actions.close(); break;
-      case "zoom_in": if (viewer && viewer.isOpen()) viewer.actions["zoom-in"](); break;
-      case "zoom_out": if (viewer && viewer.isOpen()) viewer.actions["zoom-out"](); break;
-      case "start_slideshow":
+      case "next": if (viewing) viewer.actions.next(); break;
+      case "previous": if (viewing) viewer.actions.prev(); break;
+      case "close": if (viewing) viewer.actions.close(); break;
+      case "zoom_in": if (viewing) viewer.actions["zoom-in"](); break;
+      case "zoom_out": if (viewing) viewer.actions["zoom-out"](); break;
+      case "play":
         if (viewer && !viewer.isOpen()) viewer.open(0);
         if (viewer && !viewer.playing()) viewer.actions.slideshow();
         break;
-      case "stop_slideshow": if (viewer && viewer.playing()) viewer.actions.slideshow(); break;
+      case "pause": if (viewer && viewer.playing()) viewer.actions.slideshow(); break;
       case "select_all": click('[data-select="all"]'); break;
-      case "clear_selection": click('[data-select="none"]'); break;
-      case "upload": click('label[for="file-input"]'); break;
-      case "help": { const help = $("#voice-help"); if (help) help.open = true; break; }
-      case "logout": { const form = $('form[action="/logout"]'); if (form) form.submit(); break; }
+      case "select_none": click('[data-select="none"]'); break;
+      case "choose_files": click('label[for="file-input"]'); break;
+      case "show_help": { const help = $("#voice-help"); if (help) help.open = true; break; }
+      case "sign_out": { const form = $('form[action="/logout"]'); if (form) form.submit(); break; }
       case "stop_listening": stop(); break;
       case "back": history.back(); break;
-      case "cancel": { const d = $("#voice-confirm"); if (d && d.open) d.close(); break; }
+      case "dismiss": { const d = $("#voice-confirm"); if (d && d.open) d.close(); break; }
     }
   }
 

@@ -1,19 +1,21 @@
 //! The ImageNet classifier of Gallery: decode, preprocess, run an ONNX model, name the
-//! top classes. The server runs it in-process; the AWS Lambda runs the same code.
+//! top classes. The server runs it in-process; the AWS Lambda runs the same code, down to
+//! the one classify step of a job ([`step`]).
 
 pub mod model;
 pub mod preprocess;
 pub mod protocol;
 pub mod runtime;
+pub mod step;
 
 use std::sync::Arc;
 
 use ort::session::Session;
 use ort::session::builder::GraphOptimizationLevel;
 use ort::value::TensorRef;
-use serde::Serialize;
 
 pub use model::Model;
+pub use protocol::Label;
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum Error {
@@ -23,14 +25,6 @@ pub enum Error {
     /// The model or ONNX Runtime is missing, corrupt or failed.
     #[error("{0}")]
     Model(String),
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Prediction {
-    pub label: String,
-    pub class_index: i64,
-    pub score: f64,
-    pub wnid: String,
 }
 
 /// One ONNX Runtime session over a shared model. `Session::run` needs `&mut`, so each
@@ -102,20 +96,20 @@ impl Classifier {
         Ok(values
             .chunks(classes)
             .map(|row| match d.output_kind {
-                model::OutputKind::Logits => softmax(row),
+                model::OutputKind::Logits => onnx_runtime::softmax(row),
                 model::OutputKind::Probabilities => row.to_vec(),
             })
             .collect())
     }
 
     /// The `k` most likely classes of one prepared input, best first.
-    pub fn predict_top_k(&mut self, input: Vec<f32>, k: usize) -> Result<Vec<Prediction>, Error> {
+    pub fn predict_top_k(&mut self, input: Vec<f32>, k: usize) -> Result<Vec<Label>, Error> {
         let probabilities = self.predict(std::slice::from_ref(&input))?;
         Ok(top_k(&probabilities[0], k, &self.model.labels))
     }
 
     /// The whole pipeline for one photo: its `k` most likely classes, best first.
-    pub fn classify(&mut self, bytes: &[u8], k: usize) -> Result<Vec<Prediction>, Error> {
+    pub fn classify(&mut self, bytes: &[u8], k: usize) -> Result<Vec<Label>, Error> {
         let input = Self::prepare(&self.model, bytes)?;
         self.predict_top_k(input, k)
     }
@@ -138,13 +132,14 @@ pub fn error_chain(err: &dyn std::error::Error) -> String {
 
 /// The short form of an AWS SDK failure: the service's code and message when it answered,
 /// else the chain of causes (connection refused, timeout…).
-pub fn sdk_error_reason<E, R>(err: aws_sdk_s3::error::SdkError<E, R>) -> String
+#[cfg(feature = "aws")]
+pub fn sdk_error_reason<E, R>(err: aws_smithy_runtime_api::client::result::SdkError<E, R>) -> String
 where
-    E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + 'static,
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,
 {
     match err {
-        aws_sdk_s3::error::SdkError::ServiceError(service) => {
+        aws_smithy_runtime_api::client::result::SdkError::ServiceError(service) => {
             let err = service.into_err();
             match (err.code(), err.message()) {
                 (Some(code), Some(message)) => format!("{code}: {message}"),
@@ -156,24 +151,17 @@ where
     }
 }
 
-pub fn softmax(logits: &[f32]) -> Vec<f32> {
-    let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    let exp: Vec<f32> = logits.iter().map(|&x| (x - max).exp()).collect();
-    let sum: f32 = exp.iter().sum();
-    exp.into_iter().map(|e| e / sum).collect()
-}
-
-pub fn top_k(probabilities: &[f32], k: usize, labels: &[model::Label]) -> Vec<Prediction> {
+/// The `k` most likely classes, best first.
+pub fn top_k(probabilities: &[f32], k: usize, classes: &[model::Class]) -> Vec<Label> {
     let mut order: Vec<usize> = (0..probabilities.len()).collect();
     order.sort_unstable_by(|&a, &b| probabilities[b].total_cmp(&probabilities[a]));
     order
         .into_iter()
         .take(k)
-        .map(|i| Prediction {
-            label: labels[i].name.clone(),
+        .map(|i| Label {
+            label: classes[i].name.clone(),
             class_index: i as i64,
             score: f64::from(probabilities[i]),
-            wnid: labels[i].wnid.clone(),
         })
         .collect()
 }

@@ -53,8 +53,9 @@ pub struct Description {
     pub sha256: Option<String>,
 }
 
+/// One class the model tells apart: its name, WordNet id and other names.
 #[derive(Debug, Clone, Deserialize)]
-pub struct Label {
+pub struct Class {
     pub name: String,
     pub wnid: String,
     #[serde(default)]
@@ -65,7 +66,7 @@ pub struct Label {
 pub struct Model {
     pub dir: PathBuf,
     pub description: Description,
-    pub labels: Vec<Label>,
+    pub labels: Vec<Class>,
     pub onnx: Arc<[u8]>,
 }
 
@@ -83,7 +84,7 @@ impl Model {
                     dir.display()
                 ))
             })?;
-        let labels: Vec<Label> = serde_json::from_slice(&read(&dir.join(&description.labels))?)
+        let labels: Vec<Class> = serde_json::from_slice(&read(&dir.join(&description.labels))?)
             .map_err(|e| {
                 Error::Model(format!("{}: the labels are not valid: {e}", dir.display()))
             })?;

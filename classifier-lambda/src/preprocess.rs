@@ -42,7 +42,7 @@ fn decode_other(bytes: &[u8], format: ImageFormat) -> Result<RgbImage, Error> {
 }
 
 /// Transparent pixels are laid over white (`tools/reference.py` composites the same way).
-fn flatten(image: DynamicImage) -> RgbImage {
+pub fn flatten(image: DynamicImage) -> RgbImage {
     if !image.color().has_alpha() {
         return image.into_rgb8();
     }

@@ -1,5 +1,6 @@
 //! What the server and the classifier Lambda say to each other (`shared/DESIGN.md`): the
-//! payload of an asynchronous invocation, and the callbacks the function posts back.
+//! payload of an asynchronous invocation, the callbacks the function posts back, and the
+//! words both use: a photo's classification status and its labels.
 
 use serde::{Deserialize, Serialize};
 
@@ -17,9 +18,13 @@ pub struct Invocation {
     pub top_k: usize,
 }
 
+/// Where a photo's classification stands: the `status` of an image, and of a callback
+/// (which never says `queued`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Status {
+    Queued,
     Fetching,
     Preprocessing,
     Predicting,
@@ -30,6 +35,7 @@ pub enum Status {
 impl Status {
     pub fn as_str(self) -> &'static str {
         match self {
+            Self::Queued => "queued",
             Self::Fetching => "fetching",
             Self::Preprocessing => "preprocessing",
             Self::Predicting => "predicting",
@@ -37,9 +43,40 @@ impl Status {
             Self::Error => "error",
         }
     }
+
+    /// Done or failed: nothing more will happen without a new request.
+    pub fn is_final(self) -> bool {
+        matches!(self, Self::Done | Self::Error)
+    }
 }
 
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Status {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [
+            Self::Queued,
+            Self::Fetching,
+            Self::Preprocessing,
+            Self::Predicting,
+            Self::Done,
+            Self::Error,
+        ]
+        .into_iter()
+        .find(|status| status.as_str() == s)
+        .ok_or_else(|| format!("{s:?} is not a status"))
+    }
+}
+
+/// One of a photo's top classes, with the model's confidence in it (0 to 1).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Label {
     pub label: String,
     pub class_index: i64,
@@ -48,6 +85,7 @@ pub struct Label {
 
 /// How long each step took, in milliseconds.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Timings {
     #[serde(default)]
     pub fetch: f64,
@@ -60,6 +98,7 @@ pub struct Timings {
 /// One report to `callback_url`: a step (`fetching`, `preprocessing`, `predicting`), the
 /// result (`done` with the labels), or `error` with the reason.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Callback {
     pub job_id: String,
     pub token: String,
@@ -118,7 +157,7 @@ pub enum Refusal {
 
 /// The origin of a URL, `scheme://host[:port]`, as browsers compare them.
 pub fn origin(url: &str) -> Option<String> {
-    let parsed = reqwest::Url::parse(url).ok()?;
+    let parsed = url::Url::parse(url).ok()?;
     if !matches!(parsed.scheme(), "http" | "https") || !parsed.username().is_empty() {
         return None;
     }
@@ -128,11 +167,7 @@ pub fn origin(url: &str) -> Option<String> {
 impl Trust {
     /// From `GALLERY_STORAGE` (`s3://BUCKET/PREFIX`, the server's own setting),
     /// `GALLERY_CALLBACK_ORIGINS` (comma-separated) and `GALLERY_MAX_UPLOAD_BYTES`.
-    pub fn from_settings(
-        storage: &str,
-        origins: &str,
-        max_bytes: Option<&str>,
-    ) -> Result<Self, String> {
+    pub fn from_settings(storage: &str, origins: &str, max_bytes: u64) -> Result<Self, String> {
         let rest = storage.strip_prefix("s3://").ok_or_else(|| {
             format!("GALLERY_STORAGE must be s3://BUCKET/PREFIX (got {storage:?})")
         })?;
@@ -161,13 +196,6 @@ impl Trust {
                 "GALLERY_CALLBACK_ORIGINS is empty: name the gallery's origin (https://…)".into(),
             );
         }
-        let max_bytes = match max_bytes {
-            None => 50 << 20,
-            Some(text) => text
-                .trim()
-                .parse()
-                .map_err(|_| format!("GALLERY_MAX_UPLOAD_BYTES is not a number: {text:?}"))?,
-        };
         Ok(Self {
             bucket: bucket.to_owned(),
             key_prefix,
@@ -219,7 +247,7 @@ mod tests {
         Trust::from_settings(
             "s3://photos/prod",
             "https://gallery.example.org, http://127.0.0.1:8080",
-            None,
+            50 << 20,
         )
         .unwrap()
     }
@@ -265,11 +293,11 @@ mod tests {
 
     #[test]
     fn settings_are_checked() {
-        assert!(Trust::from_settings("fs:data", "https://a.example", None).is_err());
-        assert!(Trust::from_settings("s3://b", "", None).is_err());
-        assert!(Trust::from_settings("s3://b", "not a url", None).is_err());
+        assert!(Trust::from_settings("fs:data", "https://a.example", 1000).is_err());
+        assert!(Trust::from_settings("s3://b", "", 1000).is_err());
+        assert!(Trust::from_settings("s3://b", "not a url", 1000).is_err());
         assert_eq!(
-            Trust::from_settings("s3://b", "https://a.example", Some("1000"))
+            Trust::from_settings("s3://b", "https://a.example", 1000)
                 .unwrap()
                 .key_prefix,
             "u/"

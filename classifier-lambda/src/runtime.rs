@@ -6,15 +6,17 @@ use ort::environment::Environment;
 
 use crate::Error;
 
-/// A setting that names the model folder.
+/// The setting (of each program) that names another model folder.
 pub const MODEL_SETTING: &str = "GALLERY_MODEL_DIR";
 pub const DEFAULT_MODEL: &str = "efficientnet-lite0";
 
-/// The model folder: the setting, or the shipped EfficientNet-Lite0.
+/// The model folder a program's setting names, or else the shipped EfficientNet-Lite0.
+pub fn model_dir(setting: Option<PathBuf>) -> Result<PathBuf, Error> {
+    setting.map_or_else(default_model_dir, Ok)
+}
+
+/// The shipped EfficientNet-Lite0, wherever the program runs from.
 pub fn default_model_dir() -> Result<PathBuf, Error> {
-    if let Some(dir) = std::env::var_os(MODEL_SETTING) {
-        return Ok(PathBuf::from(dir));
-    }
     let relative = [
         format!("models/{DEFAULT_MODEL}"),
         format!("classifier-lambda/models/{DEFAULT_MODEL}"),

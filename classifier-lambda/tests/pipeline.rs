@@ -51,7 +51,8 @@ fn coffee_is_espresso_and_chelsea_is_a_cat() {
         )
         .unwrap();
     assert_eq!(coffee[0].label, "espresso");
-    assert_eq!(coffee[0].wnid, "n07920052");
+    let class = &c.model().labels[coffee[0].class_index as usize];
+    assert_eq!(class.wnid, "n07920052");
     assert!(coffee[0].score > 0.9, "{coffee:?}");
     let cat = c
         .classify(

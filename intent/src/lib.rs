@@ -2,7 +2,10 @@
 //! values out. A fine-tuned MiniLM encoder (int8 ONNX) with two heads: the intent of the
 //! whole sentence, and a BIO tag per word piece for the free-text slots.
 
+mod intents;
 pub mod normalise;
+
+pub use intents::Intent;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -24,7 +27,7 @@ pub enum Error {
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Interpretation {
-    pub intent: String,
+    pub intent: Intent,
     pub confidence: f32,
     pub slots: BTreeMap<String, Value>,
 }
@@ -41,17 +44,17 @@ pub struct IntentModel {
     session: Mutex<Session>,
     tokenizer: Tokenizer,
     labels: Labels,
+    /// The intent of each of the model's outputs.
+    intents: Vec<Intent>,
 }
 
 /// Longest transcript taken, in characters: a spoken command is short.
 pub const MAX_TEXT_CHARS: usize = 500;
+/// The setting (of each program) that names another model folder.
 pub const MODEL_SETTING: &str = "GALLERY_INTENT_MODEL_DIR";
 
-/// The model folder: the setting, or the shipped `intent/model`.
+/// The shipped model folder, `intent/model`, wherever the program runs from.
 pub fn default_model_dir() -> Result<PathBuf, Error> {
-    if let Some(dir) = std::env::var_os(MODEL_SETTING) {
-        return Ok(PathBuf::from(dir));
-    }
     onnx_runtime::find(&["intent/model", "model"], |p: &Path| {
         p.join("intent.onnx").is_file()
     })
@@ -75,6 +78,18 @@ impl IntentModel {
                 .map_err(|e| bad("cannot read labels.json", &e))?,
         )
         .map_err(|e| bad("labels.json is not valid", &e))?;
+        let intents = labels
+            .intents
+            .iter()
+            .map(|name| {
+                name.parse::<Intent>().map_err(|_| {
+                    bad(
+                        "labels.json names an intent the gallery does not have",
+                        &name,
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let mut tokenizer = Tokenizer::from_file(dir.join("tokenizer.json"))
             .map_err(|e| bad("cannot load tokenizer.json", &e))?;
         tokenizer.with_padding(None);
@@ -90,11 +105,12 @@ impl IntentModel {
             session: Mutex::new(session),
             tokenizer,
             labels,
+            intents,
         })
     }
 
-    pub fn intents(&self) -> &[String] {
-        &self.labels.intents
+    pub fn intents(&self) -> &[Intent] {
+        &self.intents
     }
 
     /// One transcript's intent and slots; `none` when the model is not confident enough.
@@ -137,7 +153,7 @@ impl IntentModel {
         let (_, slot_logits) = outputs["slot_logits"]
             .try_extract_tensor::<f32>()
             .map_err(failed)?;
-        let probabilities = softmax(intent_logits);
+        let probabilities = onnx_runtime::softmax(intent_logits);
         let (best, confidence) = probabilities
             .iter()
             .copied()
@@ -145,9 +161,9 @@ impl IntentModel {
             .max_by(|a, b| a.1.total_cmp(&b.1))
             .ok_or_else(|| Error::Model("the intent model gave no scores".into()))?;
         let intent = if confidence >= self.labels.threshold {
-            self.labels.intents[best].clone()
+            self.intents[best]
         } else {
-            "none".into()
+            Intent::None
         };
         let tags = self.labels.tags.len();
         let tag_ids: Vec<usize> = slot_logits
@@ -161,11 +177,11 @@ impl IntentModel {
             .collect();
         let words = words(&encoding.get_offsets()[..n], &encoding.get_word_ids()[..n]);
         let spans = normalise::merge_adjacent(text, spans(&words, &tag_ids, &self.labels.tags));
-        let spans = normalise::constrain(&intent, spans);
-        let slots = if intent == "none" {
+        let spans = normalise::constrain(intent, spans);
+        let slots = if intent == Intent::None {
             BTreeMap::new()
         } else {
-            slot_values(&intent, text, &spans)
+            slot_values(intent, text, &spans)
         };
         Ok(Interpretation {
             intent,
@@ -173,13 +189,6 @@ impl IntentModel {
             slots,
         })
     }
-}
-
-fn softmax(logits: &[f32]) -> Vec<f32> {
-    let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    let exp: Vec<f32> = logits.iter().map(|&x| (x - max).exp()).collect();
-    let sum: f32 = exp.iter().sum();
-    exp.into_iter().map(|e| e / sum).collect()
 }
 
 /// Each word's character range and its first word piece (which carries the word's tag).
@@ -228,7 +237,7 @@ fn spans(
 }
 
 fn slot_values(
-    intent: &str,
+    intent: Intent,
     text: &str,
     spans: &[(usize, usize, String)],
 ) -> BTreeMap<String, Value> {
@@ -248,7 +257,7 @@ fn slot_values(
             }
         }
     }
-    if intent == "sort" {
+    if intent == Intent::Sort {
         let (key, order) = normalise::sort_slots(text);
         slots.insert("sort_key".into(), Value::from(key));
         if let Some(order) = order {

@@ -2,24 +2,39 @@
 //! JSON line each: {"text", "intent", "confidence", "slots"}.
 
 use std::io::{BufRead, Write};
+use std::path::PathBuf;
 
+use clap::{Parser, Subcommand};
 use intent::{IntentModel, default_model_dir};
 use serde_json::{Value, json};
 
+#[derive(Parser)]
+#[command(
+    name = "intent",
+    about = "The gallery's voice intent model on the command line"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// Model folder (with intent.onnx); the shipped one by default.
+    #[arg(long, global = true, env = intent::MODEL_SETTING)]
+    model: Option<PathBuf>,
+    /// Path of the ONNX Runtime library, when it is not in the usual places.
+    #[arg(long, global = true, env = onnx_runtime::LIBRARY_SETTING)]
+    ort_library: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Reads {"text": …} lines on standard input; writes each one's intent and slots.
+    Predict,
+}
+
 fn main() -> std::process::ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().map(String::as_str) != Some("predict") {
-        eprintln!("usage: intent predict [--model DIR] < lines of {{\"text\": …}}");
-        return std::process::ExitCode::from(2);
-    }
-    let dir = match args
-        .iter()
-        .position(|a| a == "--model")
-        .and_then(|i| args.get(i + 1))
-    {
-        Some(dir) => Ok(dir.into()),
-        None => default_model_dir(),
-    };
+    let cli = Cli::parse();
+    let Command::Predict = cli.command;
+    onnx_runtime::use_library(cli.ort_library);
+    let dir = cli.model.map_or_else(default_model_dir, Ok);
     let model = match dir.and_then(IntentModel::load) {
         Ok(model) => model,
         Err(err) => {

@@ -3,6 +3,8 @@
 //! order read from the whole sentence. `train/dataset.py` applies the same rules to make
 //! the expected values.
 
+use crate::Intent;
+
 const ARTICLES: [&str; 7] = ["the ", "a ", "an ", "my ", "our ", "some ", "your "];
 
 /// "the vacation folder's" → "vacation folder's"; "my dog" → "dog".
@@ -143,16 +145,13 @@ pub fn merge_adjacent(
 /// The slots each intent takes; a free-text span tagged with another slot is read as the
 /// intent's (for `rename_folder` one span is the new name, two are the folder and the new
 /// name). The same rule as `constrain` in `train/dataset.py`.
-pub fn constrain(intent: &str, spans: Vec<(usize, usize, String)>) -> Vec<(usize, usize, String)> {
-    let takes: &[&str] = match intent {
-        "search" => &["query"],
-        "open_folder" | "create_folder" | "delete_folder" | "move_images" => &["folder"],
-        "open_image" | "select_image" => &["ordinal"],
-        "rename_folder" => &["folder", "new_name"],
-        _ => &[],
-    };
+pub fn constrain(
+    intent: Intent,
+    spans: Vec<(usize, usize, String)>,
+) -> Vec<(usize, usize, String)> {
+    let takes = intent.slots();
     let free: Vec<_> = spans.iter().filter(|s| s.2 != "ordinal").cloned().collect();
-    if intent == "rename_folder" {
+    if intent == Intent::RenameFolder {
         return match free.as_slice() {
             [] => Vec::new(),
             [one] => vec![(one.0, one.1, "new_name".into())],

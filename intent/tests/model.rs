@@ -27,16 +27,16 @@ fn the_test_split_meets_the_accuracy_targets() {
         let expected_intent = row["intent"].as_str().unwrap();
         let got = model.interpret(text).unwrap();
         let slots: Map<String, Value> = got.slots.clone().into_iter().collect();
-        let intent_ok = got.intent == expected_intent;
+        let intent_ok = got.intent.as_str() == expected_intent;
         let frame_ok = intent_ok && Value::Object(slots) == row["slots"];
         intents_ok += usize::from(intent_ok);
         frames_ok += usize::from(frame_ok);
         if expected_intent == "none" {
             oos += 1;
-            oos_caught += usize::from(got.intent == "none");
+            oos_caught += usize::from(got.intent == intent::Intent::None);
         } else {
             ins += 1;
-            ins_rejected += usize::from(got.intent == "none");
+            ins_rejected += usize::from(got.intent == intent::Intent::None);
         }
         if !frame_ok {
             wrong.push(format!(
@@ -68,10 +68,10 @@ fn the_test_split_meets_the_accuracy_targets() {
 fn the_contract_examples_come_out_as_written() {
     let model = IntentModel::load(model_dir()).unwrap();
     let i = model.interpret("open the third picture").unwrap();
-    assert_eq!(i.intent, "open_image");
+    assert_eq!(i.intent, intent::Intent::OpenImage);
     assert_eq!(i.slots.get("ordinal"), Some(&Value::from(3)));
     let i = model.interpret("show me pictures of my dog").unwrap();
-    assert_eq!(i.intent, "search");
+    assert_eq!(i.intent, intent::Intent::Search);
     assert_eq!(i.slots.get("query"), Some(&Value::from("dog")));
     let i = model.interpret("Newest first.").unwrap();
     assert_eq!(

@@ -1,7 +1,8 @@
-//! Finding and loading ONNX Runtime (`ort` with `load-dynamic`) for every model of the
-//! project. The library comes from the PyPI `onnxruntime` wheel, unpacked by the setup
-//! script into `.cache/onnxruntime/`; nobody has to export anything, the program looks in
-//! the usual places itself. One environment per process, shared by all sessions.
+//! ONNX Runtime (`ort` with `load-dynamic`) for every model of the project. The library
+//! comes from the PyPI `onnxruntime` wheel, unpacked by the setup script into
+//! `.cache/onnxruntime/`; nobody has to export anything, the program looks in the usual
+//! places itself, unless its settings name the file ([`use_library`]). One environment per
+//! process, shared by all sessions. Also what the models' outputs share: [`softmax`].
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -10,8 +11,19 @@ pub use ort;
 use ort::environment::Environment;
 
 pub const LIBRARY: &str = "libonnxruntime.so.1.32.0";
-/// A setting that names the library file, for installs that keep it elsewhere.
+/// The setting (of each program) that names the library file, for installs that keep it
+/// elsewhere.
 pub const LIBRARY_SETTING: &str = "GALLERY_ORT_LIBRARY";
+
+static CONFIGURED: OnceLock<PathBuf> = OnceLock::new();
+
+/// Names the library file, from the program's settings; call it before the first model
+/// loads. Without it the usual places are searched.
+pub fn use_library(path: Option<PathBuf>) {
+    if let Some(path) = path {
+        let _ = CONFIGURED.set(path);
+    }
+}
 
 /// Folders to look in, nearest first: beside the executable and its parents, the
 /// working directory and its parents, and this source tree.
@@ -36,10 +48,9 @@ pub fn find(relative: &[&str], exists: impl Fn(&Path) -> bool) -> Option<PathBuf
 }
 
 pub fn find_library() -> Result<PathBuf, String> {
-    if let Some(path) = std::env::var_os(LIBRARY_SETTING) {
-        let path = PathBuf::from(path);
+    if let Some(path) = CONFIGURED.get() {
         return if path.is_file() {
-            Ok(path)
+            Ok(path.clone())
         } else {
             Err(format!(
                 "{LIBRARY_SETTING} names {}, which does not exist",
@@ -67,4 +78,12 @@ pub fn environment() -> Result<Environment, String> {
             .map_err(|e| format!("cannot start ONNX Runtime: {e}"))
     })
     .clone()
+}
+
+/// Probabilities from a model's raw scores.
+pub fn softmax(logits: &[f32]) -> Vec<f32> {
+    let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let exp: Vec<f32> = logits.iter().map(|&x| (x - max).exp()).collect();
+    let sum: f32 = exp.iter().sum();
+    exp.into_iter().map(|e| e / sum).collect()
 }

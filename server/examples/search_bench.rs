@@ -4,12 +4,14 @@
 //! beach": a meaning and a folder name). Real server on port 0; SQLite by default, the
 //! database of `BENCH_DATABASE_URL` otherwise. Run it with `scripts/bench-search.sh`.
 
-use std::time::{Duration, Instant};
+mod common;
+
+use std::time::Instant;
 
 use clap::Parser;
 use gallery::config::Cli;
 use gallery::{AppState, app};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 const USERS: usize = 50;
 const PHOTOS_PER_USER: usize = 2_000;
@@ -45,11 +47,6 @@ impl Rng {
     fn unit(&mut self) -> f64 {
         (self.next() >> 11) as f64 / (1u64 << 53) as f64
     }
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i].as_secs_f64() * 1000.0
 }
 
 /// Rows as an upload and the classifier would leave them, written in large batches.
@@ -190,25 +187,9 @@ async fn main() -> anyhow::Result<()> {
     let mut tokens = Vec::new();
     let mut users = Vec::new();
     for u in 0..USERS {
-        let creds =
-            json!({"email": format!("user{u}@example.org"), "password": "correct horse battery"});
-        let made: Value = client
-            .post(format!("{api}/auth/signup"))
-            .json(&creds)
-            .send()
-            .await?
-            .error_for_status()?
-            .json()
-            .await?;
-        users.push(made["user"]["id"].as_str().unwrap().to_owned());
-        let login: Value = client
-            .post(format!("{api}/auth/login"))
-            .json(&creds)
-            .send()
-            .await?
-            .json()
-            .await?;
-        tokens.push(login["token"].as_str().unwrap().to_owned());
+        let (id, token) = common::account(&client, &api, &format!("user{u}@example.org")).await?;
+        users.push(id);
+        tokens.push(token);
     }
     let labels: Vec<Value> = serde_json::from_str(include_str!(
         "../../classifier-lambda/models/efficientnet-lite0/labels.json"
@@ -272,14 +253,14 @@ async fn main() -> anyhow::Result<()> {
         direct.sort();
         println!(
             "   (the search function alone: p50 {:6.2} ms  p99 {:6.2} ms)",
-            percentile(&direct, 0.5),
-            percentile(&direct, 0.99)
+            common::percentile(&direct, 0.5),
+            common::percentile(&direct, 0.99)
         );
         println!(
             "{database} {kind:<9} {query:<10} {:>5.0} results/user  p50 {:6.2} ms  p99 {:6.2} ms",
             found as f64 / REQUESTS as f64,
-            percentile(&times, 0.5),
-            percentile(&times, 0.99)
+            common::percentile(&times, 0.5),
+            common::percentile(&times, 0.99)
         );
     }
     Ok(())

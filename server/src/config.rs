@@ -83,6 +83,10 @@ pub struct Config {
     #[arg(long, env = "GALLERY_S3_ENDPOINT")]
     pub s3_endpoint: Option<String>,
 
+    /// Path-style S3 addresses (true/false; default: on with a custom endpoint).
+    #[arg(long, env = "GALLERY_S3_PATH_STYLE", value_parser = clap::builder::BoolishValueParser::new())]
+    pub s3_path_style: Option<bool>,
+
     /// Classifier: `local` (in-process worker pool), `lambda:FUNCTION` (the AWS Lambda
     /// `classify-lambda`, invoked asynchronously; needs S3 storage) or `off`.
     #[arg(long, env = "GALLERY_CLASSIFIER", default_value = "local")]
@@ -110,6 +114,14 @@ pub struct Config {
     /// EfficientNet-Lite0 by default.
     #[arg(long, env = "GALLERY_MODEL_DIR")]
     pub model_dir: Option<PathBuf>,
+
+    /// Voice intent model folder (with intent.onnx); the shipped one by default.
+    #[arg(long, env = intent::MODEL_SETTING)]
+    pub intent_model_dir: Option<PathBuf>,
+
+    /// Path of the ONNX Runtime library, when it is not in the usual places.
+    #[arg(long, env = onnx_runtime::LIBRARY_SETTING)]
+    pub ort_library: Option<PathBuf>,
 
     /// Local classifier workers (default: one per core).
     #[arg(long, env = "GALLERY_CLASSIFIER_WORKERS")]

@@ -1,6 +1,6 @@
-//! The database: one `AnyPool` for SQLite and PostgreSQL, migrations chosen by URL scheme.
-//! Queries use `$1` placeholders (sqlx maps them for SQLite) and only the types the Any
-//! driver carries: text ids, integer epoch-millisecond times, floats.
+//! The database: one `AnyPool` for SQLite and PostgreSQL, and one set of migrations whose
+//! SQL both understand. Queries use `$1` placeholders (sqlx maps them for SQLite) and only
+//! the types the Any driver carries: text ids, integer epoch-millisecond times, floats.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -10,8 +10,7 @@ use sqlx::migrate::Migrator;
 
 pub type Db = sqlx::AnyPool;
 
-static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
-static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
+static MIGRATIONS: Migrator = sqlx::migrate!("../migrations");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -74,11 +73,7 @@ pub async fn connect(url: &str) -> anyhow::Result<Db> {
             .execute(&pool)
             .await?;
     }
-    let migrator = match backend {
-        Backend::Sqlite => &SQLITE_MIGRATIONS,
-        Backend::Postgres => &POSTGRES_MIGRATIONS,
-    };
-    migrator
+    MIGRATIONS
         .run(&pool)
         .await
         .context("cannot apply database migrations")?;
@@ -154,6 +149,17 @@ pub fn placeholders(first: usize, n: usize) -> String {
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// A stored time as people and the API read it (RFC 3339, UTC).
+pub fn rfc3339(ms: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
 }
 
 pub fn new_id() -> String {

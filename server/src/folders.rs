@@ -22,7 +22,7 @@ pub const MAX_DEPTH: i64 = 64;
 /// How many folders one user may have.
 pub const MAX_FOLDERS: i64 = 10_000;
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Folder {
     pub id: String,
     pub name: String,
@@ -323,7 +323,7 @@ pub async fn delete(db: &Db, storage: &Storage, owner: &str, id: &str) -> Result
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
-    crate::images::delete_objects(storage, crate::images::flatten(keys)).await;
+    crate::storage::delete_all(storage, crate::storage::pairs(keys)).await;
     Ok(())
 }
 

@@ -13,9 +13,10 @@ pub mod names;
 pub mod net;
 pub mod paging;
 pub mod search;
+pub mod state;
 pub mod storage;
 pub mod voice;
 pub mod web;
 
-pub use app::AppState;
 pub use config::Config;
+pub use state::AppState;

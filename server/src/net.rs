@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::{ConnectInfo, FromRef, FromRequestParts};
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -19,8 +19,11 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tower::Service;
 
-use crate::app::AppState;
 use crate::error::Error;
+
+/// Proxies whose `X-Forwarded-For` names the client (`GALLERY_TRUSTED_PROXIES`).
+#[derive(Debug, Clone, Default)]
+pub struct TrustedProxies(pub Arc<Vec<IpNet>>);
 
 /// How the listener treats connections.
 #[derive(Debug, Clone)]
@@ -199,23 +202,21 @@ pub fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> I
 #[derive(Debug, Clone, Copy)]
 pub struct ClientIp(pub IpAddr);
 
-impl FromRequestParts<Arc<AppState>> for ClientIp {
+impl<S> FromRequestParts<S> for ClientIp
+where
+    TrustedProxies: FromRef<S>,
+    S: Send + Sync,
+{
     type Rejection = Error;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &Arc<AppState>,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0.ip())
             .ok_or_else(|| Error::Internal(anyhow::anyhow!("no peer address on the request")))?;
-        Ok(Self(client_address(
-            peer,
-            &parts.headers,
-            &state.trusted_proxies,
-        )))
+        let trusted = TrustedProxies::from_ref(state);
+        Ok(Self(client_address(peer, &parts.headers, &trusted.0)))
     }
 }
 

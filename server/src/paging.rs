@@ -12,10 +12,15 @@ pub const DEFAULT_LIMIT: usize = 200;
 pub const MAX_LIMIT: usize = 1000;
 
 /// The paging part of a query string.
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
+    /// Items per page: 1 to 1000 (default 200). A page that has more carries a `Link`
+    /// header with `rel="next"`.
     #[serde(default)]
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
     pub limit: Option<String>,
+    /// The cursor of the next page, as the previous page's `Link` header gives it.
     #[serde(default)]
     pub after: Option<String>,
 }

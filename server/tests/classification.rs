@@ -92,16 +92,11 @@ async fn a_photo_the_classifier_cannot_read_ends_in_error_without_retries() {
 
 /// The same database and storage, now with the local classifier running.
 async fn restart_with_classifier(app: TestApp) -> TestApp {
-    let config = app.state.config.clone();
-    let dir = app.dir;
-    let mut next = spawn_app_with(move |c| {
-        *c = config;
+    common::restart(app, |c| {
         c.classifier = "local".into();
         c.classifier_workers = Some(1);
     })
-    .await;
-    next.dir = dir;
-    next
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread")]

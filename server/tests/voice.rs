@@ -291,21 +291,21 @@ async fn selected_photos_move_to_the_named_folder() {
 async fn viewer_selection_and_microphone_commands_go_to_the_page() {
     let p = page().await;
     let cases = [
-        ("open the second one", "open_image", Some(2)),
-        ("open the last one", "open_image", Some(-1)),
-        ("next photo", "next_image", None),
-        ("go to the previous picture", "previous_image", None),
-        ("close the viewer", "close_viewer", None),
+        ("open the second one", "open", Some(2)),
+        ("open the last one", "open", Some(-1)),
+        ("next photo", "next", None),
+        ("go to the previous picture", "previous", None),
+        ("close the viewer", "close", None),
         ("zoom in", "zoom_in", None),
         ("zoom out a bit", "zoom_out", None),
-        ("start the slideshow", "start_slideshow", None),
-        ("stop the slideshow", "stop_slideshow", None),
+        ("start the slideshow", "play", None),
+        ("stop the slideshow", "pause", None),
         ("select everything", "select_all", None),
-        ("deselect all", "clear_selection", None),
-        ("select number four", "select_image", Some(4)),
-        ("upload some photos", "upload", None),
-        ("what can i say", "help", None),
-        ("sign me out", "logout", None),
+        ("deselect all", "select_none", None),
+        ("select number four", "select", Some(4)),
+        ("upload some photos", "choose_files", None),
+        ("what can i say", "show_help", None),
+        ("sign me out", "sign_out", None),
         ("stop listening", "stop_listening", None),
     ];
     for (text, op, index) in cases {

@@ -1,31 +1,63 @@
 //! The classifier as an AWS Lambda function. The server invokes it asynchronously with
 //! `{"job_id", "image_id", "bucket", "key", "callback_url", "token", "top_k"}`; it reads the
-//! photo from S3, runs the same classifier as the embedded worker pool, and posts each step
-//! and then the result (or the reason it failed) to `callback_url`.
+//! photo from S3, runs the same classify step as the embedded worker pool, and posts each
+//! step and then the result (or the reason it failed) to `callback_url`.
 //!
-//! Locally it runs under `cargo lambda watch`. Settings: the standard AWS ones for S3,
-//! `GALLERY_MODEL_DIR` for the model folder, `GALLERY_S3_PATH_STYLE=true` for
-//! S3-compatible stores that want path-style addresses, and what it trusts an event with:
-//! `GALLERY_STORAGE` (the gallery's `s3://BUCKET/PREFIX`: no other object is read),
-//! `GALLERY_CALLBACK_ORIGINS` (the gallery's origins: no other URL is called) and
-//! `GALLERY_MAX_UPLOAD_BYTES` (no larger object is read).
+//! Locally it runs under `cargo lambda watch`. Its settings are below ([`Settings`]); the
+//! standard AWS ones configure S3.
 
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
 
 use aws_config::BehaviorVersion;
 use aws_sdk_s3::config::RequestChecksumCalculation;
-use classifier::protocol::{Callback, Invocation, Label, Refusal, Status, Timings, Trust};
-use classifier::{Classifier, Model, runtime};
+use bytes::Bytes;
+use clap::Parser;
+use classifier::protocol::{Callback, Invocation, Refusal, Status, Trust};
+use classifier::step::{Engine, Job, StepError};
+use classifier::{Model, runtime};
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::{Value, json};
+
+/// The function's settings, all from its environment.
+#[derive(Debug, Parser)]
+#[command(
+    name = "classify-lambda",
+    about = "The gallery's classifier as an AWS Lambda function"
+)]
+struct Settings {
+    /// The gallery's storage, `s3://BUCKET/PREFIX`: no other object is read.
+    #[arg(long, env = "GALLERY_STORAGE", default_value = "")]
+    storage: String,
+    /// The gallery's origins (`https://host`, comma-separated): no other URL is called.
+    #[arg(long, env = "GALLERY_CALLBACK_ORIGINS", default_value = "")]
+    callback_origins: String,
+    /// The largest object read, in bytes (the gallery's upload limit).
+    #[arg(long, env = "GALLERY_MAX_UPLOAD_BYTES", default_value_t = 50 * 1024 * 1024)]
+    max_upload_bytes: u64,
+    /// Path-style S3 addresses (on by default with a custom endpoint).
+    #[arg(long, env = "GALLERY_S3_PATH_STYLE", value_parser = clap::builder::BoolishValueParser::new())]
+    s3_path_style: Option<bool>,
+    /// A custom S3 endpoint (an S3-compatible store), as the AWS SDK reads it.
+    #[arg(long, env = "AWS_ENDPOINT_URL_S3")]
+    s3_endpoint: Option<String>,
+    #[arg(long, env = "AWS_ENDPOINT_URL")]
+    endpoint: Option<String>,
+    /// Model folder (with model.json); the shipped EfficientNet-Lite0 by default.
+    #[arg(long, env = runtime::MODEL_SETTING)]
+    model_dir: Option<PathBuf>,
+    /// Path of the ONNX Runtime library, when it is not beside the function.
+    #[arg(long, env = onnx_runtime::LIBRARY_SETTING)]
+    ort_library: Option<PathBuf>,
+}
 
 struct Function {
     s3: aws_sdk_s3::Client,
     http: reqwest::Client,
     /// The model and one session, loaded once per cold start; or why they are not there,
     /// which every job then reports instead of failing silently.
-    classifier: Result<(Arc<Model>, Arc<Mutex<Classifier>>), String>,
+    engine: Result<Engine, String>,
     /// What an event may name; without it every event is refused.
     trust: Result<Trust, String>,
 }
@@ -36,56 +68,68 @@ struct Failure {
     retryable: bool,
 }
 
-impl Failure {
-    fn transient(reason: impl Into<String>) -> Self {
-        Self {
-            reason: reason.into(),
-            retryable: true,
+impl From<StepError> for Failure {
+    fn from(err: StepError) -> Self {
+        match err {
+            StepError::Unreadable(reason) => Self {
+                reason: format!("this photo could not be read by the classifier: {reason}"),
+                retryable: false,
+            },
+            StepError::Fetch(reason)
+            | StepError::Classifier(reason)
+            | StepError::Report(reason) => Self {
+                reason,
+                retryable: true,
+            },
         }
     }
 }
 
-/// What the server said to a callback.
-enum Heard {
-    Go,
-    /// The job is no longer this invocation's: stop working on it.
-    Stop,
+/// One invocation's job: its photo in S3, its steps posted to the gallery.
+struct Remote<'a> {
+    function: &'a Function,
+    job: &'a Invocation,
+    max_bytes: u64,
 }
 
-fn ms(since: Instant) -> f64 {
-    (since.elapsed().as_secs_f64() * 100_000.0).round() / 100.0
+impl Job for Remote<'_> {
+    async fn report(&self, status: Status) -> Result<bool, StepError> {
+        self.function
+            .report(&self.job.callback_url, &Callback::step(self.job, status))
+            .await
+            .map_err(StepError::Report)
+    }
+
+    async fn fetch(&self) -> Result<Bytes, StepError> {
+        self.function.fetch(self.job, self.max_bytes).await
+    }
 }
 
 impl Function {
-    async fn load() -> Self {
+    async fn load(settings: Settings) -> Self {
         let conf = aws_config::defaults(BehaviorVersion::latest()).load().await;
-        let custom_endpoint = ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"]
-            .iter()
-            .any(|v| std::env::var_os(v).is_some());
-        let path_style = std::env::var("GALLERY_S3_PATH_STYLE")
-            .map_or(custom_endpoint, |v| v == "true" || v == "1");
+        let custom_endpoint = settings.s3_endpoint.is_some() || settings.endpoint.is_some();
         let s3 = aws_sdk_s3::config::Builder::from(&conf)
-            .force_path_style(path_style)
+            .force_path_style(settings.s3_path_style.unwrap_or(custom_endpoint))
             .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
             .build();
-        let classifier = tokio::task::spawn_blocking(|| {
-            let dir = runtime::default_model_dir()?;
-            let model = Arc::new(Model::load(&dir)?);
+        onnx_runtime::use_library(settings.ort_library.clone());
+        let model_dir = settings.model_dir.clone();
+        let engine = tokio::task::spawn_blocking(move || {
+            let model = Arc::new(Model::load(runtime::model_dir(model_dir)?)?);
             let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-            let session = Classifier::new(model.clone(), threads)?;
-            Ok::<_, classifier::Error>((model, Arc::new(Mutex::new(session))))
+            Engine::new(model, threads)
         })
         .await
         .map_err(|e| e.to_string())
         .and_then(|r| r.map_err(|e| format!("the classifier is not available: {e}")));
-        if let Err(reason) = &classifier {
+        if let Err(reason) = &engine {
             tracing::error!(%reason, "cold start without a classifier");
         }
-        let setting = |name: &str| std::env::var(name).ok();
         let trust = Trust::from_settings(
-            &setting("GALLERY_STORAGE").unwrap_or_default(),
-            &setting("GALLERY_CALLBACK_ORIGINS").unwrap_or_default(),
-            setting("GALLERY_MAX_UPLOAD_BYTES").as_deref(),
+            &settings.storage,
+            &settings.callback_origins,
+            settings.max_upload_bytes,
         );
         if let Err(reason) = &trust {
             tracing::error!(%reason, "every event will be refused");
@@ -98,20 +142,21 @@ impl Function {
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .expect("a plain HTTP client builds"),
-            classifier,
+            engine,
             trust,
         }
     }
 
-    /// Posts one report, trying a few times when the server cannot be reached.
-    async fn report(&self, url: &str, body: &Callback) -> Result<Heard, String> {
+    /// Posts one report, trying a few times when the server cannot be reached. `Ok(false)`
+    /// when the server says the job is no longer this invocation's.
+    async fn report(&self, url: &str, body: &Callback) -> Result<bool, String> {
         let mut last = String::new();
         for attempt in 0..3u32 {
             if attempt > 0 {
                 tokio::time::sleep(Duration::from_millis(300 * 3u64.pow(attempt - 1))).await;
             }
             match self.http.post(url).json(body).send().await {
-                Ok(res) if res.status().is_success() => return Ok(Heard::Go),
+                Ok(res) if res.status().is_success() => return Ok(true),
                 // 409: the job is on another attempt; 410: the photo was deleted or queued again.
                 Ok(res)
                     if matches!(
@@ -119,7 +164,7 @@ impl Function {
                         reqwest::StatusCode::CONFLICT | reqwest::StatusCode::GONE
                     ) =>
                 {
-                    return Ok(Heard::Stop);
+                    return Ok(false);
                 }
                 Ok(res) if res.status().is_client_error() => {
                     let status = res.status();
@@ -135,16 +180,10 @@ impl Function {
         Err(last)
     }
 
-    async fn step(&self, job: &Invocation, status: Status) -> Result<Heard, Failure> {
-        self.report(&job.callback_url, &Callback::step(job, status))
-            .await
-            .map_err(Failure::transient)
-    }
-
     /// Reads the photo from S3, no more than the gallery's upload limit.
-    async fn fetch(&self, job: &Invocation, max_bytes: u64) -> Result<Vec<u8>, Failure> {
-        let fetch_failed =
-            |e: String| Failure::transient(format!("the photo could not be fetched from S3: {e}"));
+    async fn fetch(&self, job: &Invocation, max_bytes: u64) -> Result<Bytes, StepError> {
+        let failed =
+            |e: String| StepError::Fetch(format!("the photo could not be fetched from S3: {e}"));
         let mut object = self
             .s3
             .get_object()
@@ -152,10 +191,11 @@ impl Function {
             .key(&job.key)
             .send()
             .await
-            .map_err(|e| fetch_failed(classifier::sdk_error_reason(e)))?;
-        let too_large = || Failure {
-            reason: format!("the object is larger than the {max_bytes} bytes a photo may have"),
-            retryable: false,
+            .map_err(|e| failed(classifier::sdk_error_reason(e)))?;
+        let too_large = || {
+            StepError::Unreadable(format!(
+                "the object is larger than the {max_bytes} bytes a photo may have"
+            ))
         };
         if object
             .content_length()
@@ -168,63 +208,34 @@ impl Function {
             .body
             .try_next()
             .await
-            .map_err(|e| fetch_failed(e.to_string()))?
+            .map_err(|e| failed(e.to_string()))?
         {
             if bytes.len() as u64 + chunk.len() as u64 > max_bytes {
                 return Err(too_large());
             }
             bytes.extend_from_slice(&chunk);
         }
-        Ok(bytes)
+        Ok(Bytes::from(bytes))
     }
 
-    /// Fetches, prepares and classifies the photo, reporting each step.
+    /// Classifies the photo, reporting each step; the final report for the server.
     async fn work(&self, job: &Invocation, max_bytes: u64) -> Result<Option<Callback>, Failure> {
-        let (model, session) = self.classifier.as_ref().map_err(|reason| Failure {
+        let engine = self.engine.as_ref().map_err(|reason| Failure {
             reason: reason.clone(),
             retryable: false,
         })?;
-        let mut timings = Timings::default();
-        if let Heard::Stop = self.step(job, Status::Fetching).await? {
+        let remote = Remote {
+            function: self,
+            job,
+            max_bytes,
+        };
+        let Some(classified) = engine.run(&remote, job.top_k).await? else {
             return Ok(None);
-        }
-        let started = Instant::now();
-        let bytes = self.fetch(job, max_bytes).await?;
-        timings.fetch = ms(started);
-
-        if let Heard::Stop = self.step(job, Status::Preprocessing).await? {
-            return Ok(None);
-        }
-        let started = Instant::now();
-        let shared = model.clone();
-        let input = blocking(move || Classifier::prepare(&shared, &bytes)).await?;
-        timings.preprocess = ms(started);
-
-        if let Heard::Stop = self.step(job, Status::Predicting).await? {
-            return Ok(None);
-        }
-        let started = Instant::now();
-        let (session, k) = (session.clone(), job.top_k.clamp(1, 10));
-        let predictions = blocking(move || {
-            let mut c = session
-                .lock()
-                .map_err(|_| classifier::Error::Model("an earlier event panicked".into()))?;
-            c.predict_top_k(input, k)
-        })
-        .await?;
-        timings.predict = ms(started);
-
+        };
         let mut done = Callback::step(job, Status::Done);
-        done.labels = predictions
-            .into_iter()
-            .map(|p| Label {
-                label: p.label,
-                class_index: p.class_index,
-                score: p.score,
-            })
-            .collect();
-        done.model = Some(model.description.name.clone());
-        done.timings_ms = Some(timings);
+        done.labels = classified.labels;
+        done.model = Some(classified.model);
+        done.timings_ms = Some(classified.timings);
         Ok(Some(done))
     }
 
@@ -248,14 +259,10 @@ impl Function {
             Ok((Ok(()), max_bytes)) => max_bytes,
         };
         let outcome = match self.work(&job, max_bytes).await {
-            Ok(Some(done)) => {
-                self.report(&job.callback_url, &done)
-                    .await
-                    .map(|heard| match heard {
-                        Heard::Go => "done",
-                        Heard::Stop => "abandoned",
-                    })
-            }
+            Ok(Some(done)) => self
+                .report(&job.callback_url, &done)
+                .await
+                .map(|heard| if heard { "done" } else { "abandoned" }),
             Ok(None) => Ok("abandoned"),
             Err(failure) => {
                 tracing::warn!(job = %job.job_id, reason = %failure.reason, "job failed");
@@ -276,24 +283,6 @@ impl Function {
     }
 }
 
-/// Runs CPU work off the async threads: a photo that cannot be read will fail the same way
-/// every time, anything else may pass on another try.
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, classifier::Error> + Send + 'static,
-) -> Result<T, Failure> {
-    match tokio::task::spawn_blocking(work).await {
-        Ok(Ok(value)) => Ok(value),
-        Ok(Err(classifier::Error::Decode(reason))) => Err(Failure {
-            reason: format!("this photo could not be read by the classifier: {reason}"),
-            retryable: false,
-        }),
-        Ok(Err(classifier::Error::Model(reason))) => Err(Failure::transient(reason)),
-        Err(join) => Err(Failure::transient(format!(
-            "the classifier stopped: {join}"
-        ))),
-    }
-}
-
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     tracing_subscriber::fmt()
@@ -304,7 +293,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         .with_writer(std::io::stderr)
         .without_time()
         .init();
-    let function = Arc::new(Function::load().await);
+    let function = Arc::new(Function::load(Settings::parse()).await);
     lambda_runtime::run(service_fn(move |event| {
         let function = function.clone();
         async move { function.handle(event).await }

@@ -22,8 +22,11 @@ use serde_json::{Value, json};
 )]
 struct Args {
     /// Model folder (with model.json); the shipped EfficientNet-Lite0 by default.
-    #[arg(long, env = "GALLERY_MODEL_DIR")]
+    #[arg(long, env = runtime::MODEL_SETTING)]
     model: Option<PathBuf>,
+    /// Path of the ONNX Runtime library, when it is not in the usual places.
+    #[arg(long, env = onnx_runtime::LIBRARY_SETTING)]
+    ort_library: Option<PathBuf>,
     /// How many classes to print per photo.
     #[arg(long, default_value_t = 3)]
     top: usize,
@@ -54,14 +57,11 @@ fn classify_one(classifier: &mut Classifier, file: &PathBuf, top: usize) -> Valu
 
 fn main() -> std::process::ExitCode {
     let args = Args::parse();
+    onnx_runtime::use_library(args.ort_library.clone());
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let jobs = args.jobs.unwrap_or(cores).clamp(1, args.files.len().max(1));
     let load = || -> Result<Vec<Classifier>, classifier::Error> {
-        let dir = match &args.model {
-            Some(dir) => dir.clone(),
-            None => runtime::default_model_dir()?,
-        };
-        let model = Arc::new(Model::load(dir)?);
+        let model = Arc::new(Model::load(runtime::model_dir(args.model.clone())?)?);
         // Fewer photos than cores: give each session the spare cores.
         let threads = (cores / jobs).max(1);
         (0..jobs)

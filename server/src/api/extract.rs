@@ -1,10 +1,67 @@
-//! Extractors whose rejections answer in the API's `{"error": …}` form.
+//! Extractors of the API: the caller (by bearer token), JSON bodies and queries, each
+//! refusing in the API's `{"error": …}` form.
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{FromRequest, FromRequestParts};
+use axum::extract::{FromRef, FromRequest, FromRequestParts};
+use axum::http::header;
+use axum::http::request::Parts;
 use serde::{Deserialize, Deserializer};
 
+use crate::auth::sessions::{self, Session};
+use crate::db::Db;
 use crate::error::Error;
+
+/// The signed-in caller of the JSON API, from `Authorization: Bearer TOKEN`.
+pub struct ApiUser(pub Session);
+
+impl<S> FromRequestParts<S> for ApiUser
+where
+    Db: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Error> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| {
+                Error::Unauthorized("sign in first: send Authorization: Bearer TOKEN".into())
+            })?;
+        let session = sessions::find(&Db::from_ref(state), token, sessions::Kind::Api)
+            .await?
+            .ok_or_else(|| {
+                Error::Unauthorized("the token is invalid or has expired; sign in again".into())
+            })?;
+        Ok(Self(session))
+    }
+}
+
+/// A signed-in admin of the JSON API; anyone else gets 403.
+pub struct ApiAdmin(pub Session);
+
+impl<S> FromRequestParts<S> for ApiAdmin
+where
+    Db: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Error> {
+        let ApiUser(session) = ApiUser::from_request_parts(parts, state).await?;
+        if !session.user.is_admin() {
+            return Err(Error::Forbidden("only an admin can do this".into()));
+        }
+        Ok(Self(session))
+    }
+}
 
 #[derive(FromRequest)]
 #[from_request(via(axum::Json), rejection(Error))]

@@ -13,7 +13,7 @@ const DAY_MS: i64 = 86_400_000;
 pub const MAX_DAYS: i64 = 90;
 const MAX_NOTE_CHARS: usize = 200;
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Invitation {
     pub id: String,
     pub note: Option<String>,

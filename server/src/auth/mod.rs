@@ -8,25 +8,22 @@ pub mod password;
 pub mod sessions;
 
 use std::net::IpAddr;
-use std::sync::Arc;
 
-use axum::extract::{FromRequestParts, OptionalFromRequestParts};
-use axum::http::header;
-use axum::http::request::Parts;
 use serde::Serialize;
+use sqlx::{Any, Transaction};
 
-use crate::app::AppState;
 use crate::config::{Config, SignupMode};
 use crate::db::{Db, new_id, now_ms};
 use crate::error::{Error, Result, ResultExt};
 use limits::{Rate, Subject};
 pub use sessions::Session;
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct User {
     pub id: String,
     pub email: String,
     pub display_name: String,
+    /// `user` or `admin`.
     pub role: String,
     #[serde(skip)]
     pub has_password: bool,
@@ -153,26 +150,38 @@ pub async fn sign_up(db: &Db, config: &Config, form: SignUp<'_>, client: IpAddr)
         return Err(email_taken());
     }
     let hash = password::hash(form.password.to_owned()).await?;
-    let id = new_id();
     let mut tx = db.begin().await?;
+    let id = insert_user(&mut tx, &email, &display_name, Some(&hash))
+        .await
+        .on_unique_violation(|| email_taken().to_string())?;
+    if let Some(token) = invite {
+        invitations::take(&mut tx, token, &id).await?;
+    }
+    tx.commit().await?;
+    find_user(db, &id).await?.ok_or(Error::NotFound)
+}
+
+/// Makes an account; the very first of a gallery is its admin. Returns its id.
+async fn insert_user(
+    tx: &mut Transaction<'_, Any>,
+    email: &str,
+    display_name: &str,
+    password_hash: Option<&str>,
+) -> Result<String> {
+    let id = new_id();
     sqlx::query(
         "INSERT INTO users (id, email, display_name, password_hash, role, created_at)
          SELECT $1, $2, $3, $4,
                 CASE WHEN EXISTS (SELECT 1 FROM users) THEN 'user' ELSE 'admin' END, $5",
     )
     .bind(&id)
-    .bind(&email)
-    .bind(&display_name)
-    .bind(&hash)
+    .bind(email)
+    .bind(display_name)
+    .bind(password_hash)
     .bind(now_ms())
-    .execute(&mut *tx)
-    .await
-    .on_unique_violation(|| email_taken().to_string())?;
-    if let Some(token) = invite {
-        invitations::take(&mut tx, token, &id).await?;
-    }
-    tx.commit().await?;
-    find_user(db, &id).await?.ok_or(Error::NotFound)
+    .execute(&mut **tx)
+    .await?;
+    Ok(id)
 }
 
 fn email_taken() -> Error {
@@ -275,62 +284,6 @@ pub async fn promote(db: &Db, email: &str) -> Result<User> {
     find_user(db, &id.0).await?.ok_or(Error::NotFound)
 }
 
-/// The signed-in caller of the JSON API, from `Authorization: Bearer TOKEN`.
-pub struct ApiUser(pub Session);
-
-impl FromRequestParts<Arc<AppState>> for ApiUser {
-    type Rejection = Error;
-
-    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self> {
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| {
-                Error::Unauthorized("sign in first: send Authorization: Bearer TOKEN".into())
-            })?;
-        let session = sessions::find(&state.db, token, sessions::Kind::Api)
-            .await?
-            .ok_or_else(|| {
-                Error::Unauthorized("the token is invalid or has expired; sign in again".into())
-            })?;
-        Ok(Self(session))
-    }
-}
-
-/// A signed-in admin of the JSON API; anyone else gets 403.
-pub struct ApiAdmin(pub Session);
-
-impl FromRequestParts<Arc<AppState>> for ApiAdmin {
-    type Rejection = Error;
-
-    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self> {
-        let ApiUser(session) = ApiUser::from_request_parts(parts, state).await?;
-        if !session.user.is_admin() {
-            return Err(Error::Forbidden("only an admin can do this".into()));
-        }
-        Ok(Self(session))
-    }
-}
-
-/// The signed-in browser session, found by the session middleware.
-#[derive(Clone)]
-pub struct WebSession(pub Session);
-
-impl<S: Send + Sync> OptionalFromRequestParts<S> for WebSession {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Option<Self>, Self::Rejection> {
-        Ok(parts.extensions.get::<WebSession>().cloned())
-    }
-}
-
 /// The account of someone the OpenID Connect provider vouches for: the one linked to this
 /// identity; else an existing account with the same email, linked now only if the provider
 /// says the email is verified; else a new account made from the ID token's claims.
@@ -390,24 +343,13 @@ pub async fn sign_in_with(
             )));
         }
         None => {
-            let user_id = new_id();
             let name = clean_display_name(id.name.as_deref(), &email)
                 .unwrap_or_else(|_| email.split('@').next().unwrap_or(&email).to_owned());
-            sqlx::query(
-                "INSERT INTO users (id, email, display_name, password_hash, role, created_at)
-                 SELECT $1, $2, $3, NULL,
-                        CASE WHEN EXISTS (SELECT 1 FROM users) THEN 'user' ELSE 'admin' END, $4",
-            )
-            .bind(&user_id)
-            .bind(&email)
-            .bind(&name)
-            .bind(now_ms())
-            .execute(&mut *tx)
-            .await
-            .on_unique_violation(|| {
-                "an account with this email was just created; sign in again".into()
-            })?;
-            user_id
+            insert_user(&mut tx, &email, &name, None)
+                .await
+                .on_unique_violation(|| {
+                    "an account with this email was just created; sign in again".into()
+                })?
         }
     };
     sqlx::query(

@@ -9,12 +9,12 @@ use image::codecs::jpeg::JpegEncoder;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 use sha2::{Digest, Sha256};
 
-use super::Image;
-use crate::app::AppState;
+use super::{Image, Status};
 use crate::db::{Db, lock_owner, new_id, now_ms};
 use crate::error::{Error, Result};
+use crate::folders;
+use crate::jobs::{self, Queue};
 use crate::storage::{self, Storage};
-use crate::{folders, jobs};
 
 /// Thumbnails fit this box: rows of the grid are about 200 CSS pixels high, twice that
 /// for high-density screens.
@@ -273,7 +273,8 @@ pub fn prepare(filename: String, original: Original, policy: &Policy) -> Result<
     decoded.apply_orientation(orientation);
 
     let thumb = decoded.thumbnail(THUMB_MAX_WIDTH, THUMB_MAX_HEIGHT);
-    let thumbnail = encode_jpeg(&thumb).map_err(|e| Error::Internal(e.into()))?;
+    let (thumb_width, thumb_height) = (thumb.width(), thumb.height());
+    let thumbnail = encode_jpeg(thumb).map_err(|e| Error::Internal(e.into()))?;
     let taken_at = exif_taken_at(&mut original.reader().map_err(io)?);
     Ok(Prepared {
         taken_at,
@@ -283,8 +284,8 @@ pub fn prepare(filename: String, original: Original, policy: &Policy) -> Result<
         width: decoded.width(),
         height: decoded.height(),
         original,
-        thumb_width: thumb.width(),
-        thumb_height: thumb.height(),
+        thumb_width,
+        thumb_height,
         thumbnail,
     })
 }
@@ -371,25 +372,11 @@ fn skip_scan(r: &mut impl BufRead) -> std::io::Result<u8> {
     }
 }
 
-fn encode_jpeg(image: &DynamicImage) -> image::ImageResult<Bytes> {
-    let rgb = if image.color().has_alpha() {
-        flatten_on_white(image)
-    } else {
-        image.to_rgb8()
-    };
+fn encode_jpeg(image: DynamicImage) -> image::ImageResult<Bytes> {
+    let rgb = classifier::preprocess::flatten(image);
     let mut out = Vec::with_capacity(64 * 1024);
     JpegEncoder::new_with_quality(&mut out, THUMB_QUALITY).encode_image(&rgb)?;
     Ok(Bytes::from(out))
-}
-
-fn flatten_on_white(image: &DynamicImage) -> image::RgbImage {
-    let rgba = image.to_rgba8();
-    image::RgbImage::from_fn(rgba.width(), rgba.height(), |x, y| {
-        let [r, g, b, a] = rgba.get_pixel(x, y).0;
-        let blend =
-            |c: u8| ((u16::from(c) * u16::from(a) + 255 * (255 - u16::from(a))) / 255) as u8;
-        image::Rgb([blend(r), blend(g), blend(b)])
-    })
 }
 
 /// When the photo was taken, from EXIF `DateTimeOriginal` (or `DateTime`), in epoch ms.
@@ -424,15 +411,12 @@ fn exif_taken_at(source: &mut impl Source) -> Option<i64> {
 
 /// How many bytes an owner may keep in all: their own quota, else the server's default;
 /// `None` for no limit.
-pub async fn quota(state: &AppState, owner: &str) -> Result<Option<u64>> {
+pub async fn quota(db: &Db, owner: &str, default: Option<u64>) -> Result<Option<u64>> {
     let own: Option<(Option<i64>,)> = sqlx::query_as("SELECT quota_bytes FROM users WHERE id = $1")
         .bind(owner)
-        .fetch_optional(&state.db)
+        .fetch_optional(db)
         .await?;
-    Ok(own
-        .and_then(|(q,)| q)
-        .map(|q| q.max(0) as u64)
-        .or(state.config.default_quota_bytes))
+    Ok(own.and_then(|(q,)| q).map(|q| q.max(0) as u64).or(default))
 }
 
 async fn used_bytes(db: impl sqlx::Executor<'_, Database = sqlx::Any>, owner: &str) -> Result<u64> {
@@ -468,9 +452,9 @@ fn over_quota(quota: u64, used: u64, adding: u64) -> Error {
 }
 
 /// Refuses an upload before its body is read when the owner has no room left at all.
-pub async fn check_room(state: &AppState, owner: &str) -> Result<()> {
-    if let Some(quota) = quota(state, owner).await? {
-        let used = used_bytes(&state.db, owner).await?;
+pub async fn check_room(db: &Db, owner: &str, quota: Option<u64>) -> Result<()> {
+    if let Some(quota) = quota {
+        let used = used_bytes(db, owner).await?;
         if used >= quota {
             return Err(over_quota(quota, used, 0));
         }
@@ -482,16 +466,17 @@ pub async fn check_room(state: &AppState, owner: &str) -> Result<()> {
 /// On any failure the objects already written are removed again. An upload that would
 /// take the owner past their quota is refused (413) as a whole.
 pub async fn store(
-    state: &AppState,
+    db: &Db,
+    storage: &Storage,
+    queue: &Queue,
     owner: &str,
     folder: Option<&str>,
     prepared: Vec<Prepared>,
+    quota: Option<u64>,
 ) -> Result<Vec<Image>> {
-    let (db, storage) = (&state.db, &state.storage);
     if let Some(folder) = folder {
         folders::get(db, owner, folder).await?;
     }
-    let quota = quota(state, owner).await?;
     let adding: u64 = prepared.iter().map(|p| p.original.len()).sum();
     if let Some(quota) = quota {
         let used = used_bytes(db, owner).await?;
@@ -503,11 +488,11 @@ pub async fn store(
     let result = write_all(db, storage, owner, folder, &prepared, quota, &mut written).await;
     match result {
         Ok(ids) => {
-            state.wake_workers();
+            queue.wake();
             super::get_many(db, owner, &ids).await
         }
         Err(err) => {
-            super::delete_objects(storage, written).await;
+            storage::delete_all(storage, written).await;
             Err(err)
         }
     }
@@ -554,7 +539,7 @@ async fn write_all(
         sqlx::query(
             "INSERT INTO images (id, owner_id, folder_id, filename, content_type, bytes, width, height, sha256,
                 taken_at, created_at, status, object_key, thumb_key, thumb_width, thumb_height)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'queued', $12, $13, $14, $15)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
         )
         .bind(&id)
         .bind(owner)
@@ -567,6 +552,7 @@ async fn write_all(
         .bind(&p.sha256)
         .bind(p.taken_at)
         .bind(now)
+        .bind(Status::Queued.as_str())
         .bind(object_key)
         .bind(thumb_key)
         .bind(i64::from(p.thumb_width))

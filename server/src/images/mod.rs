@@ -3,27 +3,22 @@
 pub mod ingest;
 pub mod upload;
 
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
 use serde::Serialize;
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
-use crate::db::{Db, now_ms, placeholders};
+use crate::db::{Db, now_ms, placeholders, rfc3339};
 use crate::error::{Error, Result};
 use crate::folders;
-use crate::jobs;
+use crate::jobs::{self, Queue};
 use crate::paging::{self, Key, Kind, Page, PageQuery, SortColumn};
 use crate::search;
-use crate::storage::Storage;
+use crate::storage::{self, Delivery, Storage};
 
-#[derive(Debug, Clone, Serialize)]
-pub struct Label {
-    pub label: String,
-    pub class_index: i64,
-    pub score: f64,
-}
+pub use classifier::protocol::{Label, Status};
 
 /// An image as the API and the pages show it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Image {
     pub id: String,
     pub filename: String,
@@ -35,7 +30,7 @@ pub struct Image {
     pub sha256: String,
     pub taken_at: Option<String>,
     pub created_at: String,
-    pub status: String,
+    pub status: Status,
     pub status_detail: Option<String>,
     pub labels: Vec<Label>,
     /// In search results: the label that made the photo match (the best one, when several
@@ -50,7 +45,11 @@ pub struct Image {
 
 impl Image {
     pub fn is_pending(&self) -> bool {
-        !matches!(self.status.as_str(), "done" | "error")
+        !self.status.is_final()
+    }
+
+    pub fn failed(&self) -> bool {
+        self.status == Status::Error
     }
 }
 
@@ -72,13 +71,6 @@ struct ImageRow {
     thumb_height: i64,
 }
 
-pub fn rfc3339(ms: i64) -> String {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .ok()
-        .and_then(|t| t.format(&Rfc3339).ok())
-        .unwrap_or_default()
-}
-
 impl From<ImageRow> for Image {
     fn from(r: ImageRow) -> Self {
         Image {
@@ -92,7 +84,8 @@ impl From<ImageRow> for Image {
             sha256: r.sha256,
             taken_at: r.taken_at.map(rfc3339),
             created_at: rfc3339(r.created_at),
-            status: r.status,
+            // The table's CHECK allows only the statuses there are.
+            status: r.status.parse().unwrap_or(Status::Error),
             status_detail: r.status_detail,
             labels: Vec::new(),
             matched: None,
@@ -106,7 +99,7 @@ const COLUMNS: &str =
     "i.id, i.filename, i.folder_id, i.content_type, i.bytes, i.width, i.height, i.sha256,
      i.taken_at, i.created_at, i.status, i.status_detail, i.thumb_width, i.thumb_height";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum SortKey {
     /// Date taken (the upload date when the photo has none).
@@ -122,7 +115,7 @@ pub enum SortKey {
     Relevance,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Order {
     Asc,
@@ -204,7 +197,7 @@ const MATCH_SCORE: &str = "COALESCE(h.score, CAST(-1 AS DOUBLE PRECISION))";
 const NO_MATCH_SCORE: &str = "CAST(-1 AS DOUBLE PRECISION)";
 
 /// One page of images and the cursor of the next, if there is more.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Listing {
     pub images: Vec<Image>,
     pub next: Option<String>,
@@ -498,20 +491,34 @@ pub async fn move_to(db: &Db, owner: &str, ids: &[String], folder: Option<&str>)
         folders::get(db, owner, folder).await?;
     }
     let mut tx = db.begin().await?;
+    let set = "folder_id = $1";
+    update_selected(&mut tx, set, folder, owner, &ids).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Changes the owner's images of a selection in one statement (`set`, with `$1` bound to
+/// `value`): all of them, or none and 404.
+async fn update_selected(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    set: &str,
+    value: Option<&str>,
+    owner: &str,
+    ids: &[String],
+) -> Result<()> {
     let sql = format!(
-        "UPDATE images SET folder_id = $1 WHERE owner_id = $2 AND id IN ({})",
+        "UPDATE images SET {set} WHERE owner_id = $2 AND id IN ({})",
         placeholders(3, ids.len())
     );
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(folder)
+        .bind(value)
         .bind(owner);
-    for id in &ids {
+    for id in ids {
         query = query.bind(id);
     }
-    if query.execute(&mut *tx).await?.rows_affected() != ids.len() as u64 {
+    if query.execute(&mut **tx).await?.rows_affected() != ids.len() as u64 {
         return Err(Error::NotFound);
     }
-    tx.commit().await?;
     Ok(())
 }
 
@@ -532,43 +539,83 @@ pub async fn delete(db: &Db, storage: &Storage, owner: &str, ids: &[String]) -> 
         return Err(Error::NotFound);
     }
     tx.commit().await?;
-    delete_objects(storage, flatten(keys)).await;
+    storage::delete_all(storage, storage::pairs(keys)).await;
     Ok(())
-}
-
-/// Removes objects whose rows are gone. A failure here leaves an unreferenced object,
-/// never a row without its object, so it is logged rather than reported.
-pub async fn delete_objects(storage: &Storage, keys: impl IntoIterator<Item = String>) {
-    for key in keys {
-        if let Err(err) = storage.delete(&key).await {
-            tracing::warn!(%key, %err, "could not delete an object whose image was deleted");
-        }
-    }
-}
-
-pub fn flatten(pairs: Vec<(String, String)>) -> impl Iterator<Item = String> {
-    pairs
-        .into_iter()
-        .flat_map(|(original, thumb)| [original, thumb])
 }
 
 /// Queues photos for classification again: all of the selection, or none (404).
-pub async fn reclassify(state: &crate::app::AppState, owner: &str, ids: &[String]) -> Result<()> {
+pub async fn reclassify(db: &Db, queue: &Queue, owner: &str, ids: &[String]) -> Result<()> {
     let ids = selection(ids)?;
-    let mut tx = state.db.begin().await?;
-    let sql = format!(
-        "UPDATE images SET status = 'queued', status_detail = NULL WHERE owner_id = $1 AND id IN ({})",
-        placeholders(2, ids.len())
-    );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(owner);
-    for id in &ids {
-        query = query.bind(id);
-    }
-    if query.execute(&mut *tx).await?.rows_affected() != ids.len() as u64 {
-        return Err(Error::NotFound);
-    }
+    let mut tx = db.begin().await?;
+    let set = "status = $1, status_detail = NULL";
+    update_selected(&mut tx, set, Some(Status::Queued.as_str()), owner, &ids).await?;
     jobs::enqueue_many(&mut tx, &ids, now_ms()).await?;
     tx.commit().await?;
-    state.wake_workers();
+    queue.wake();
     Ok(())
+}
+
+/// An original or thumbnail on its way to its owner's browser: streamed, or a redirect to
+/// a signed URL; or "unchanged" when the browser already has it.
+///
+/// Browsers keep them only privately: an original is checked with the server each time it
+/// is shown again (a 304 when unchanged, so nothing is sent twice), so that after signing
+/// out it is not shown from the cache; a thumbnail for ten minutes.
+pub struct Download {
+    etag: String,
+    cache: &'static str,
+    content_type: String,
+    delivery: Option<Delivery>,
+}
+
+/// Finds an owner's original or thumbnail; `if_none_match` is what the browser has.
+pub async fn download(
+    db: &Db,
+    storage: &Storage,
+    owner: &str,
+    id: &str,
+    variant: Variant,
+    if_none_match: Option<&str>,
+) -> Result<Download> {
+    let (key, content_type) = object(db, owner, id, variant).await?;
+    // Keys are random and an object never changes under its key.
+    let etag = format!("\"{}\"", key.rsplit('/').next().unwrap_or(&key));
+    let cache = match variant {
+        Variant::Original => "private, no-cache",
+        Variant::Thumbnail => "private, max-age=600",
+    };
+    let unchanged = if_none_match.is_some_and(|v| v.split(',').any(|tag| tag.trim() == etag));
+    let delivery = if unchanged {
+        None
+    } else {
+        Some(storage.deliver(&key).await?)
+    };
+    Ok(Download {
+        etag,
+        cache,
+        content_type,
+        delivery,
+    })
+}
+
+impl IntoResponse for Download {
+    fn into_response(self) -> Response {
+        let cache = [
+            (header::ETAG, self.etag),
+            (header::CACHE_CONTROL, self.cache.to_owned()),
+        ];
+        match self.delivery {
+            None => (StatusCode::NOT_MODIFIED, cache).into_response(),
+            Some(Delivery::Stream { body, len }) => (
+                cache,
+                [
+                    (header::CONTENT_TYPE, self.content_type),
+                    (header::CONTENT_LENGTH, len.to_string()),
+                ],
+                body,
+            )
+                .into_response(),
+            Some(Delivery::Redirect(url)) => Redirect::temporary(&url).into_response(),
+        }
+    }
 }

@@ -7,12 +7,53 @@ use axum::extract::Multipart;
 use axum::extract::multipart::{Field, MultipartError};
 use tokio::sync::Semaphore;
 
+use super::Image;
 use super::ingest::{self, Policy, Prepared, Spool};
+use crate::db::Db;
 use crate::error::{Error, Result};
+use crate::jobs::Queue;
+use crate::storage::Storage;
 
-pub struct UploadForm {
-    pub folder_id: Option<String>,
-    pub files: Vec<Prepared>,
+/// What uploads are held to: the checks of each file, how many are decoded at once (memory
+/// and cores), and the storage each user may fill unless an admin set theirs.
+pub struct Uploads {
+    pub policy: Policy,
+    pub decode_slots: Semaphore,
+    pub default_quota: Option<u64>,
+}
+
+/// Takes in an upload form for `owner` (the page's and the API's alike): refused at once
+/// when their storage is full (the body read past, so that the client sees the answer),
+/// else read, checked and stored.
+pub async fn accept(
+    uploads: &Uploads,
+    db: &Db,
+    storage: &Storage,
+    queue: &Queue,
+    owner: &str,
+    multipart: Multipart,
+) -> Result<Vec<Image>> {
+    let quota = ingest::quota(db, owner, uploads.default_quota).await?;
+    if let Err(full) = ingest::check_room(db, owner, quota).await {
+        discard(multipart).await;
+        return Err(full);
+    }
+    let form = read(multipart, &uploads.policy, &uploads.decode_slots).await?;
+    ingest::store(
+        db,
+        storage,
+        queue,
+        owner,
+        form.folder_id.as_deref(),
+        form.files,
+        quota,
+    )
+    .await
+}
+
+struct UploadForm {
+    folder_id: Option<String>,
+    files: Vec<Prepared>,
 }
 
 impl From<MultipartError> for Error {
@@ -45,15 +86,15 @@ async fn text_field(field: &mut Field<'_>, name: &str) -> Result<String> {
 
 /// Reads past a whole form without keeping any of it: a refused upload is answered after
 /// its body, so that the client sees the answer rather than a reset connection.
-pub async fn discard(mut multipart: Multipart) {
+async fn discard(mut multipart: Multipart) {
     while let Ok(Some(mut field)) = multipart.next_field().await {
         while let Ok(Some(_)) = field.chunk().await {}
     }
 }
 
-pub async fn read(
+async fn read(
     mut multipart: Multipart,
-    policy: Policy,
+    policy: &Policy,
     decode_slots: &Semaphore,
 ) -> Result<UploadForm> {
     let mut folder_id = None;

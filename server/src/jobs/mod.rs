@@ -5,16 +5,62 @@
 pub mod lambda;
 pub mod worker;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::{Any, Transaction};
+use tokio::sync::Notify;
 
-use crate::app::AppState;
-
-use crate::db::{Backend, Db, new_id, now_ms, placeholders};
+use crate::db::{Backend, Db, new_id, now_ms, placeholders, rfc3339};
 use crate::error::Result;
-use crate::images::Label;
 use crate::paging::{self, Key, Kind, Page, PageQuery, SortColumn};
+use classifier::protocol::{Label, Status};
+
+/// The queue as its users see it: the database, the wake-up bell of idle workers, and the
+/// timings of claims and retries.
+#[derive(Clone)]
+pub struct Queue {
+    pub db: Db,
+    backend: Backend,
+    wake: Arc<Notify>,
+    poll: Duration,
+    lease_ms: i64,
+    retry_base_ms: i64,
+}
+
+impl Queue {
+    pub fn new(
+        db: Db,
+        backend: Backend,
+        poll: Duration,
+        lease_ms: i64,
+        retry_base_ms: i64,
+    ) -> Self {
+        Self {
+            db,
+            backend,
+            wake: Arc::new(Notify::new()),
+            poll,
+            lease_ms: lease_ms.max(1000),
+            retry_base_ms,
+        }
+    }
+
+    /// Tells idle workers that a job is waiting.
+    pub fn wake(&self) {
+        self.wake.notify_waiters();
+    }
+
+    pub fn lease_ms(&self) -> i64 {
+        self.lease_ms
+    }
+
+    /// The wait before the attempt after `attempts`: the base, doubling with each one made.
+    pub fn backoff_ms(&self, attempts: i64) -> i64 {
+        self.retry_base_ms
+            .saturating_mul(1 << (attempts - 1).clamp(0, 16))
+    }
+}
 
 pub const MAX_ATTEMPTS: i64 = 3;
 
@@ -67,7 +113,7 @@ pub async fn enqueue_many(
 }
 
 /// A job as admins see it: with the full reason of its last failure.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct JobView {
     pub id: String,
     pub image_id: String,
@@ -123,7 +169,7 @@ pub async fn recent(
                 status,
                 attempts,
                 reason,
-                updated_at: crate::images::rfc3339(updated_at),
+                updated_at: rfc3339(updated_at),
             },
         )
         .collect();
@@ -139,36 +185,41 @@ pub async fn counts_by_state(db: &Db) -> Result<Vec<(String, i64)>> {
     )
 }
 
-const CLAIM_SQL: &str = "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_until = $1,
-         locked_by = $2 || ':' || CAST(attempts + 1 AS TEXT), updated_at = $3
-     WHERE id = (SELECT id FROM jobs
+/// Takes the next due job (or one whose lease ran out) for a worker, in one statement.
+/// On PostgreSQL the row is locked and rows locked by other servers are skipped, so no job
+/// runs twice; SQLite has one writer at a time, so the statement alone is enough there.
+fn claim_sql(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => {
+            "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_until = $1,
+                 locked_by = $2, updated_at = $3
+             WHERE id = (SELECT id FROM jobs
                  WHERE (state = 'queued' AND run_after <= $3) OR (state = 'running' AND lease_until < $3)
                  ORDER BY run_after, created_at LIMIT 1)
-     RETURNING id, image_id, attempts, max_attempts, locked_by";
-
-const CLAIM_SQL_POSTGRES: &str = "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_until = $1,
-         locked_by = $2 || ':' || CAST(attempts + 1 AS TEXT), updated_at = $3
-     WHERE id = (SELECT id FROM jobs
+             RETURNING id, image_id, attempts, max_attempts"
+        }
+        Backend::Postgres => {
+            "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_until = $1,
+                 locked_by = $2, updated_at = $3
+             WHERE id = (SELECT id FROM jobs
                  WHERE (state = 'queued' AND run_after <= $3) OR (state = 'running' AND lease_until < $3)
                  ORDER BY run_after, created_at LIMIT 1
                  FOR UPDATE SKIP LOCKED)
-     RETURNING id, image_id, attempts, max_attempts, locked_by";
+             RETURNING id, image_id, attempts, max_attempts"
+        }
+    }
+}
 
-/// A job a worker holds: which photo, where its bytes are, which attempt this is, and who
-/// holds it (`{worker}:{attempt}`, so a report from an earlier attempt never counts).
+/// A job a worker holds: which photo, where its bytes are, and which worker holds which
+/// attempt (a report from an earlier attempt, or another worker, never counts).
 #[derive(Debug, Clone)]
 pub struct Claimed {
     pub id: String,
     pub image_id: String,
     pub object_key: String,
+    pub worker: String,
     pub attempts: i64,
     pub max_attempts: i64,
-    pub holder: String,
-}
-
-/// The wait before the next attempt: `base`, doubling with each attempt made.
-pub fn backoff_ms(base: i64, attempts: i64) -> i64 {
-    base.saturating_mul(1 << (attempts - 1).clamp(0, 16))
 }
 
 /// Why a job claimed past its last attempt gives up: every attempt before it ended with
@@ -183,127 +234,135 @@ pub fn overdue(job: &Claimed) -> Option<Failure> {
     })
 }
 
-/// Takes the next due job (or one whose lease ran out) and leases it to `worker`, in one
-/// statement. SQLite has one writer at a time, so that is enough there; on PostgreSQL the
-/// row is locked and rows locked by other servers are skipped, so no job runs twice.
-pub async fn claim(
-    db: &Db,
-    backend: Backend,
-    worker: &str,
-    lease_ms: i64,
-) -> Result<Option<Claimed>> {
-    let now = now_ms();
-    let sql = match backend {
-        Backend::Sqlite => CLAIM_SQL,
-        Backend::Postgres => CLAIM_SQL_POSTGRES,
-    };
-    let row: Option<(String, String, i64, i64, String)> = sqlx::query_as(sql)
-        .bind(now + lease_ms)
-        .bind(worker)
-        .bind(now)
-        .fetch_optional(db)
-        .await?;
-    let Some((id, image_id, attempts, max_attempts, holder)) = row else {
-        return Ok(None);
-    };
-    let key: Option<(String,)> = sqlx::query_as("SELECT object_key FROM images WHERE id = $1")
-        .bind(&image_id)
-        .fetch_optional(db)
-        .await?;
-    Ok(key.map(|(object_key,)| Claimed {
-        id,
-        image_id,
-        object_key,
-        attempts,
-        max_attempts,
-        holder,
-    }))
+type AnyQuery<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>;
+
+/// Changes the row of a claimed job (`set`, whose placeholders start at `$4`, bound by
+/// `bind`) if it is still the claim's: the same worker on the same attempt. Whether it was.
+async fn update_held<'q>(
+    tx: &mut Transaction<'_, Any>,
+    job: &'q Claimed,
+    set: &str,
+    bind: impl FnOnce(AnyQuery<'q>) -> AnyQuery<'q>,
+) -> Result<bool> {
+    let query = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE jobs SET {set}
+         WHERE id = $1 AND state = 'running' AND locked_by = $2 AND attempts = $3"
+    )))
+    .bind(&job.id)
+    .bind(&job.worker)
+    .bind(job.attempts);
+    Ok(bind(query).execute(&mut **tx).await?.rows_affected() == 1)
 }
 
-/// Waits for the next job for `worker`: claims one, or sleeps until a job is queued (or the
-/// poll interval passes, for jobs queued by other servers and leases that ran out).
-pub async fn next(state: &AppState, worker: &str, lease_ms: i64) -> Claimed {
-    loop {
-        let wake = state.jobs_wake.notified();
-        match claim(&state.db, state.backend, worker, lease_ms).await {
-            Ok(Some(job)) => return job,
-            Ok(None) => {
-                tokio::select! {
-                    () = wake => {}
-                    () = tokio::time::sleep(Duration::from_millis(state.config.job_poll_ms)) => {}
+impl Queue {
+    /// Takes the next due job for `worker`, if there is one.
+    pub async fn claim(&self, worker: &str) -> Result<Option<Claimed>> {
+        let now = now_ms();
+        let row: Option<(String, String, i64, i64)> = sqlx::query_as(claim_sql(self.backend))
+            .bind(now + self.lease_ms)
+            .bind(worker)
+            .bind(now)
+            .fetch_optional(&self.db)
+            .await?;
+        let Some((id, image_id, attempts, max_attempts)) = row else {
+            return Ok(None);
+        };
+        let key: Option<(String,)> = sqlx::query_as("SELECT object_key FROM images WHERE id = $1")
+            .bind(&image_id)
+            .fetch_optional(&self.db)
+            .await?;
+        Ok(key.map(|(object_key,)| Claimed {
+            id,
+            image_id,
+            object_key,
+            worker: worker.to_owned(),
+            attempts,
+            max_attempts,
+        }))
+    }
+
+    /// Waits for the next job for `worker`: claims one, or sleeps until a job is queued (or
+    /// the poll interval passes, for jobs queued by other servers and leases that ran out).
+    pub async fn next(&self, worker: &str) -> Claimed {
+        loop {
+            let wake = self.wake.notified();
+            match self.claim(worker).await {
+                Ok(Some(job)) => return job,
+                Ok(None) => {
+                    tokio::select! {
+                        () = wake => {}
+                        () = tokio::time::sleep(self.poll) => {}
+                    }
                 }
-            }
-            Err(err) => {
-                tracing::warn!(%err, "cannot claim jobs; trying again shortly");
-                tokio::time::sleep(Duration::from_secs(1)).await;
+                Err(err) => {
+                    tracing::warn!(%err, "cannot claim jobs; trying again shortly");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
             }
         }
     }
-}
 
-/// Shows a step of the work on the photo and renews the lease. False when the job is no
-/// longer this worker's (the photo was deleted or queued again).
-pub async fn progress(db: &Db, job: &Claimed, status: &str, lease_ms: i64) -> Result<bool> {
-    let now = now_ms();
-    let mut tx = db.begin().await?;
-    let held = sqlx::query("UPDATE jobs SET lease_until = $1, updated_at = $2 WHERE id = $3 AND state = 'running' AND locked_by = $4")
-        .bind(now + lease_ms)
-        .bind(now)
-        .bind(&job.id)
-        .bind(&job.holder)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-        == 1;
-    if held {
-        sqlx::query("UPDATE images SET status = $1, status_detail = NULL WHERE id = $2")
-            .bind(status)
+    /// Shows a step of the work on the photo and renews the lease. False when the job is no
+    /// longer this claim's (the photo was deleted or queued again).
+    pub async fn progress(&self, job: &Claimed, status: Status) -> Result<bool> {
+        let now = now_ms();
+        let mut tx = self.db.begin().await?;
+        let lease_until = now + self.lease_ms;
+        let held = update_held(&mut tx, job, "lease_until = $4, updated_at = $5", |q| {
+            q.bind(lease_until).bind(now)
+        })
+        .await?;
+        if held {
+            set_status(&mut tx, &job.image_id, status, None).await?;
+        }
+        tx.commit().await?;
+        Ok(held)
+    }
+
+    /// Stores the labels and marks the job and the photo done, if the job is still this
+    /// claim's.
+    pub async fn complete(&self, job: &Claimed, labels: &[Label]) -> Result<bool> {
+        let now = now_ms();
+        let mut tx = self.db.begin().await?;
+        let set = "state = 'done', lease_until = NULL, last_error = NULL, updated_at = $4";
+        let held = update_held(&mut tx, job, set, |q| q.bind(now)).await?;
+        if !held {
+            return Ok(false);
+        }
+        sqlx::query("DELETE FROM image_labels WHERE image_id = $1")
             .bind(&job.image_id)
             .execute(&mut *tx)
             .await?;
+        for (rank, label) in labels.iter().enumerate() {
+            sqlx::query("INSERT INTO image_labels (image_id, rank, label, class_index, score) VALUES ($1, $2, $3, $4, $5)")
+                .bind(&job.image_id)
+                .bind(rank as i64)
+                .bind(&label.label)
+                .bind(label.class_index)
+                .bind(label.score)
+                .execute(&mut *tx)
+                .await?;
+        }
+        set_status(&mut tx, &job.image_id, Status::Done, None).await?;
+        tx.commit().await?;
+        Ok(true)
     }
-    tx.commit().await?;
-    Ok(held)
 }
 
-/// Stores the labels and marks the job and the photo done, if the job is still this worker's.
-pub async fn complete(db: &Db, job: &Claimed, labels: &[Label]) -> Result<bool> {
-    let now = now_ms();
-    let mut tx = db.begin().await?;
-    let held = sqlx::query(
-        "UPDATE jobs SET state = 'done', lease_until = NULL, last_error = NULL, updated_at = $1
-         WHERE id = $2 AND state = 'running' AND locked_by = $3",
-    )
-    .bind(now)
-    .bind(&job.id)
-    .bind(&job.holder)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected()
-        == 1;
-    if !held {
-        return Ok(false);
-    }
-    sqlx::query("DELETE FROM image_labels WHERE image_id = $1")
-        .bind(&job.image_id)
-        .execute(&mut *tx)
+/// Writes a photo's status, and what its owner is told about it.
+pub async fn set_status(
+    tx: &mut Transaction<'_, Any>,
+    image_id: &str,
+    status: Status,
+    detail: Option<&str>,
+) -> Result<()> {
+    sqlx::query("UPDATE images SET status = $1, status_detail = $2 WHERE id = $3")
+        .bind(status.as_str())
+        .bind(detail)
+        .bind(image_id)
+        .execute(&mut **tx)
         .await?;
-    for (rank, label) in labels.iter().enumerate() {
-        sqlx::query("INSERT INTO image_labels (image_id, rank, label, class_index, score) VALUES ($1, $2, $3, $4, $5)")
-            .bind(&job.image_id)
-            .bind(rank as i64)
-            .bind(&label.label)
-            .bind(label.class_index)
-            .bind(label.score)
-            .execute(&mut *tx)
-            .await?;
-    }
-    sqlx::query("UPDATE images SET status = 'done', status_detail = NULL WHERE id = $1")
-        .bind(&job.image_id)
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    Ok(true)
+    Ok(())
 }
 
 /// Why an attempt at a job failed: a plain sentence for the photo's owner, and the detail
@@ -355,50 +414,49 @@ impl Failure {
 pub const CLASSIFIER_UNAVAILABLE: &str =
     "the classifier is not available right now; an admin can see why and try again";
 
-/// Records a failed attempt: queued again after a backoff, or `error` once the attempts
-/// are spent (or at once when retrying cannot help). The photo shows the plain reason; the
-/// job keeps the detail.
-pub async fn fail(db: &Db, job: &Claimed, failure: &Failure, backoff_ms: i64) -> Result<()> {
-    let now = now_ms();
-    let give_up = !failure.retryable || job.attempts >= job.max_attempts;
-    tracing::warn!(job = %job.id, image = %job.image_id, attempt = job.attempts,
-        give_up, detail = %failure.detail, "classification failed");
-    let mut tx = db.begin().await?;
-    let held = sqlx::query(
-        "UPDATE jobs SET state = $1, run_after = $2, lease_until = NULL, last_error = $3, updated_at = $4
-         WHERE id = $5 AND state = 'running' AND locked_by = $6",
-    )
-    .bind(if give_up { "error" } else { "queued" })
-    .bind(now + backoff_ms)
-    .bind(clip(&failure.detail))
-    .bind(now)
-    .bind(&job.id)
-    .bind(&job.holder)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected()
-        == 1;
-    if held {
-        let (status, shown) = if give_up {
-            ("error", clip(&failure.public))
+impl Queue {
+    /// Records a failed attempt: queued again after a backoff, or `error` once the attempts
+    /// are spent (or at once when retrying cannot help). The photo shows the plain reason;
+    /// the job keeps the detail.
+    pub async fn fail(&self, job: &Claimed, failure: &Failure) -> Result<()> {
+        let now = now_ms();
+        let give_up = !failure.retryable || job.attempts >= job.max_attempts;
+        let backoff = if give_up {
+            0
         } else {
-            (
-                "queued",
-                format!(
+            self.backoff_ms(job.attempts)
+        };
+        tracing::warn!(job = %job.id, image = %job.image_id, attempt = job.attempts,
+            give_up, detail = %failure.detail, "classification failed");
+        let mut tx = self.db.begin().await?;
+        let set =
+            "state = $4, run_after = $5, lease_until = NULL, last_error = $6, updated_at = $7";
+        let detail = clip(&failure.detail);
+        let held = update_held(&mut tx, job, set, |q| {
+            q.bind(if give_up { "error" } else { "queued" })
+                .bind(now + backoff)
+                .bind(detail)
+                .bind(now)
+        })
+        .await?;
+        if held {
+            if give_up {
+                let shown = clip(&failure.public);
+                set_status(&mut tx, &job.image_id, Status::Error, Some(&shown)).await?;
+            } else {
+                let shown = format!(
                     "attempt {} of {} failed, retrying: {}",
                     job.attempts,
                     job.max_attempts,
                     clip(&failure.public)
-                ),
-            )
-        };
-        sqlx::query("UPDATE images SET status = $1, status_detail = $2 WHERE id = $3")
-            .bind(status)
-            .bind(shown)
-            .bind(&job.image_id)
-            .execute(&mut *tx)
-            .await?;
+                );
+                set_status(&mut tx, &job.image_id, Status::Queued, Some(&shown)).await?;
+            }
+        }
+        tx.commit().await?;
+        if !give_up {
+            self.wake();
+        }
+        Ok(())
     }
-    tx.commit().await?;
-    Ok(())
 }

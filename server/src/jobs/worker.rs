@@ -1,167 +1,137 @@
 //! The embedded classifier: a pool of workers in the server process, each with its own
 //! ONNX Runtime session (one intra-op thread each, one worker per core by default, so the
-//! pool never oversubscribes the cores), over one model read once.
+//! pool never oversubscribes the cores), over one model read once. Each job is the
+//! classifier's one classify step ([`classifier::step`]), told to the queue.
 
-use std::sync::{Arc, Mutex};
+use std::path::PathBuf;
+use std::sync::Arc;
 
-use classifier::{Classifier, Model};
+use bytes::Bytes;
+use classifier::step::{Engine, Job, StepError};
+use classifier::{Model, runtime};
 
-use super::{Claimed, Failure};
-use crate::app::AppState;
-use crate::images::Label;
+use super::{Claimed, Failure, Queue};
+use crate::storage::Storage;
+use classifier::protocol::Status;
 
 pub const TOP_K: usize = 3;
 
-/// What the workers run: the loaded model, or why there is none (every job then ends in
-/// `error` with that reason, instead of the server failing to start again and again).
-#[derive(Clone)]
-pub enum Engine {
-    Ready(Arc<Model>),
-    Unavailable(String),
-}
+/// The loaded model, or why there is none (every job then ends in `error` with that
+/// reason, instead of the server failing to start again and again).
+type Loaded = Result<Arc<Model>, String>;
 
 /// Loads the model and starts `workers` workers.
-pub async fn start(
-    state: Arc<AppState>,
-    model_dir: Option<std::path::PathBuf>,
-    workers: usize,
-) -> Engine {
-    let engine = tokio::task::spawn_blocking(move || {
-        let dir = model_dir.map_or_else(classifier::runtime::default_model_dir, Ok)?;
-        let model = Arc::new(Model::load(&dir)?);
+pub async fn start(queue: Queue, storage: Storage, model_dir: Option<PathBuf>, workers: usize) {
+    let loaded = tokio::task::spawn_blocking(move || {
+        let model = Arc::new(Model::load(runtime::model_dir(model_dir)?)?);
         // Fail here, at start-up, if ONNX Runtime or the graph cannot be loaded.
-        Classifier::new(model.clone(), 1)?;
+        Engine::new(model.clone(), 1)?;
         Ok::<_, classifier::Error>(model)
     })
     .await
     .map_err(|e| classifier::Error::Model(e.to_string()))
     .and_then(|r| r);
-    let engine = match engine {
+    let loaded: Loaded = match loaded {
         Ok(model) => {
             tracing::info!(model = %model.description.name, workers, "classifier ready");
-            Engine::Ready(model)
+            Ok(model)
         }
         Err(err) => {
             tracing::error!(%err, "the classifier is not available; photos will show this reason as an error");
-            Engine::Unavailable(format!("the classifier is not available: {err}"))
+            Err(format!("the classifier is not available: {err}"))
         }
     };
     for n in 0..workers.max(1) {
-        tokio::spawn(run(state.clone(), engine.clone(), n));
+        tokio::spawn(run(queue.clone(), storage.clone(), loaded.clone(), n));
     }
-    engine
 }
 
-async fn run(state: Arc<AppState>, engine: Engine, n: usize) {
+async fn run(queue: Queue, storage: Storage, loaded: Loaded, n: usize) {
     let worker = format!("local-{}-{n}", crate::db::new_id());
-    let classifier = match &engine {
-        Engine::Ready(model) => {
-            let shared = model.clone();
-            match tokio::task::spawn_blocking(move || Classifier::new(shared, 1)).await {
-                Ok(Ok(c)) => Ok(Loaded {
-                    model: model.clone(),
-                    session: Arc::new(Mutex::new(c)),
-                }),
-                Ok(Err(err)) => Err(format!("the classifier is not available: {err}")),
-                Err(err) => Err(format!("the classifier is not available: {err}")),
-            }
-        }
-        Engine::Unavailable(reason) => Err(reason.clone()),
+    let engine = match loaded {
+        Ok(model) => match tokio::task::spawn_blocking(move || Engine::new(model, 1)).await {
+            Ok(Ok(engine)) => Ok(engine),
+            Ok(Err(err)) => Err(format!("the classifier is not available: {err}")),
+            Err(err) => Err(format!("the classifier is not available: {err}")),
+        },
+        Err(reason) => Err(reason),
     };
-    let lease_ms = state.config.job_lease_secs * 1000;
     loop {
-        let job = super::next(&state, &worker, lease_ms).await;
-        if let Err(err) = run_job(&state, &job, &classifier).await {
+        let job = queue.next(&worker).await;
+        if let Err(err) = run_job(&queue, &storage, &job, &engine).await {
             tracing::warn!(job = %job.id, %err, "job bookkeeping failed; the lease will bring it back");
         }
     }
 }
 
-/// A worker's own session, and the model it shares with the other workers.
-struct Loaded {
-    model: Arc<Model>,
-    session: Arc<Mutex<Classifier>>,
+/// A claimed job as the classify step sees it: the photo in storage, the steps in the queue.
+struct Local<'a> {
+    queue: &'a Queue,
+    storage: &'a Storage,
+    job: &'a Claimed,
+}
+
+impl Job for Local<'_> {
+    async fn report(&self, status: Status) -> Result<bool, StepError> {
+        self.queue
+            .progress(self.job, status)
+            .await
+            .map_err(|e| StepError::Report(e.to_string()))
+    }
+
+    async fn fetch(&self) -> Result<Bytes, StepError> {
+        self.storage.get(&self.job.object_key).await.map_err(|e| {
+            StepError::Fetch(format!("the photo could not be fetched from storage: {e}"))
+        })
+    }
+}
+
+impl From<StepError> for Failure {
+    fn from(err: StepError) -> Self {
+        match err {
+            StepError::Unreadable(reason) => Failure::unreadable(&reason),
+            StepError::Fetch(detail) => {
+                Failure::transient("the photo could not be fetched for classification", detail)
+            }
+            StepError::Classifier(detail) => {
+                Failure::transient(super::CLASSIFIER_UNAVAILABLE, detail)
+            }
+            StepError::Report(detail) => {
+                Failure::transient("classification was interrupted", detail)
+            }
+        }
+    }
 }
 
 async fn run_job(
-    state: &AppState,
+    queue: &Queue,
+    storage: &Storage,
     job: &Claimed,
-    classifier: &Result<Loaded, String>,
+    engine: &Result<Engine, String>,
 ) -> crate::error::Result<()> {
-    let db = &state.db;
-    let lease_ms = state.config.job_lease_secs * 1000;
-    let backoff_ms = super::backoff_ms(state.config.retry_base_ms, job.attempts);
-    let bookkeeping = |e: crate::error::Error| {
-        Failure::transient("classification was interrupted", e.to_string())
+    if let Some(failure) = super::overdue(job) {
+        return queue.fail(job, &failure).await;
+    }
+    let engine = match engine {
+        Ok(engine) => engine,
+        Err(reason) => {
+            let failure = Failure::broken(super::CLASSIFIER_UNAVAILABLE, reason.clone());
+            return queue.fail(job, &failure).await;
+        }
     };
-    let outcome = async {
-        if let Some(failure) = super::overdue(job) {
-            return Err(failure);
-        }
-        let classifier = classifier
-            .as_ref()
-            .map_err(|reason| Failure::broken(super::CLASSIFIER_UNAVAILABLE, reason.clone()))?;
-        let step = |status: &'static str| super::progress(db, job, status, lease_ms);
-        if !step("fetching").await.map_err(bookkeeping)? {
-            return Ok(None);
-        }
-        let bytes = state.storage.get(&job.object_key).await.map_err(|e| {
-            Failure::transient(
-                "the photo could not be fetched for classification",
-                format!("the photo could not be fetched from storage: {e}"),
-            )
-        })?;
-        if !step("preprocessing").await.map_err(bookkeeping)? {
-            return Ok(None);
-        }
-        let model = classifier.model.clone();
-        let input = blocking(move || Classifier::prepare(&model, &bytes)).await?;
-        if !step("predicting").await.map_err(bookkeeping)? {
-            return Ok(None);
-        }
-        let c = classifier.session.clone();
-        let labels = blocking(move || {
-            let mut c = c
-                .lock()
-                .map_err(|_| classifier::Error::Model("a worker panicked".into()))?;
-            c.predict_top_k(input, TOP_K)
-        })
-        .await?;
-        Ok(Some(labels))
+    let local = Local {
+        queue,
+        storage,
+        job,
     };
-    match outcome.await {
-        Ok(Some(predictions)) => {
-            let labels: Vec<Label> = predictions
-                .into_iter()
-                .map(|p| Label {
-                    label: p.label,
-                    class_index: p.class_index,
-                    score: p.score,
-                })
-                .collect();
-            super::complete(db, job, &labels).await?;
+    match engine.run(&local, TOP_K).await {
+        Ok(Some(classified)) => {
+            queue.complete(job, &classified.labels).await?;
         }
         Ok(None) => {
             tracing::debug!(job = %job.id, "job was taken back (photo deleted or queued again)")
         }
-        Err(failure) => super::fail(db, job, &failure, backoff_ms).await?,
+        Err(err) => queue.fail(job, &Failure::from(err)).await?,
     }
     Ok(())
-}
-
-/// Runs CPU work off the async threads; a bad photo is permanent, anything else transient.
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, classifier::Error> + Send + 'static,
-) -> Result<T, Failure> {
-    match tokio::task::spawn_blocking(work).await {
-        Ok(Ok(value)) => Ok(value),
-        Ok(Err(classifier::Error::Decode(reason))) => Err(Failure::unreadable(&reason)),
-        Ok(Err(classifier::Error::Model(reason))) => {
-            Err(Failure::transient(super::CLASSIFIER_UNAVAILABLE, reason))
-        }
-        Err(join) => Err(Failure::transient(
-            super::CLASSIFIER_UNAVAILABLE,
-            format!("the classifier stopped: {join}"),
-        )),
-    }
 }

@@ -70,3 +70,19 @@ pub type Storage = Arc<dyn ObjectStore>;
 pub fn new_key(user_id: &str) -> String {
     format!("u/{user_id}/{}", uuid::Uuid::new_v4().simple())
 }
+
+/// Removes objects whose rows are gone. A failure here leaves an unreferenced object,
+/// never a row without its object, so it is logged rather than reported.
+pub async fn delete_all(storage: &Storage, keys: impl IntoIterator<Item = String>) {
+    for key in keys {
+        if let Err(err) = storage.delete(&key).await {
+            tracing::warn!(%key, %err, "could not delete an object whose row was deleted");
+        }
+    }
+}
+
+/// The keys of photos' (original, thumbnail) pairs, one after the other.
+pub fn pairs(keys: Vec<(String, String)>) -> impl Iterator<Item = String> {
+    keys.into_iter()
+        .flat_map(|(original, thumb)| [original, thumb])
+}

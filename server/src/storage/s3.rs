@@ -37,9 +37,13 @@ fn unavailable(key: &str, err: impl std::fmt::Display) -> StorageError {
 }
 
 impl S3Store {
-    /// `s3://BUCKET/PREFIX`. Path-style addressing is used when a custom endpoint is set
-    /// (S3-compatible servers want it), unless `GALLERY_S3_PATH_STYLE=false`.
-    pub async fn connect(url: &str, endpoint: Option<&str>) -> anyhow::Result<Self> {
+    /// `s3://BUCKET/PREFIX`. Path-style addressing is used when `path_style` says so, else
+    /// when a custom endpoint is set (S3-compatible servers want it).
+    pub async fn connect(
+        url: &str,
+        endpoint: Option<&str>,
+        path_style: Option<bool>,
+    ) -> anyhow::Result<Self> {
         let rest = url
             .strip_prefix("s3://")
             .ok_or_else(|| anyhow::anyhow!("not an s3:// URL: {url}"))?;
@@ -62,8 +66,7 @@ impl S3Store {
             .load()
             .await;
         let endpoint = conf.endpoint_url().map(str::to_owned);
-        let path_style =
-            std::env::var("GALLERY_S3_PATH_STYLE").map_or(endpoint.is_some(), |v| v != "false");
+        let path_style = path_style.unwrap_or(endpoint.is_some());
         let s3 = aws_sdk_s3::config::Builder::from(&conf)
             .force_path_style(path_style)
             .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)

@@ -4,7 +4,7 @@ use axum::extract::Path;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
-use super::pages::PageError;
+use super::frame::PageError;
 use crate::error::Error;
 
 const FILES: &[(&str, &str, &[u8])] = &[

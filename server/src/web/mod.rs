@@ -1,10 +1,15 @@
 //! The HTML pages: askama templates, plain forms that work without JavaScript, and a
-//! few small scripts under `static/` for uploads, selection and the viewer.
+//! few small scripts under `static/` for uploads, selection, the viewer and voice. One
+//! module per resource, each with its router; a page and its API twin call the same
+//! domain function.
 
+mod account;
 mod assets;
-mod pages;
+mod folders;
+mod frame;
+mod photos;
+mod voice;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -12,76 +17,52 @@ use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum_extra::extract::CookieJar;
 use tower_http::timeout::TimeoutLayer;
 
-use crate::app::AppState;
-use crate::auth::{WebSession, csrf, sessions};
+use crate::auth::{csrf, sessions};
+use crate::db::Db;
 use crate::error::Error;
+use crate::state::AppState;
+pub use account::SESSION_COOKIE;
+use frame::{PageError, WebSession};
 
-pub const SESSION_COOKIE: &str = "gallery_session";
-
-pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
-    let upload_limit = crate::api::upload_request_limit(&state);
+pub fn router(state: &AppState) -> Router<AppState> {
     let deadline = Duration::from_secs(state.config.request_timeout_secs.max(1));
     let timed = Router::new()
-        .route("/", get(pages::home))
-        .route("/login", get(pages::login_form).post(pages::login))
-        .route("/signup", get(pages::signup_form).post(pages::signup))
-        .route("/logout", post(pages::logout))
-        .route("/auth/oidc", get(pages::oidc_start))
-        .route("/auth/callback", get(pages::oidc_callback))
-        .route("/account", get(pages::account))
-        .route("/account/password", post(pages::change_password))
-        .route("/gallery", get(pages::root_folder))
-        .route("/gallery/{id}", get(pages::folder))
-        .route("/folders", post(pages::create_folder))
-        .route("/folders/{id}/rename", post(pages::rename_folder))
-        .route("/folders/{id}/move", post(pages::move_folder))
-        .route(
-            "/folders/{id}/delete",
-            get(pages::confirm_delete_folder).post(pages::delete_folder),
-        )
-        .route("/images/move", post(pages::move_images))
-        .route("/images/delete", post(pages::delete_images))
-        .route("/images/reclassify", post(pages::reclassify_selected))
-        .route("/images/status", get(pages::statuses))
-        .route("/voice", post(pages::voice_command))
-        .route("/images/{id}/reclassify", post(pages::reclassify_one))
-        .route("/images/{id}/original", get(pages::original))
-        .route("/images/{id}/thumbnail", get(pages::thumbnail))
+        .merge(account::router())
+        .merge(folders::router())
+        .merge(photos::router())
+        .merge(voice::router())
         .route("/static/{*file}", get(assets::serve))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             deadline,
         ));
     // An upload takes as long as the client needs to send it; its body may not stall.
-    let uploads = Router::new().route(
-        "/upload",
-        post(pages::upload).layer(axum::extract::DefaultBodyLimit::max(upload_limit)),
-    );
     timed
-        .merge(uploads)
-        .fallback(|| async { pages::PageError(Error::NotFound) })
-        .layer(middleware::from_fn_with_state(state, session_and_csrf))
+        .merge(photos::uploads(state))
+        .fallback(|| async { PageError(Error::NotFound) })
+        .layer(middleware::from_fn_with_state(
+            state.db.clone(),
+            session_and_csrf,
+        ))
 }
 
 /// Finds the browser's session (for the handlers) and refuses a state-changing request
 /// whose CSRF token does not match.
 async fn session_and_csrf(
-    State(state): State<Arc<AppState>>,
+    State(db): State<Db>,
     jar: CookieJar,
     req: Request,
     next: Next,
 ) -> Response {
     let session = match jar.get(SESSION_COOKIE) {
-        Some(cookie) => {
-            match sessions::find(&state.db, cookie.value(), sessions::Kind::Web).await {
-                Ok(found) => found,
-                Err(err) => return pages::PageError(err).into_response(),
-            }
-        }
+        Some(cookie) => match sessions::find(&db, cookie.value(), sessions::Kind::Web).await {
+            Ok(found) => found,
+            Err(err) => return PageError(err).into_response(),
+        },
         None => None,
     };
     let mut req = req;
@@ -95,7 +76,7 @@ async fn session_and_csrf(
         };
         let (checked, provided) = csrf::provided(req).await;
         if !csrf::matches(&expected, provided.as_deref()) {
-            return pages::PageError(Error::Forbidden(
+            return PageError(Error::Forbidden(
                 "this form has expired or did not come from this site; reload the page and try again".into(),
             ))
             .into_response();

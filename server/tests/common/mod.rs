@@ -4,7 +4,6 @@
 
 use std::io::Cursor;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use clap::Parser;
 use gallery::config::{Cli, Config};
@@ -17,7 +16,7 @@ use tempfile::TempDir;
 
 pub struct TestApp {
     pub base: String,
-    pub state: Arc<AppState>,
+    pub state: AppState,
     pub dir: TempDir,
     pub client: Client,
 }
@@ -63,7 +62,7 @@ pub async fn spawn_app_on(
 /// Another server on the same database and storage, as after a restart (the old one keeps
 /// serving until the test ends).
 pub async fn restart(app: TestApp, tweak: impl FnOnce(&mut Config)) -> TestApp {
-    let config = app.state.config.clone();
+    let config = (*app.state.config).clone();
     let dir = app.dir;
     let mut next = spawn_app_with(move |c| {
         *c = config;

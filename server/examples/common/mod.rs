@@ -1,0 +1,39 @@
+//! What the benchmarks share: accounts made through the API, and percentiles.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+/// The `p` percentile (0 to 1) of sorted durations, in milliseconds.
+pub fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+/// A new account, signed up and in through the API at `api`: its id and bearer token.
+pub async fn account(
+    client: &reqwest::Client,
+    api: &str,
+    email: &str,
+) -> anyhow::Result<(String, String)> {
+    let creds = json!({"email": email, "password": "correct horse battery"});
+    let made: Value = client
+        .post(format!("{api}/auth/signup"))
+        .json(&creds)
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let login: Value = client
+        .post(format!("{api}/auth/login"))
+        .json(&creds)
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let id = made["user"]["id"].as_str().unwrap_or_default().to_owned();
+    let token = login["token"].as_str().unwrap_or_default().to_owned();
+    Ok((id, token))
+}

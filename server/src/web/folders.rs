@@ -1,0 +1,334 @@
+//! The gallery's pages: a folder (or the top level) with its sub-folders and a page of its
+//! photos, or a search; and the folder forms.
+
+use std::sync::Arc;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+
+use super::frame::{Chrome, ConfirmPage, PageError, PageResult, SignedIn, folder_href, plural};
+use crate::auth::Session;
+use crate::config::Config;
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::folders::{self, Crumb, Folder};
+use crate::images::{self, Image, Order, SortKey};
+use crate::paging::{self, PageQuery};
+use crate::state::AppState;
+use crate::storage::Storage;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/gallery", get(root_folder))
+        .route("/gallery/{id}", get(folder))
+        .route("/folders", post(create_folder))
+        .route("/folders/{id}/rename", post(rename_folder))
+        .route("/folders/{id}/move", post(move_folder))
+        .route(
+            "/folders/{id}/delete",
+            get(confirm_delete_folder).post(delete_folder),
+        )
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "folder.html")]
+struct FolderPage {
+    chrome: Chrome,
+    folder: Option<Folder>,
+    crumbs: Vec<Crumb>,
+    subfolders: Vec<Folder>,
+    images: Vec<Image>,
+    destinations: Vec<Crumb>,
+    sort: &'static str,
+    order: &'static str,
+    error: Option<String>,
+    max_upload_mb: usize,
+    oob: bool,
+    query: Option<String>,
+    /// The address of the next page of photos, when there are more than one page holds.
+    more: Option<String>,
+    /// Whether the search covers the whole gallery rather than this folder and below.
+    everywhere: bool,
+    /// Why the search could not run (too long, nothing to search for).
+    search_error: Option<String>,
+}
+
+impl FolderPage {
+    fn has_pending(&self) -> bool {
+        self.images.iter().any(Image::is_pending)
+    }
+
+    fn folder_id(&self) -> &str {
+        self.folder.as_ref().map_or("", |f| f.id.as_str())
+    }
+
+    fn parent_href(&self) -> String {
+        folder_href(self.folder.as_ref().and_then(|f| f.parent_id.as_deref()))
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct ViewQuery {
+    #[serde(default)]
+    q: Option<String>,
+    /// `all` searches the whole gallery; otherwise this folder and everything below it.
+    #[serde(default)]
+    scope: Option<String>,
+    #[serde(default)]
+    sort: Option<SortKey>,
+    #[serde(default)]
+    order: Order,
+    /// The cursor of the page of photos to show.
+    #[serde(default)]
+    after: Option<String>,
+}
+
+fn order_name(order: Order) -> &'static str {
+    match order {
+        Order::Asc => "asc",
+        Order::Desc => "desc",
+    }
+}
+
+/// A folder page, with an error to show when a form on it failed.
+pub async fn folder_page(
+    db: &Db,
+    config: &Config,
+    session: &Session,
+    folder_id: Option<&str>,
+    view: &ViewQuery,
+    error: Option<Error>,
+) -> PageResult {
+    let owner = &session.user.id;
+    let folder = match folder_id {
+        Some(id) => Some(folders::get(db, owner, id).await?),
+        None => None,
+    };
+    let crumbs = match folder_id {
+        Some(id) => folders::breadcrumbs(db, owner, id).await?,
+        None => Vec::new(),
+    };
+    let query = view
+        .q
+        .as_deref()
+        .map(str::trim)
+        .filter(|q| !q.is_empty())
+        .map(str::to_owned);
+    let everywhere = view.scope.as_deref() == Some("all");
+    let mut search_error = None;
+    let page = PageQuery {
+        limit: None,
+        after: view.after.clone(),
+    };
+    let (listing, sort) = match &query {
+        Some(q) => {
+            let sort = view.sort.unwrap_or(SortKey::Relevance);
+            let scope = if everywhere { None } else { folder_id };
+            match images::search(db, owner, scope, q, sort, view.order, &page).await {
+                Ok(found) => (found, sort),
+                // A query that cannot be searched for is answered in the page.
+                Err(Error::BadRequest(message)) => {
+                    search_error = Some(message);
+                    (images::Listing::default(), sort)
+                }
+                Err(err) => return Err(err.into()),
+            }
+        }
+        None => {
+            let sort = match view.sort.unwrap_or_default() {
+                SortKey::Relevance => SortKey::Date,
+                other => other,
+            };
+            let found = images::list(db, owner, folder_id, sort, view.order, &page).await?;
+            (found, sort)
+        }
+    };
+    let more = listing.next.map(|cursor| {
+        let mut pairs: Vec<(&str, &str)> = Vec::new();
+        if let Some(q) = &query {
+            pairs.push(("q", q));
+            if everywhere {
+                pairs.push(("scope", "all"));
+            }
+        }
+        pairs.push(("sort", sort.as_str()));
+        pairs.push(("order", order_name(view.order)));
+        pairs.push(("after", &cursor));
+        format!(
+            "{}?{}",
+            folder_href(folder_id),
+            serde_urlencoded::to_string(&pairs).unwrap_or_default()
+        )
+    });
+    let (status, message) = match error {
+        Some(err) => {
+            let (status, _, message) = err.parts();
+            (status, Some(message))
+        }
+        None => (StatusCode::OK, None),
+    };
+    let every_subfolder = PageQuery {
+        limit: Some(paging::MAX_LIMIT.to_string()),
+        after: None,
+    };
+    let page = FolderPage {
+        chrome: Chrome::of(session),
+        subfolders: folders::children(db, owner, folder_id, &every_subfolder)
+            .await?
+            .0,
+        images: listing.images,
+        query,
+        more,
+        destinations: folders::all_paths(db, owner).await?,
+        folder,
+        crumbs,
+        sort: sort.as_str(),
+        everywhere,
+        search_error,
+        order: order_name(view.order),
+        error: message,
+        max_upload_mb: config.max_upload_bytes.div_ceil(1 << 20),
+        oob: false,
+    };
+    Ok((status, page).into_response())
+}
+
+async fn root_folder(
+    State(db): State<Db>,
+    State(config): State<Arc<Config>>,
+    SignedIn(session): SignedIn,
+    Query(view): Query<ViewQuery>,
+) -> PageResult {
+    folder_page(&db, &config, &session, None, &view, None).await
+}
+
+async fn folder(
+    State(db): State<Db>,
+    State(config): State<Arc<Config>>,
+    SignedIn(session): SignedIn,
+    Path(id): Path<String>,
+    Query(view): Query<ViewQuery>,
+) -> PageResult {
+    folder_page(&db, &config, &session, Some(&id), &view, None).await
+}
+
+/// After a form on a folder page: on to `target`, or the page again with the error.
+pub async fn after_form(
+    db: &Db,
+    config: &Config,
+    session: &Session,
+    page_folder: Option<&str>,
+    result: Result<String>,
+) -> PageResult {
+    match result {
+        Ok(target) => Ok(Redirect::to(&target).into_response()),
+        Err(Error::NotFound) => Err(PageError(Error::NotFound)),
+        Err(err) => {
+            let view = ViewQuery::default();
+            folder_page(db, config, session, page_folder, &view, Some(err)).await
+        }
+    }
+}
+
+/// A form field that may be left empty.
+pub fn non_empty(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+#[derive(Deserialize)]
+struct NewFolderForm {
+    name: String,
+    parent_id: Option<String>,
+}
+
+async fn create_folder(
+    State(db): State<Db>,
+    State(config): State<Arc<Config>>,
+    SignedIn(session): SignedIn,
+    Form(form): Form<NewFolderForm>,
+) -> PageResult {
+    let parent = non_empty(&form.parent_id);
+    let result = folders::create(&db, &session.user.id, &form.name, parent)
+        .await
+        .map(|_| folder_href(parent));
+    after_form(&db, &config, &session, parent, result).await
+}
+
+#[derive(Deserialize)]
+struct RenameForm {
+    name: String,
+}
+
+async fn rename_folder(
+    State(db): State<Db>,
+    State(config): State<Arc<Config>>,
+    SignedIn(session): SignedIn,
+    Path(id): Path<String>,
+    Form(form): Form<RenameForm>,
+) -> PageResult {
+    let result = folders::rename(&db, &session.user.id, &id, &form.name)
+        .await
+        .map(|f| folder_href(Some(&f.id)));
+    after_form(&db, &config, &session, Some(&id), result).await
+}
+
+#[derive(Deserialize)]
+struct MoveFolderForm {
+    parent_id: Option<String>,
+}
+
+async fn move_folder(
+    State(db): State<Db>,
+    State(config): State<Arc<Config>>,
+    SignedIn(session): SignedIn,
+    Path(id): Path<String>,
+    Form(form): Form<MoveFolderForm>,
+) -> PageResult {
+    let target = non_empty(&form.parent_id);
+    let result = folders::move_to(&db, &session.user.id, &id, target)
+        .await
+        .map(|f| folder_href(Some(&f.id)));
+    after_form(&db, &config, &session, Some(&id), result).await
+}
+
+async fn confirm_delete_folder(
+    State(db): State<Db>,
+    SignedIn(session): SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    let owner = &session.user.id;
+    let folder = folders::get(&db, owner, &id).await?;
+    let inside = folders::contents(&db, owner, &id).await?;
+    Ok(ConfirmPage {
+        chrome: Chrome::of(&session),
+        title: format!("Delete the folder \u{201c}{}\u{201d}?", folder.name),
+        message: format!(
+            "This deletes the folder with everything inside it: {} and {}. This cannot be undone.",
+            plural(inside.folders as usize, "sub-folder"),
+            plural(inside.images as usize, "photo")
+        ),
+        action: format!("/folders/{id}/delete"),
+        fields: Vec::new(),
+        button: "Delete folder",
+        cancel_href: folder_href(Some(&id)),
+    }
+    .into_response())
+}
+
+async fn delete_folder(
+    State(db): State<Db>,
+    State(storage): State<Storage>,
+    SignedIn(session): SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    let owner = &session.user.id;
+    let folder = folders::get(&db, owner, &id).await?;
+    folders::delete(&db, &storage, owner, &id).await?;
+    Ok(Redirect::to(&folder_href(folder.parent_id.as_deref())).into_response())
+}

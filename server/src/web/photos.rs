@@ -1,0 +1,258 @@
+//! Photos through the pages: the page script's uploads, the selection forms (move,
+//! delete after confirming, classify again), the bytes, and the live status cards.
+
+use std::sync::Arc;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+
+use super::folders::{after_form, non_empty};
+use super::frame::{
+    Chrome, ConfirmPage, PageError, PageResult, ScriptSession, SignedIn, WebSession, folder_href,
+    plural,
+};
+use crate::config::Config;
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::images::upload::Uploads;
+use crate::images::{self, Image, Variant};
+use crate::jobs::Queue;
+use crate::state::AppState;
+use crate::storage::Storage;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/images/move", post(move_images))
+        .route("/images/delete", post(delete_images))
+        .route("/images/reclassify", post(reclassify_selected))
+        .route("/images/status", get(statuses))
+        .route("/images/{id}/reclassify", post(reclassify_one))
+        .route("/images/{id}/original", get(original))
+        .route("/images/{id}/thumbnail", get(thumbnail))
+}
+
+/// The upload route, apart: it has no deadline (a body may take as long as the client
+/// needs, as long as it does not stall) and a body limit of its own.
+pub fn uploads(state: &AppState) -> Router<AppState> {
+    Router::new().route(
+        "/upload",
+        post(upload).layer(DefaultBodyLimit::max(state.upload_request_limit())),
+    )
+}
+
+/// The upload endpoint of the page's script: multipart like the API, CSRF in a header.
+async fn upload(
+    State(uploads): State<Arc<Uploads>>,
+    State(db): State<Db>,
+    State(storage): State<Storage>,
+    State(queue): State<Queue>,
+    ScriptSession(session): ScriptSession,
+    multipart: Multipart,
+) -> Result<Response> {
+    let owner = &session.user.id;
+    let stored = images::upload::accept(&uploads, &db, &storage, &queue, owner, multipart).await?;
+    Ok((StatusCode::CREATED, Json(stored)).into_response())
+}
+
+/// A selection form: the chosen image ids and where they are.
+#[derive(Deserialize)]
+struct SelectionForm {
+    #[serde(default)]
+    ids: Vec<String>,
+    #[serde(default)]
+    from: Option<String>,
+    #[serde(default)]
+    folder_id: Option<String>,
+    #[serde(default)]
+    confirmed: Option<String>,
+}
+
+impl SelectionForm {
+    /// The form of a request body (its `ids` field repeats, which `Form` cannot read).
+    fn read(body: &[u8]) -> Result<Self> {
+        serde_html_form::from_bytes(body)
+            .map_err(|e| Error::bad_request(format!("the form is not valid: {e}")))
+    }
+
+    fn from(&self) -> Option<&str> {
+        non_empty(&self.from)
+    }
+}
+
+async fn move_images(
+    State(db): State<Db>,
+    State(config): State<Arc<Config>>,
+    SignedIn(session): SignedIn,
+    body: axum::body::Bytes,
+) -> PageResult {
+    let form = SelectionForm::read(&body)?;
+    let result = if form.ids.is_empty() {
+        Err(Error::bad_request("select at least one photo to move"))
+    } else {
+        let target = non_empty(&form.folder_id);
+        images::move_to(&db, &session.user.id, &form.ids, target)
+            .await
+            .map(|()| folder_href(form.from()))
+    };
+    after_form(&db, &config, &session, form.from(), result).await
+}
+
+async fn delete_images(
+    State(db): State<Db>,
+    State(config): State<Arc<Config>>,
+    State(storage): State<Storage>,
+    SignedIn(session): SignedIn,
+    body: axum::body::Bytes,
+) -> PageResult {
+    let form = SelectionForm::read(&body)?;
+    if form.ids.is_empty() {
+        let err = Error::bad_request("select at least one photo to delete");
+        return after_form(&db, &config, &session, form.from(), Err(err)).await;
+    }
+    let owner = &session.user.id;
+    if form.confirmed.as_deref() != Some("yes") {
+        let chosen = images::get_all(&db, owner, &form.ids).await?;
+        let mut fields: Vec<(&'static str, String)> =
+            chosen.iter().map(|i| ("ids", i.id.clone())).collect();
+        fields.push(("from", form.from().unwrap_or_default().to_owned()));
+        fields.push(("confirmed", "yes".into()));
+        let names: Vec<&str> = chosen.iter().map(|i| i.filename.as_str()).collect();
+        let more = match names.len() {
+            n if n > 5 => format!(" and {} more", n - 5),
+            _ => String::new(),
+        };
+        return Ok(ConfirmPage {
+            chrome: Chrome::of(&session),
+            title: format!("Delete {}?", plural(names.len(), "photo")),
+            message: format!(
+                "{}{more} will be deleted for good. This cannot be undone.",
+                names[..names.len().min(5)].join(", ")
+            ),
+            action: "/images/delete".into(),
+            fields,
+            button: "Delete",
+            cancel_href: folder_href(form.from()),
+        }
+        .into_response());
+    }
+    images::delete(&db, &storage, owner, &form.ids).await?;
+    Ok(Redirect::to(&folder_href(form.from())).into_response())
+}
+
+async fn send(
+    db: &Db,
+    storage: &Storage,
+    session: Option<WebSession>,
+    id: &str,
+    variant: Variant,
+    headers: &HeaderMap,
+) -> PageResult {
+    // Signed out, there is nothing here: the same 404 as for another user's photo.
+    let session = session.ok_or(PageError(Error::NotFound))?;
+    let seen = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok());
+    let download = images::download(db, storage, &session.0.user.id, id, variant, seen).await?;
+    Ok(download.into_response())
+}
+
+async fn original(
+    State(db): State<Db>,
+    State(storage): State<Storage>,
+    session: Option<WebSession>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> PageResult {
+    send(&db, &storage, session, &id, Variant::Original, &headers).await
+}
+
+async fn thumbnail(
+    State(db): State<Db>,
+    State(storage): State<Storage>,
+    session: Option<WebSession>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> PageResult {
+    send(&db, &storage, session, &id, Variant::Thumbnail, &headers).await
+}
+
+/// Cards of photos whose status the page is waiting for, swapped in out of band by htmx.
+#[derive(Template, WebTemplate)]
+#[template(
+    source = "{% for image in images %}{% include \"card.html\" %}{% endfor %}",
+    ext = "html"
+)]
+struct StatusCards {
+    chrome: Chrome,
+    images: Vec<Image>,
+    oob: bool,
+}
+
+/// htmx stops polling when it gets this status.
+const STOP_POLLING: u16 = 286;
+
+/// The current cards of the photos the page lists as pending (`pending=ID`, repeated),
+/// read in one query.
+async fn statuses(
+    State(db): State<Db>,
+    SignedIn(session): SignedIn,
+    RawQuery(query): RawQuery,
+) -> PageResult {
+    let wanted: Vec<(String, String)> =
+        serde_html_form::from_str(query.as_deref().unwrap_or_default())
+            .map_err(|e| Error::bad_request(format!("the query is not valid: {e}")))?;
+    let ids: Vec<String> = wanted
+        .into_iter()
+        .filter(|(k, _)| k == "pending")
+        .map(|(_, id)| id)
+        .take(500)
+        .collect();
+    let images = images::get_many(&db, &session.user.id, &ids).await?;
+    let status = if images.iter().any(Image::is_pending) {
+        StatusCode::OK
+    } else {
+        StatusCode::from_u16(STOP_POLLING).unwrap_or(StatusCode::OK)
+    };
+    let cards = StatusCards {
+        chrome: Chrome::of(&session),
+        images,
+        oob: true,
+    };
+    Ok((status, cards).into_response())
+}
+
+/// Queues one photo for classification again (the Retry button of a failed one).
+async fn reclassify_one(
+    State(db): State<Db>,
+    State(queue): State<Queue>,
+    SignedIn(session): SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    let owner = &session.user.id;
+    let image = images::get(&db, owner, &id).await?;
+    images::reclassify(&db, &queue, owner, std::slice::from_ref(&id)).await?;
+    Ok(Redirect::to(&folder_href(image.folder_id.as_deref())).into_response())
+}
+
+/// Queues the selected photos for classification again.
+async fn reclassify_selected(
+    State(db): State<Db>,
+    State(config): State<Arc<Config>>,
+    State(queue): State<Queue>,
+    SignedIn(session): SignedIn,
+    body: axum::body::Bytes,
+) -> PageResult {
+    let form = SelectionForm::read(&body)?;
+    if form.ids.is_empty() {
+        let err = Error::bad_request("select at least one photo to classify again");
+        return after_form(&db, &config, &session, form.from(), Err(err)).await;
+    }
+    images::reclassify(&db, &queue, &session.user.id, &form.ids).await?;
+    Ok(Redirect::to(&folder_href(form.from())).into_response())
+}
