@@ -55,6 +55,10 @@ if [ "${1:-}" = "--test" ]; then
     say "Installing playwright-core (npm)"
     (cd "$ROOT/tests/browser" && npm ci --no-audit --no-fund --loglevel=error)
   fi
+  if [ ! -x "$ROOT/loadtest/node_modules/.bin/artillery" ]; then
+    say "Installing Artillery (npm), the load generator"
+    (cd "$ROOT/loadtest" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+  fi
   if [ ! -d "$ROOT/tests/oidc/node_modules/oidc-provider" ]; then
     say "Installing oidc-provider (npm), the OpenID Connect provider of the tests"
     (cd "$ROOT/tests/oidc" && npm ci --no-audit --no-fund --loglevel=error)

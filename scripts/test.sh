@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints, the Rust tests (real server on real SQLite, then
 # again on a PostgreSQL cluster of its own; S3 tests on SeaweedFS), the browser tests
-# (headless Chromium) and the API fuzzing (schemathesis). Starts and stops every server.
+# (headless Chromium), the API fuzzing (schemathesis) and smoke runs of the load tests
+# (Artillery). Starts and stops every server.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -45,6 +46,14 @@ say "API fuzzing (schemathesis)"
 passed=$((passed + 1))
 rm -f "$log"
 stop_seaweedfs
+
+say "Load tests, smoke runs of both tasks (Artillery, embedded default)"
+# Low rates on the debug build: these prove the runner, the scenarios and the upload check
+# work; the figures come from the README's long runs on the release build.
+export LOADTEST_REPORTS="$ROOT/test-results/loadtest"
+loadtest/run.sh task1 --rate 2 --duration 8 --users 3 --photos 40 --p95 2000 --debug
+loadtest/run.sh task2 --rate 2 --duration 8 --users 3 --photos 20 --p95 5000 --debug
+passed=$((passed + 2))
 
 echo
 echo "all: $passed passed, $failed failed"

@@ -1,8 +1,11 @@
 //! argon2id password hashes and the rules a new password must meet.
 
+use std::sync::LazyLock;
+
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use tokio::sync::Semaphore;
 
 use crate::error::{Error, Result};
 
@@ -58,22 +61,37 @@ pub fn check_strength(password: &str, email: &str) -> Result<()> {
     Ok(())
 }
 
+/// Hashes computed at once: at most one per core. Each takes 19 MiB and a core for tens of
+/// milliseconds, so a burst of sign-ins waits its turn instead of taking the memory (the
+/// allocator keeps what it got) and every core, and with them every other request.
+static HASHING: LazyLock<Semaphore> =
+    LazyLock::new(|| Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())));
+
+async fn argon2<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    let _turn = HASHING
+        .acquire()
+        .await
+        .map_err(|e| Error::Internal(e.into()))?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| Error::Internal(e.into()))
+}
+
 pub async fn hash(password: String) -> Result<String> {
-    tokio::task::spawn_blocking(move || {
+    argon2(move || {
         Argon2::default()
             .hash_password(password.as_bytes())
             .map(|h| h.to_string())
             .map_err(|e| Error::Internal(anyhow::anyhow!("hashing failed: {e}")))
     })
-    .await
-    .map_err(|e| Error::Internal(e.into()))?
+    .await?
 }
 
 /// Verifies against a stored hash; with no hash it still does the work, so that an
 /// unknown email takes as long to refuse as a wrong password.
 pub async fn verify(password: String, stored: Option<String>) -> bool {
-    tokio::task::spawn_blocking(move || {
-        let stored = stored.unwrap_or_else(|| DUMMY_HASH.with(|h| h.clone()));
+    argon2(move || {
+        let stored = stored.unwrap_or_else(|| DUMMY_HASH.clone());
         PasswordHash::new(&stored)
             .map(|parsed| {
                 Argon2::default()
@@ -86,9 +104,9 @@ pub async fn verify(password: String, stored: Option<String>) -> bool {
     .unwrap_or(false)
 }
 
-thread_local! {
-    static DUMMY_HASH: String = Argon2::default()
+static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
+    Argon2::default()
         .hash_password(b"not a real password")
         .map(|h| h.to_string())
-        .unwrap_or_default();
-}
+        .unwrap_or_default()
+});
