@@ -168,7 +168,7 @@ async fn main() -> anyhow::Result<()> {
     {
         let labels = &classified[&job.image_id];
         queue
-            .complete(&job, labels)
+            .complete(&job, labels, gallery::jobs::Runner::Local, None)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
     }

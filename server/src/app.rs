@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, header};
+use axum::middleware;
 use axum::routing::get;
 use tokio::net::TcpListener;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -12,10 +13,9 @@ use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::config::{ClassifierMode, Config};
-use crate::db::Db;
 use crate::jobs::lambda;
 use crate::state::AppState;
-use crate::{api, auth, jobs, net, voice, web};
+use crate::{admin, api, auth, jobs, net, telemetry, web};
 
 pub fn router(state: AppState) -> Router {
     let header = |name: HeaderName, value: &'static str| {
@@ -35,6 +35,7 @@ pub fn router(state: AppState) -> Router {
     });
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .route("/metrics", get(telemetry::endpoint))
         .nest("/api/v1", api::router(&state))
         .merge(web::router(&state))
         // Answers about someone's photos are theirs alone: no cache keeps them, unless the
@@ -52,13 +53,21 @@ pub fn router(state: AppState) -> Router {
         .layer(RequestBodyTimeoutLayer::new(Duration::from_secs(
             config.body_idle_secs.max(1),
         )))
+        .layer(middleware::from_fn(telemetry::track))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
 
 /// Serves until the process is asked to stop.
 pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()> {
-    spawn_housekeeping(state.db.clone());
+    telemetry::handle();
+    admin::housekeeping::start(
+        state.db.clone(),
+        state.storage.clone(),
+        state.config.clone(),
+        state.system.clone(),
+    )
+    .await;
     let config = &state.config;
     let base = public_base(config, listener.local_addr()?);
     if let Some(oidc) = auth::oidc::Oidc::from_config(config, &base)? {
@@ -106,27 +115,6 @@ fn public_base(config: &Config, mut bound: std::net::SocketAddr) -> String {
         bound.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
     }
     format!("http://{bound}")
-}
-
-fn spawn_housekeeping(db: Db) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(600));
-        loop {
-            tick.tick().await;
-            if let Err(err) = auth::sessions::purge_expired(&db).await {
-                tracing::warn!(%err, "could not purge expired sessions");
-            }
-            if let Err(err) = auth::oidc::purge_expired(&db).await {
-                tracing::warn!(%err, "could not purge unfinished sign-ins");
-            }
-            if let Err(err) = auth::limits::purge_stale(&db).await {
-                tracing::warn!(%err, "could not purge old sign-in attempts");
-            }
-            if let Err(err) = voice::purge_unanswered(&db).await {
-                tracing::warn!(%err, "could not purge unanswered voice questions");
-            }
-        }
-    });
 }
 
 async fn shutdown_signal() {

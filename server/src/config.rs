@@ -32,8 +32,35 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum AdminCommand {
+    /// List the accounts (email, role, state, photos, bytes).
+    Users {
+        /// Only emails containing this.
+        #[arg(long)]
+        search: Option<String>,
+    },
     /// Give an existing account the admin role.
     Promote { email: String },
+    /// Take the admin role from an account (never the last enabled admin's).
+    Demote { email: String },
+    /// Stop an account from signing in; its sessions and tokens end at once.
+    Disable { email: String },
+    /// Let a disabled account sign in again.
+    Enable { email: String },
+    /// Delete an account with all its folders, photos and stored objects.
+    Delete {
+        email: String,
+        /// Required: deleting cannot be undone.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Queue every failed classification again.
+    Retry,
+    /// Remove stored objects that no photo refers to (older than GALLERY_SWEEP_AFTER_MINUTES).
+    Sweep {
+        /// Only print what would be removed.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Make a single-use invitation link (for GALLERY_SIGNUP=invite; also the way to the
     /// first account of such a gallery).
     Invite {
@@ -225,6 +252,20 @@ pub struct Config {
     /// folder).
     #[arg(long, env = "GALLERY_TMP_DIR")]
     pub tmp_dir: Option<PathBuf>,
+
+    /// The bearer token `GET /metrics` needs; without it, only clients on this machine
+    /// (loopback) may read the metrics.
+    #[arg(long, env = "GALLERY_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+
+    /// Days finished classification jobs are kept before housekeeping prunes them.
+    #[arg(long, env = "GALLERY_JOB_RETENTION_DAYS", default_value_t = 30)]
+    pub job_retention_days: i64,
+
+    /// Minutes an object without a photo row (left by a failed delete or an interrupted
+    /// upload) stays before housekeeping sweeps it away.
+    #[arg(long, env = "GALLERY_SWEEP_AFTER_MINUTES", default_value_t = 60)]
+    pub sweep_after_minutes: i64,
 }
 
 impl Config {

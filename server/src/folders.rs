@@ -309,9 +309,9 @@ pub async fn delete(db: &Db, storage: &Storage, owner: &str, id: &str) -> Result
     // Writing first: on SQLite a transaction that reads and then writes fails at once
     // (SQLITE_BUSY_SNAPSHOT) when another connection wrote in between.
     let mut tx = db.begin().await?;
-    let keys: Vec<(String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let rows: Vec<(String, String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "DELETE FROM images WHERE owner_id = $2 AND folder_id IN ({SUBTREE} SELECT id FROM subtree)
-         RETURNING object_key, thumb_key"
+         RETURNING object_key, thumb_key, bytes"
     )))
     .bind(id)
     .bind(owner)
@@ -322,7 +322,10 @@ pub async fn delete(db: &Db, storage: &Storage, owner: &str, id: &str) -> Result
         .bind(owner)
         .execute(&mut *tx)
         .await?;
+    let bytes: i64 = rows.iter().map(|r| r.2).sum();
+    crate::usage::add(&mut tx, owner, -(rows.len() as i64), -bytes).await?;
     tx.commit().await?;
+    let keys: Vec<(String, String)> = rows.into_iter().map(|(o, t, _)| (o, t)).collect();
     crate::storage::delete_all(storage, crate::storage::pairs(keys)).await;
     Ok(())
 }

@@ -1,5 +1,7 @@
 //! Gallery: a self-hostable, multi-user AI photo gallery.
 
+pub mod activity;
+pub mod admin;
 pub mod api;
 pub mod app;
 pub mod auth;
@@ -15,6 +17,8 @@ pub mod paging;
 pub mod search;
 pub mod state;
 pub mod storage;
+pub mod telemetry;
+pub mod usage;
 pub mod voice;
 pub mod web;
 

@@ -2,7 +2,7 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 use gallery::config::{AdminCommand, Cli, Command};
-use gallery::{AppState, app, auth, db};
+use gallery::{AppState, admin, app, db};
 
 /// glibc lets the size above which a block gets its own mapping rise with every large
 /// block freed; from then on large blocks come from the heap and stay there. A server that
@@ -50,27 +50,148 @@ async fn run() -> anyhow::Result<()> {
             println!("Gallery is running at {url}");
             app::serve(listener, state).await
         }
-        Command::Admin {
-            command: AdminCommand::Promote { email },
-        } => {
-            let pool = db::connect(&cli.config.database_url).await?;
-            let user = auth::promote(&pool, &email)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-            println!("{} is now an admin", user.email);
-            Ok(())
+        Command::Admin { command } => admin_command(&cli.config, command).await,
+    }
+}
+
+/// `gallery admin …`: the dashboard's actions from a shell, written to the audit log as
+/// done by the command line.
+async fn admin_command(config: &gallery::Config, command: AdminCommand) -> anyhow::Result<()> {
+    let pool = db::connect(&config.database_url).await?;
+    let actor = admin::Actor::command_line();
+    let fail = |e: gallery::error::Error| anyhow::anyhow!("{e}");
+    let set = |role: Option<&str>, disabled: Option<bool>| admin::Change {
+        role: role.map(str::to_owned),
+        disabled,
+        quota_bytes: None,
+    };
+    match command {
+        AdminCommand::Users { search } => {
+            let mut after = None;
+            println!(
+                "{:<40} {:<6} {:<9} {:>8} {:>12}  created",
+                "email", "role", "state", "photos", "bytes"
+            );
+            loop {
+                let page = gallery::paging::PageQuery {
+                    limit: Some("1000".into()),
+                    after: after.take(),
+                };
+                let (list, next) = admin::accounts(&pool, search.as_deref(), &page)
+                    .await
+                    .map_err(fail)?;
+                for a in list {
+                    let state = if a.disabled { "disabled" } else { "enabled" };
+                    println!(
+                        "{:<40} {:<6} {:<9} {:>8} {:>12}  {}",
+                        a.email, a.role, state, a.images, a.bytes, a.created_at
+                    );
+                }
+                match next {
+                    Some(n) => after = Some(n),
+                    None => break,
+                }
+            }
         }
-        Command::Admin {
-            command: AdminCommand::Invite { days, note },
-        } => {
-            let pool = db::connect(&cli.config.database_url).await?;
-            let (_, token) = auth::invitations::create(&pool, None, note.as_deref(), days)
+        AdminCommand::Promote { email } => {
+            let user = admin::by_email(&pool, &email).await.map_err(fail)?;
+            admin::change(&pool, &actor, &user.id, &set(Some("admin"), None))
                 .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-            let path = auth::invitations::signup_path(&token);
-            let base = cli.config.public_url.as_deref().unwrap_or("");
-            println!("{}{path}", base.trim_end_matches('/'));
-            Ok(())
+                .map_err(fail)?;
+            println!("{} is now an admin", user.email);
+        }
+        AdminCommand::Demote { email } => {
+            let user = admin::by_email(&pool, &email).await.map_err(fail)?;
+            admin::change(&pool, &actor, &user.id, &set(Some("user"), None))
+                .await
+                .map_err(fail)?;
+            println!("{} is no longer an admin", user.email);
+        }
+        AdminCommand::Disable { email } => {
+            let user = admin::by_email(&pool, &email).await.map_err(fail)?;
+            admin::change(&pool, &actor, &user.id, &set(None, Some(true)))
+                .await
+                .map_err(fail)?;
+            println!(
+                "{} is disabled; its sessions and tokens have ended",
+                user.email
+            );
+        }
+        AdminCommand::Enable { email } => {
+            let user = admin::by_email(&pool, &email).await.map_err(fail)?;
+            admin::change(&pool, &actor, &user.id, &set(None, Some(false)))
+                .await
+                .map_err(fail)?;
+            println!("{} can sign in again", user.email);
+        }
+        AdminCommand::Delete { email, yes } => {
+            let user = admin::by_email(&pool, &email).await.map_err(fail)?;
+            anyhow::ensure!(
+                yes,
+                "this deletes {} with its {} photos for good; add --yes to go ahead",
+                user.email,
+                user.images
+            );
+            let (storage, _) = gallery::state::open_storage(config).await?;
+            admin::delete(&pool, &storage, &actor, &user.id)
+                .await
+                .map_err(fail)?;
+            println!("{} and its {} photos are deleted", user.email, user.images);
+        }
+        AdminCommand::Retry => {
+            let queue = jobs_queue(config, &pool)?;
+            let n = gallery::jobs::retry(&queue, gallery::jobs::Retry::AllFailed)
+                .await
+                .map_err(fail)?;
+            admin::log_alone(
+                &pool,
+                &actor,
+                "retry",
+                Some(&format!("{n} failed jobs queued again")),
+            )
+            .await
+            .map_err(fail)?;
+            println!("{n} failed jobs queued again");
+        }
+        AdminCommand::Sweep { dry_run } => {
+            let (storage, _) = gallery::state::open_storage(config).await?;
+            let sweep =
+                admin::housekeeping::sweep(&pool, &storage, config.sweep_after_minutes, dry_run)
+                    .await
+                    .map_err(fail)?;
+            for orphan in &sweep.orphans {
+                println!(
+                    "{}{} ({} bytes)",
+                    if dry_run { "would remove " } else { "removed " },
+                    orphan.key,
+                    orphan.bytes
+                );
+            }
+            println!("{}", sweep.summary());
+        }
+        AdminCommand::Invite { days, note } => {
+            let invited = admin::invite(
+                &pool,
+                &actor,
+                note.as_deref(),
+                days,
+                config.public_url.as_deref(),
+            )
+            .await
+            .map_err(fail)?;
+            println!("{}", invited.url);
         }
     }
+    Ok(())
+}
+
+/// The queue, for commands that put jobs back in it (the servers pick them up).
+fn jobs_queue(config: &gallery::Config, pool: &db::Db) -> anyhow::Result<gallery::jobs::Queue> {
+    Ok(gallery::jobs::Queue::new(
+        pool.clone(),
+        db::Backend::of_url(&config.database_url)?,
+        std::time::Duration::from_millis(config.job_poll_ms),
+        config.job_lease_secs.saturating_mul(1000),
+        config.retry_base_ms,
+    ))
 }

@@ -9,6 +9,7 @@ use axum::extract::FromRef;
 use axum::http::HeaderValue;
 use tokio::sync::Semaphore;
 
+use crate::admin::dashboard::System;
 use crate::auth::oidc::Oidc;
 use crate::config::{Config, StorageKind};
 use crate::db::{self, Db};
@@ -35,6 +36,8 @@ pub struct AppState {
     pub oidc: Arc<OnceLock<Oidc>>,
     /// What takes the classifier Lambda's callbacks (set when it is the classifier).
     pub callbacks: Arc<OnceLock<Receiver>>,
+    /// What this server knows of itself, for the dashboard and its heartbeat.
+    pub system: Arc<System>,
 }
 
 impl AppState {
@@ -48,22 +51,9 @@ impl AppState {
         if broken > 0 {
             tracing::warn!(loops = broken, "folder loops were found and broken");
         }
-        let (storage, image_origin): (Storage, Option<String>) = match config.storage_kind()? {
-            StorageKind::Fs(root) => {
-                let store = FsStore::open(&root).map_err(|e| {
-                    anyhow::anyhow!("cannot use {} for image storage: {e}", root.display())
-                })?;
-                (Arc::new(store), None)
-            }
-            StorageKind::S3(url) => {
-                let store =
-                    S3Store::connect(&url, config.s3_endpoint.as_deref(), config.s3_path_style)
-                        .await?;
-                let origin = store.origin.clone();
-                (Arc::new(store), Some(origin))
-            }
-        };
+        let (storage, image_origin) = open_storage(&config).await?;
         config.classifier_mode()?;
+        let system = System::of(&config, storage_description(&config));
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         let intent_model = config.intent_model_dir.clone();
         let voice = tokio::task::spawn_blocking(move || Voice::load(intent_model)).await?;
@@ -90,6 +80,7 @@ impl AppState {
             oidc: Arc::new(OnceLock::new()),
             callbacks: Arc::new(OnceLock::new()),
             trusted_proxies,
+            system: Arc::new(system),
             uploads: Arc::new(uploads),
             config: Arc::new(config),
             db,
@@ -103,6 +94,32 @@ impl AppState {
             .max_upload_bytes
             .saturating_mul(8)
             .saturating_add(1 << 20)
+    }
+}
+
+/// The store of `GALLERY_STORAGE`, and the origin browsers fetch its photos from (S3).
+pub async fn open_storage(config: &Config) -> anyhow::Result<(Storage, Option<String>)> {
+    Ok(match config.storage_kind()? {
+        StorageKind::Fs(root) => {
+            let store = FsStore::open(&root).map_err(|e| {
+                anyhow::anyhow!("cannot use {} for image storage: {e}", root.display())
+            })?;
+            (Arc::new(store) as Storage, None)
+        }
+        StorageKind::S3(url) => {
+            let store =
+                S3Store::connect(&url, config.s3_endpoint.as_deref(), config.s3_path_style).await?;
+            let origin = store.origin.clone();
+            (Arc::new(store) as Storage, Some(origin))
+        }
+    })
+}
+
+fn storage_description(config: &Config) -> String {
+    match config.storage_kind() {
+        Ok(StorageKind::Fs(path)) => format!("files in {}", path.display()),
+        Ok(StorageKind::S3(url)) => format!("S3 at {url}"),
+        Err(_) => config.storage.clone(),
     }
 }
 
@@ -136,4 +153,5 @@ parts! {
     Arc<Voice> => voice,
     Arc<OnceLock<Oidc>> => oidc,
     Arc<OnceLock<Receiver>> => callbacks,
+    Arc<System> => system,
 }

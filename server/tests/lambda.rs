@@ -191,6 +191,18 @@ async fn an_upload_is_classified_by_the_lambda_function_reading_from_s3() {
             .await
             .unwrap();
     assert_eq!(done, 2, "each job ran once");
+    // The dashboard's time per step: kept per job, as the Lambda measured it.
+    let timed: Vec<(String, f64, f64, f64)> = sqlx::query_as(
+        "SELECT backend, fetch_ms, prepare_ms, predict_ms FROM jobs WHERE state = 'done'",
+    )
+    .fetch_all(&app.state.db)
+    .await
+    .unwrap();
+    assert_eq!(timed.len(), 2);
+    for (backend, fetch, prepare, predict) in timed {
+        assert_eq!(backend, "lambda");
+        assert!(fetch > 0.0 && prepare > 0.0 && predict > 0.0);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -195,3 +195,48 @@ async fn a_large_upload_goes_to_the_bucket_in_parts_and_comes_back_whole() {
     );
     assert_eq!(app.rows("images").await, 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deleting_a_user_empties_their_part_of_the_bucket_and_the_sweep_finds_strays() {
+    let s3 = client().await;
+    let (app, prefix) = s3_app(&endpoint(), "off").await;
+    let admin = app.user("admin@example.org").await;
+    let user = app.user("user@example.org").await;
+    let me: Value = fetch(app.get(&user, "/api/v1/me")).await;
+    let user_id = me["id"].as_str().unwrap().to_owned();
+    let folder = app.folder(&user, "Trips", None).await;
+    app.photo(&user, "a.jpg", None).await;
+    app.photo(&user, "b.jpg", Some(&folder)).await;
+    app.photo(&admin, "mine.jpg", None).await;
+    // An object a failed delete left behind, with no photo.
+    s3.put_object()
+        .bucket(BUCKET)
+        .key(format!(
+            "{prefix}/u/{user_id}/0123456789abcdef0123456789abcdef"
+        ))
+        .body(aws_sdk_s3::primitives::ByteStream::from_static(b"stray"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(keys(&s3, &prefix).await.len(), 7);
+    let sweep = gallery::admin::housekeeping::sweep(&app.state.db, &app.state.storage, 0, true)
+        .await
+        .unwrap();
+    assert_eq!(sweep.checked, 7);
+    assert_eq!(sweep.orphans.len(), 1, "{:?}", sweep.orphans);
+
+    let res = app
+        .delete(&admin, &format!("/api/v1/admin/users/{user_id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let left = keys(&s3, &prefix).await;
+    assert_eq!(
+        left.len(),
+        2,
+        "only the admin's photo and thumbnail: {left:?}"
+    );
+    assert!(left.iter().all(|k| !k.contains(&user_id)));
+    assert_eq!(app.rows("images").await, 1);
+}

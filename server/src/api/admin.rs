@@ -12,18 +12,24 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{ApiAdmin, ApiJson, ApiQuery, ErrorBody, St, paged};
+use super::{ApiAdmin, ApiJson, ApiQuery, ErrorBody, St, double_option, paged};
+use crate::admin::{self, Account, Actor, AuditEntry, Change, dashboard};
 use crate::auth::invitations::{self, Invitation};
 use crate::config::Config;
 use crate::db::Db;
-use crate::error::Result;
-use crate::jobs::{self, JobView};
+use crate::error::{Error, Result};
+use crate::jobs::{self, JobView, Queue, Retry};
 use crate::paging::{self, PageQuery};
+use crate::storage::Storage;
 
 pub fn router() -> OpenApiRouter<St> {
     OpenApiRouter::new()
         .routes(routes!(stats))
+        .routes(routes!(list_users))
+        .routes(routes!(change_user, delete_user))
         .routes(routes!(recent_jobs))
+        .routes(routes!(retry_jobs))
+        .routes(routes!(audit))
         .routes(routes!(list_invitations, create_invitation))
         .routes(routes!(revoke_invitation))
 }
@@ -41,20 +47,88 @@ pub struct Stats {
 #[utoipa::path(get, path = "/admin/stats", tag = "admin",
     responses((status = 200, body = Stats), (status = "default", body = ErrorBody)))]
 async fn stats(State(db): State<Db>, ApiAdmin(_admin): ApiAdmin) -> Result<Json<Stats>> {
-    let (users,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users")
-        .fetch_one(&db)
-        .await?;
-    let (images, bytes): (i64, i64) =
-        sqlx::query_as("SELECT COUNT(*), CAST(COALESCE(SUM(bytes), 0) AS BIGINT) FROM images")
-            .fetch_one(&db)
-            .await?;
+    let totals = dashboard::totals(&db).await?;
     let jobs = jobs::counts_by_state(&db).await?.into_iter().collect();
     Ok(Json(Stats {
-        users,
-        images,
-        bytes,
+        users: totals.users,
+        images: totals.images,
+        bytes: totals.bytes,
         jobs,
     }))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UserQuery {
+    /// Only accounts whose email or name contains this.
+    #[param(max_length = 254)]
+    q: Option<String>,
+    #[serde(flatten)]
+    #[param(ignore)]
+    page: PageQuery,
+}
+
+/// The accounts, in the order they were made
+#[utoipa::path(get, path = "/admin/users", tag = "admin", params(UserQuery, PageQuery),
+    responses((status = 200, body = [Account], headers(("Link" = String, description = "<URL>; rel=\"next\" when there is a next page"))),
+        (status = "default", body = ErrorBody)))]
+async fn list_users(
+    State(db): State<Db>,
+    ApiAdmin(_admin): ApiAdmin,
+    uri: OriginalUri,
+    ApiQuery(q): ApiQuery<UserQuery>,
+) -> Result<Response> {
+    let (list, next) = admin::accounts(&db, q.q.as_deref(), &q.page).await?;
+    Ok(paged(&uri, list, next))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserChange {
+    /// `user` or `admin`.
+    #[schema(pattern = "^(user|admin)$")]
+    role: Option<String>,
+    /// A disabled account cannot sign in; its sessions and tokens end at once.
+    disabled: Option<bool>,
+    /// Bytes the user may store; null for the server's default.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<i64>, minimum = 0)]
+    quota_bytes: Option<Option<i64>>,
+}
+
+/// Change an account's role, state or quota
+///
+/// 409 where it would leave the gallery without an enabled admin.
+#[utoipa::path(patch, path = "/admin/users/{id}", tag = "admin", params(("id" = String, Path)),
+    request_body = UserChange,
+    responses((status = 200, body = Account), (status = "default", body = ErrorBody)))]
+async fn change_user(
+    State(db): State<Db>,
+    ApiAdmin(me): ApiAdmin,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<UserChange>,
+) -> Result<Json<Account>> {
+    let change = Change {
+        role: body.role,
+        disabled: body.disabled,
+        quota_bytes: body.quota_bytes,
+    };
+    Ok(Json(
+        admin::change(&db, &Actor::admin(&me.user), &id, &change).await?,
+    ))
+}
+
+/// Delete an account with all its folders, photos and stored objects
+#[utoipa::path(delete, path = "/admin/users/{id}", tag = "admin", params(("id" = String, Path)),
+    responses((status = 204, description = "Deleted"), (status = "default", body = ErrorBody)))]
+async fn delete_user(
+    State(db): State<Db>,
+    State(storage): State<Storage>,
+    ApiAdmin(me): ApiAdmin,
+    Path(id): Path<String>,
+) -> Result<StatusCode> {
+    admin::delete(&db, &storage, &Actor::admin(&me.user), &id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -86,6 +160,55 @@ async fn recent_jobs(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RetryRequest {
+    /// `error`: every failed job.
+    #[schema(pattern = "^error$")]
+    status: Option<String>,
+    /// These jobs (at most 1000).
+    ids: Option<Vec<String>>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Queued {
+    queued: u64,
+}
+
+/// Run failed classification jobs again
+#[utoipa::path(post, path = "/admin/jobs/retry", tag = "admin", request_body = RetryRequest,
+    responses((status = 202, body = Queued), (status = "default", body = ErrorBody)))]
+async fn retry_jobs(
+    State(queue): State<Queue>,
+    ApiAdmin(me): ApiAdmin,
+    ApiJson(body): ApiJson<RetryRequest>,
+) -> Result<(StatusCode, Json<Queued>)> {
+    let queued = match (body.status.as_deref(), body.ids.as_deref()) {
+        (Some("error"), None) => jobs::retry(&queue, Retry::AllFailed).await?,
+        (None, Some(ids)) => jobs::retry(&queue, Retry::Ids(ids)).await?,
+        _ => {
+            return Err(Error::bad_request(
+                "send {\"status\": \"error\"} to retry every failed job, or {\"ids\": [...]} for some",
+            ));
+        }
+    };
+    admin::log_alone(
+        &queue.db,
+        &Actor::admin(&me.user),
+        "retry",
+        Some(&format!("{queued} failed jobs queued again")),
+    )
+    .await?;
+    Ok((StatusCode::ACCEPTED, Json(Queued { queued })))
+}
+
+/// The newest entries of the audit log of admin actions
+#[utoipa::path(get, path = "/admin/audit", tag = "admin",
+    responses((status = 200, body = [AuditEntry]), (status = "default", body = ErrorBody)))]
+async fn audit(State(db): State<Db>, ApiAdmin(_admin): ApiAdmin) -> Result<Json<Vec<AuditEntry>>> {
+    Ok(Json(admin::audit_log(&db, 200).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
 pub struct NewInvitation {
     /// Who it is for, for the admins' list.
     #[schema(max_length = 200)]
@@ -113,24 +236,20 @@ async fn create_invitation(
     ApiAdmin(admin): ApiAdmin,
     ApiJson(body): ApiJson<NewInvitation>,
 ) -> Result<(StatusCode, Json<MadeInvitation>)> {
-    let (invitation, token) = invitations::create(
+    let invited = admin::invite(
         &db,
-        Some(&admin.user.id),
+        &Actor::admin(&admin.user),
         body.note.as_deref(),
         body.days.unwrap_or(7),
+        config.public_url.as_deref(),
     )
     .await?;
-    let path = invitations::signup_path(&token);
-    let url = match &config.public_url {
-        Some(base) => format!("{}{path}", base.trim_end_matches('/')),
-        None => path,
-    };
     Ok((
         StatusCode::CREATED,
         Json(MadeInvitation {
-            invitation,
-            token,
-            url,
+            invitation: invited.invitation,
+            token: invited.token,
+            url: invited.url,
         }),
     ))
 }
@@ -152,9 +271,9 @@ async fn list_invitations(
     responses((status = 204, description = "Withdrawn"), (status = "default", body = ErrorBody)))]
 async fn revoke_invitation(
     State(db): State<Db>,
-    ApiAdmin(_admin): ApiAdmin,
+    ApiAdmin(admin): ApiAdmin,
     Path(id): Path<String>,
 ) -> Result<StatusCode> {
-    invitations::revoke(&db, &id).await?;
+    admin::revoke_invitation(&db, &Actor::admin(&admin.user), &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -92,6 +92,8 @@ impl From<QueryRejection> for Error {
 }
 
 /// Tells an absent field (`None`) from an explicit `null` (`Some(None)`).
-pub fn double_option<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
-    Option::<String>::deserialize(d).map(Some)
+pub fn double_option<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
 }

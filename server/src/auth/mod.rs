@@ -198,6 +198,14 @@ pub async fn find_user(db: &Db, id: &str) -> Result<Option<User>> {
     Ok(row.map(|r| user_from_row(r).0))
 }
 
+async fn is_disabled(db: &Db, user_id: &str) -> Result<bool> {
+    let row: Option<(Option<i64>,)> = sqlx::query_as("SELECT disabled_at FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(db)
+        .await?;
+    Ok(row.is_some_and(|(d,)| d.is_some()))
+}
+
 const BAD_CREDENTIALS: &str = "wrong email or password";
 
 /// A sign-in attempt: counted against the account and the client's address (keyed by the
@@ -215,13 +223,15 @@ pub async fn sign_in(
         Subject::SignInAddress(client),
         Rate::per_minute(config.login_per_ip),
     )
-    .await?;
+    .await
+    .inspect_err(|_| refused("rate_limited"))?;
     limits::hit(
         db,
         Subject::SignInAccount(&email),
         Rate::per_minute(config.login_per_account),
     )
-    .await?;
+    .await
+    .inspect_err(|_| refused("rate_limited"))?;
     if password.chars().count() > password::MAX_LEN {
         // No password that long was ever accepted, so none can match.
         return Err(Error::Unauthorized(BAD_CREDENTIALS.into()));
@@ -229,24 +239,46 @@ pub async fn sign_in(
     authenticate(db, &email, password).await
 }
 
-/// Checks an email and password; the same answer for an unknown email as for a wrong password.
+/// Checks an email and password; the same answer for an unknown email as for a wrong
+/// password. A disabled account is told so, but only once the password was right.
 pub async fn authenticate(db: &Db, email: &str, password: &str) -> Result<User> {
     let email = sign_in_email(email)?;
-    let row: Option<UserRow> = sqlx::query_as(
-        "SELECT id, email, display_name, role, password_hash FROM users WHERE email = $1",
-    )
-    .bind(&email)
-    .fetch_optional(db)
-    .await?;
-    let (user, hash) = match row.map(user_from_row) {
-        Some((user, hash)) => (Some(user), hash),
-        None => (None, None),
+    type Row = (String, String, String, String, Option<String>, Option<i64>);
+    let row: Option<Row> =
+        sqlx::query_as(
+            "SELECT id, email, display_name, role, password_hash, disabled_at FROM users WHERE email = $1",
+        )
+        .bind(&email)
+        .fetch_optional(db)
+        .await?;
+    let (user, hash, disabled) = match row {
+        Some((id, email, name, role, hash, disabled)) => {
+            let (user, hash) = user_from_row((id, email, name, role, hash));
+            (Some(user), hash, disabled.is_some())
+        }
+        None => (None, None, false),
     };
     let ok = password::verify(password.to_owned(), hash).await;
     match user {
+        Some(_) if ok && disabled => {
+            refused("disabled");
+            Err(account_disabled())
+        }
         Some(user) if ok => Ok(user),
-        _ => Err(Error::Unauthorized(BAD_CREDENTIALS.into())),
+        _ => {
+            refused("credentials");
+            Err(Error::Unauthorized(BAD_CREDENTIALS.into()))
+        }
     }
+}
+
+/// Counts a refused sign-in (for `/metrics`).
+pub fn refused(reason: &'static str) {
+    metrics::counter!("gallery_signin_refusals_total", "reason" => reason).increment(1);
+}
+
+fn account_disabled() -> Error {
+    Error::Forbidden("this account has been disabled by an admin of this gallery".into())
 }
 
 pub async fn change_password(db: &Db, session: &Session, current: &str, new: &str) -> Result<()> {
@@ -263,25 +295,6 @@ pub async fn change_password(db: &Db, session: &Session, current: &str, new: &st
         .execute(db)
         .await?;
     sessions::end_others(db, &session.user.id, &session.token_hash).await
-}
-
-/// Gives an existing account the admin role (`gallery admin promote EMAIL`).
-pub async fn promote(db: &Db, email: &str) -> Result<User> {
-    let email = email.trim().to_lowercase();
-    let done = sqlx::query("UPDATE users SET role = 'admin' WHERE email = $1")
-        .bind(&email)
-        .execute(db)
-        .await?;
-    if done.rows_affected() == 0 {
-        return Err(Error::bad_request(format!(
-            "no account has the email {email}"
-        )));
-    }
-    let id: (String,) = sqlx::query_as("SELECT id FROM users WHERE email = $1")
-        .bind(&email)
-        .fetch_one(db)
-        .await?;
-    find_user(db, &id.0).await?.ok_or(Error::NotFound)
 }
 
 /// The account of someone the OpenID Connect provider vouches for: the one linked to this
@@ -304,6 +317,10 @@ pub async fn sign_in_with(
             .fetch_optional(db)
             .await?;
     if let Some((user_id,)) = linked {
+        if is_disabled(db, &user_id).await? {
+            refused("disabled");
+            return Err(account_disabled());
+        }
         return find_user(db, &user_id).await?.ok_or(Error::NotFound);
     }
     let email = id.email.as_deref().ok_or_else(|| {
@@ -323,6 +340,10 @@ pub async fn sign_in_with(
                 "an account for {email} already exists here, but {provider} has not verified that this address is yours, \
                  so the two were not linked. Sign in with your password, or verify the address with {provider} and try again"
             )));
+        }
+        Some((user_id,)) if is_disabled(db, &user_id).await? => {
+            refused("disabled");
+            return Err(account_disabled());
         }
         Some((user_id,)) => {
             sqlx::query("DELETE FROM sessions WHERE user_id = $1")

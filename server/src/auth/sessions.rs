@@ -61,32 +61,47 @@ pub async fn create(db: &Db, user_id: &str, kind: Kind, ttl_hours: i64) -> Resul
     Ok(token)
 }
 
-/// The live session of a token, if any.
+/// How stale `last_seen_at` may be before a request writes it again (one write per user
+/// per minute, not one per request).
+const SEEN_EVERY_MS: i64 = 60_000;
+
+/// The live session of a token, if any: not expired, and its user not disabled.
 pub async fn find(db: &Db, token: &str, kind: Kind) -> Result<Option<Session>> {
     let token_hash = hash_token(token);
-    let row: Option<(String, String, String, String, String, String)> = sqlx::query_as(
-        "SELECT u.id, u.email, u.display_name, u.role, s.csrf_token, COALESCE(u.password_hash, '')
+    let now = now_ms();
+    type Row = (String, String, String, String, String, String, Option<i64>);
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT u.id, u.email, u.display_name, u.role, s.csrf_token, COALESCE(u.password_hash, ''),
+                u.last_seen_at
          FROM sessions s JOIN users u ON u.id = s.user_id
-         WHERE s.token_hash = $1 AND s.kind = $2 AND s.expires_at > $3",
+         WHERE s.token_hash = $1 AND s.kind = $2 AND s.expires_at > $3 AND u.disabled_at IS NULL",
     )
     .bind(&token_hash)
     .bind(kind.as_str())
-    .bind(now_ms())
+    .bind(now)
     .fetch_optional(db)
     .await?;
-    Ok(row.map(
-        |(id, email, display_name, role, csrf_token, password_hash)| Session {
-            user: User {
-                id,
-                email,
-                display_name,
-                role,
-                has_password: !password_hash.is_empty(),
-            },
-            token_hash,
-            csrf_token,
+    let Some((id, email, display_name, role, csrf_token, password_hash, seen)) = row else {
+        return Ok(None);
+    };
+    if seen.is_none_or(|seen| now - seen > SEEN_EVERY_MS) {
+        sqlx::query("UPDATE users SET last_seen_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(&id)
+            .execute(db)
+            .await?;
+    }
+    Ok(Some(Session {
+        user: User {
+            id,
+            email,
+            display_name,
+            role,
+            has_password: !password_hash.is_empty(),
         },
-    ))
+        token_hash,
+        csrf_token,
+    }))
 }
 
 pub async fn end(db: &Db, token_hash: &str) -> Result<()> {

@@ -17,6 +17,7 @@ use crate::error::{Error, Result};
 use crate::folders;
 use crate::jobs::{self, Queue};
 use crate::storage::{self, Storage};
+use crate::{activity, usage};
 
 /// Thumbnails fit this box: rows of the grid are about 200 CSS pixels high, twice that
 /// for high-density screens.
@@ -497,13 +498,11 @@ pub async fn quota(db: &Db, owner: &str, default: Option<u64>) -> Result<Option<
 }
 
 async fn used_bytes(db: impl sqlx::Executor<'_, Database = sqlx::Any>, owner: &str) -> Result<u64> {
-    let (used,): (i64,) = sqlx::query_as(
-        "SELECT CAST(COALESCE(SUM(bytes), 0) AS BIGINT) FROM images WHERE owner_id = $1",
-    )
-    .bind(owner)
-    .fetch_one(db)
-    .await?;
-    Ok(used.max(0) as u64)
+    let used: Option<(i64,)> = sqlx::query_as("SELECT bytes_used FROM users WHERE id = $1")
+        .bind(owner)
+        .fetch_optional(db)
+        .await?;
+    Ok(used.map_or(0, |(u,)| u.max(0) as u64))
 }
 
 fn megabytes(bytes: u64) -> String {
@@ -639,6 +638,11 @@ async fn write_all(
         ids.push(id);
     }
     jobs::enqueue_many(&mut tx, &ids, now).await?;
+    let bytes: u64 = prepared.iter().map(|p| p.original.len()).sum();
+    usage::add(&mut tx, owner, ids.len() as i64, bytes as i64).await?;
+    activity::add(&mut *tx, activity::Kind::Uploads, ids.len() as i64, now).await?;
     tx.commit().await?;
+    metrics::counter!("gallery_uploads_total").increment(ids.len() as u64);
+    metrics::counter!("gallery_upload_bytes_total").increment(bytes);
     Ok(ids)
 }

@@ -527,18 +527,22 @@ pub async fn delete(db: &Db, storage: &Storage, owner: &str, ids: &[String]) -> 
     let ids = selection(ids)?;
     let mut tx = db.begin().await?;
     let sql = format!(
-        "DELETE FROM images WHERE owner_id = $1 AND id IN ({}) RETURNING object_key, thumb_key",
+        "DELETE FROM images WHERE owner_id = $1 AND id IN ({}) RETURNING object_key, thumb_key, bytes",
         placeholders(2, ids.len())
     );
-    let mut query = sqlx::query_as::<_, (String, String)>(sqlx::AssertSqlSafe(sql)).bind(owner);
+    let mut query =
+        sqlx::query_as::<_, (String, String, i64)>(sqlx::AssertSqlSafe(sql)).bind(owner);
     for id in &ids {
         query = query.bind(id);
     }
-    let keys = query.fetch_all(&mut *tx).await?;
-    if keys.len() != ids.len() {
+    let rows = query.fetch_all(&mut *tx).await?;
+    if rows.len() != ids.len() {
         return Err(Error::NotFound);
     }
+    let bytes: i64 = rows.iter().map(|r| r.2).sum();
+    crate::usage::add(&mut tx, owner, -(rows.len() as i64), -bytes).await?;
     tx.commit().await?;
+    let keys = rows.into_iter().map(|(o, t, _)| (o, t)).collect();
     storage::delete_all(storage, storage::pairs(keys)).await;
     Ok(())
 }

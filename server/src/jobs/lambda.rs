@@ -21,7 +21,7 @@ use subtle::ConstantTimeEq;
 use tokio::sync::Semaphore;
 
 use super::worker::TOP_K;
-use super::{Claimed, Failure, Queue};
+use super::{Claimed, Failure, Queue, Runner};
 use crate::error::{Error, Result};
 use crate::storage::Storage;
 use classifier::protocol::Label;
@@ -269,9 +269,12 @@ impl Receiver {
             }
             Status::Done => {
                 let labels = checked_labels(report, self.classes.as_deref())?;
-                self.queue.complete(&job, &labels).await?;
-                if let Some(t) = &report.timings_ms {
-                    tracing::info!(job = %job.id, model = ?report.model, fetch_ms = t.fetch,
+                let timings = report.timings_ms.as_ref();
+                self.queue
+                    .complete(&job, &labels, Runner::Lambda, timings)
+                    .await?;
+                if let Some(t) = timings {
+                    tracing::debug!(job = %job.id, model = ?report.model, fetch_ms = t.fetch,
                         preprocess_ms = t.preprocess, predict_ms = t.predict, "classified by Lambda");
                 }
             }

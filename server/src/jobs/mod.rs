@@ -11,10 +11,11 @@ use std::time::Duration;
 use sqlx::{Any, Transaction};
 use tokio::sync::Notify;
 
+use crate::activity;
 use crate::db::{Backend, Db, new_id, now_ms, placeholders, rfc3339};
 use crate::error::Result;
 use crate::paging::{self, Key, Kind, Page, PageQuery, SortColumn};
-use classifier::protocol::{Label, Status};
+use classifier::protocol::{Label, Status, Timings};
 
 /// The queue as its users see it: the database, the wake-up bell of idle workers, and the
 /// timings of claims and retries.
@@ -222,6 +223,32 @@ pub struct Claimed {
     pub max_attempts: i64,
 }
 
+/// Where a job runs: the server's own workers or the classifier Lambda.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Runner {
+    Local,
+    Lambda,
+}
+
+impl Runner {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Runner::Local => "local",
+            Runner::Lambda => "lambda",
+        }
+    }
+}
+
+impl Claimed {
+    pub fn runner(&self) -> Runner {
+        if self.worker.starts_with(worker::WORKER_PREFIX) {
+            Runner::Local
+        } else {
+            Runner::Lambda
+        }
+    }
+}
+
 /// Why a job claimed past its last attempt gives up: every attempt before it ended with
 /// its lease running out (a worker that died, a function that never called back).
 pub fn overdue(job: &Claimed) -> Option<Failure> {
@@ -320,15 +347,30 @@ impl Queue {
     }
 
     /// Stores the labels and marks the job and the photo done, if the job is still this
-    /// claim's.
-    pub async fn complete(&self, job: &Claimed, labels: &[Label]) -> Result<bool> {
+    /// claim's; keeps where it ran and how long each step took.
+    pub async fn complete(
+        &self,
+        job: &Claimed,
+        labels: &[Label],
+        runner: Runner,
+        timings: Option<&Timings>,
+    ) -> Result<bool> {
         let now = now_ms();
         let mut tx = self.db.begin().await?;
-        let set = "state = 'done', lease_until = NULL, last_error = NULL, updated_at = $4";
-        let held = update_held(&mut tx, job, set, |q| q.bind(now)).await?;
+        let set = "state = 'done', lease_until = NULL, last_error = NULL, updated_at = $4,
+                   backend = $5, fetch_ms = $6, prepare_ms = $7, predict_ms = $8";
+        let held = update_held(&mut tx, job, set, |q| {
+            q.bind(now)
+                .bind(runner.as_str())
+                .bind(timings.map(|t| t.fetch))
+                .bind(timings.map(|t| t.preprocess))
+                .bind(timings.map(|t| t.predict))
+        })
+        .await?;
         if !held {
             return Ok(false);
         }
+        activity::add(&mut *tx, activity::Kind::Classified, 1, now).await?;
         sqlx::query("DELETE FROM image_labels WHERE image_id = $1")
             .bind(&job.image_id)
             .execute(&mut *tx)
@@ -345,6 +387,20 @@ impl Queue {
         }
         set_status(&mut tx, &job.image_id, Status::Done, None).await?;
         tx.commit().await?;
+        let backend = runner.as_str();
+        metrics::counter!("gallery_jobs_total", "outcome" => "done", "backend" => backend)
+            .increment(1);
+        if let Some(t) = timings {
+            for (step, ms) in [
+                ("fetch", t.fetch),
+                ("prepare", t.preprocess),
+                ("predict", t.predict),
+            ] {
+                metrics::histogram!("gallery_job_step_duration_seconds",
+                    "step" => step, "backend" => backend)
+                .record(ms / 1000.0);
+            }
+        }
         Ok(true)
     }
 }
@@ -439,8 +495,12 @@ impl Queue {
                 .bind(now)
         })
         .await?;
+        let outcome = if give_up { "error" } else { "retry" };
+        metrics::counter!("gallery_jobs_total", "outcome" => outcome, "backend" => job.runner().as_str())
+            .increment(1);
         if held {
             if give_up {
+                activity::add(&mut *tx, activity::Kind::Failed, 1, now).await?;
                 let shown = clip(&failure.public);
                 set_status(&mut tx, &job.image_id, Status::Error, Some(&shown)).await?;
             } else {
@@ -459,4 +519,87 @@ impl Queue {
         }
         Ok(())
     }
+}
+
+/// Jobs waiting or running, on every server.
+pub async fn depth(db: &Db) -> Result<i64> {
+    let (n,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM jobs WHERE state IN ('queued', 'running')")
+            .fetch_one(db)
+            .await?;
+    Ok(n)
+}
+
+/// Which failed jobs to run again.
+pub enum Retry<'a> {
+    AllFailed,
+    Ids(&'a [String]),
+}
+
+/// Queues failed jobs again from their first attempt (only those whose photo still shows
+/// the failure: a photo queued again since has its own job). How many were queued.
+pub async fn retry(queue: &Queue, which: Retry<'_>) -> Result<u64> {
+    let ids: &[String] = match which {
+        Retry::AllFailed => &[],
+        Retry::Ids([]) => return Ok(0),
+        Retry::Ids(ids) if ids.len() > paging::MAX_LIMIT => {
+            return Err(crate::error::Error::bad_request(format!(
+                "retry at most {} jobs at once",
+                paging::MAX_LIMIT
+            )));
+        }
+        Retry::Ids(ids) => ids,
+    };
+    let only = if ids.is_empty() {
+        String::new()
+    } else {
+        format!("AND id IN ({})", placeholders(2, ids.len()))
+    };
+    let now = now_ms();
+    let mut tx = queue.db.begin().await?;
+    let sql = format!(
+        "UPDATE jobs SET state = 'queued', attempts = 0, run_after = $1, lease_until = NULL,
+             locked_by = NULL, last_error = NULL, updated_at = $1
+         WHERE state = 'error' {only}
+           AND image_id IN (SELECT id FROM images WHERE status = 'error')
+         RETURNING image_id"
+    );
+    let mut query = sqlx::query_as::<_, (String,)>(sqlx::AssertSqlSafe(sql)).bind(now);
+    for id in ids {
+        query = query.bind(id);
+    }
+    let photos: Vec<String> = query
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .map(|(id,)| id)
+        .collect();
+    for chunk in photos.chunks(500) {
+        let sql = format!(
+            "UPDATE images SET status = 'queued', status_detail = NULL WHERE id IN ({})",
+            placeholders(1, chunk.len())
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in chunk {
+            query = query.bind(id);
+        }
+        query.execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    if !photos.is_empty() {
+        queue.wake();
+    }
+    tracing::info!(jobs = photos.len(), "failed classifications queued again");
+    Ok(photos.len() as u64)
+}
+
+/// Deletes finished jobs (done or failed) last changed before `before` (housekeeping).
+pub async fn prune_finished(db: &Db, before: i64) -> Result<u64> {
+    Ok(
+        sqlx::query("DELETE FROM jobs WHERE state IN ('done', 'error') AND updated_at < $1")
+            .bind(before)
+            .execute(db)
+            .await?
+            .rows_affected(),
+    )
 }

@@ -10,11 +10,14 @@ use bytes::Bytes;
 use classifier::step::{Engine, Job, StepError};
 use classifier::{Model, runtime};
 
-use super::{Claimed, Failure, Queue};
+use super::{Claimed, Failure, Queue, Runner};
 use crate::storage::Storage;
 use classifier::protocol::Status;
 
 pub const TOP_K: usize = 3;
+
+/// The start of every local worker's name (the Lambda's is different).
+pub const WORKER_PREFIX: &str = "local-";
 
 /// The loaded model, or why there is none (every job then ends in `error` with that
 /// reason, instead of the server failing to start again and again).
@@ -47,7 +50,7 @@ pub async fn start(queue: Queue, storage: Storage, model_dir: Option<PathBuf>, w
 }
 
 async fn run(queue: Queue, storage: Storage, loaded: Loaded, n: usize) {
-    let worker = format!("local-{}-{n}", crate::db::new_id());
+    let worker = format!("{WORKER_PREFIX}{}-{n}", crate::db::new_id());
     let engine = match loaded {
         Ok(model) => match tokio::task::spawn_blocking(move || Engine::new(model, 1)).await {
             Ok(Ok(engine)) => Ok(engine),
@@ -126,7 +129,10 @@ async fn run_job(
     };
     match engine.run(&local, TOP_K).await {
         Ok(Some(classified)) => {
-            queue.complete(job, &classified.labels).await?;
+            let timings = Some(&classified.timings);
+            queue
+                .complete(job, &classified.labels, Runner::Local, timings)
+                .await?;
         }
         Ok(None) => {
             tracing::debug!(job = %job.id, "job was taken back (photo deleted or queued again)")

@@ -6,7 +6,7 @@ use axum::body::Body;
 use bytes::Bytes;
 use tokio_util::io::ReaderStream;
 
-use super::{Delivery, ObjectStore, StorageError};
+use super::{Delivery, Listed, ObjectStore, StorageError};
 
 /// Objects as files below one folder; writes go to a temporary file that is renamed into
 /// place, so a reader never sees half an object.
@@ -116,4 +116,67 @@ impl ObjectStore for FsStore {
             Err(err) => Err(StorageError::Unavailable(format!("{key}: {err}"))),
         }
     }
+
+    async fn list(&self, prefix: &str) -> Result<Vec<Listed>, StorageError> {
+        let root = self.root.clone();
+        let prefix = prefix.to_owned();
+        tokio::task::spawn_blocking(move || list_below(&root, &prefix))
+            .await
+            .map_err(|e| StorageError::Unavailable(e.to_string()))?
+    }
+}
+
+/// The files below `root` whose keys start with `prefix` (not the temporary files of
+/// writes under way, whose names have a dot no key has).
+fn list_below(root: &Path, prefix: &str) -> Result<Vec<Listed>, StorageError> {
+    // Walk only the folder the prefix names (`u/ID/` → root/u/ID).
+    let start = match prefix.rfind('/') {
+        Some(end) => root.join(&prefix[..end]),
+        None => root.to_path_buf(),
+    };
+    let mut found = Vec::new();
+    let mut dirs = vec![start];
+    while let Some(dir) = dirs.pop() {
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(err) if err.kind() == ErrorKind::NotFound => continue,
+            Err(err) => {
+                return Err(StorageError::Unavailable(format!(
+                    "{}: {err}",
+                    dir.display()
+                )));
+            }
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let Ok(meta) = entry.metadata() else { continue };
+            if meta.is_dir() {
+                dirs.push(path);
+                continue;
+            }
+            let Some(key) = path
+                .strip_prefix(root)
+                .ok()
+                .and_then(|p| p.to_str())
+                .map(|k| k.replace(std::path::MAIN_SEPARATOR, "/"))
+            else {
+                continue;
+            };
+            if !key.starts_with(prefix) || key.contains('.') {
+                continue;
+            }
+            let modified_ms = meta
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_millis() as i64);
+            found.push(Listed {
+                key,
+                modified_ms,
+                bytes: meta.len(),
+            });
+        }
+    }
+    found.sort_by(|a, b| a.key.cmp(&b.key));
+    Ok(found)
 }

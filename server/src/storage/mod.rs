@@ -58,6 +58,9 @@ pub trait ObjectStore: Send + Sync + 'static {
     async fn get(&self, key: &str) -> Result<Bytes, StorageError>;
     async fn deliver(&self, key: &str) -> Result<Delivery, StorageError>;
     async fn delete(&self, key: &str) -> Result<(), StorageError>;
+    /// Every object whose key starts with `prefix` (`u/` for all users', `u/ID/` for one
+    /// user's), with when it was last written (epoch ms).
+    async fn list(&self, prefix: &str) -> Result<Vec<Listed>, StorageError>;
     /// The bucket and full key of an object, for stores others (the Lambda) can read.
     fn s3_location(&self, _key: &str) -> Option<(String, String)> {
         None
@@ -65,6 +68,19 @@ pub trait ObjectStore: Send + Sync + 'static {
 }
 
 pub type Storage = Arc<dyn ObjectStore>;
+
+/// An object as a listing shows it.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    pub key: String,
+    pub modified_ms: i64,
+    pub bytes: u64,
+}
+
+/// The prefix of every object of one user.
+pub fn user_prefix(user_id: &str) -> String {
+    format!("u/{user_id}/")
+}
 
 /// A fresh random key for one of a user's objects.
 pub fn new_key(user_id: &str) -> String {

@@ -11,7 +11,7 @@ use aws_sdk_s3::primitives::{ByteStream, Length};
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use bytes::Bytes;
 
-use super::{Delivery, ObjectStore, StorageError};
+use super::{Delivery, Listed, ObjectStore, StorageError};
 
 /// How long a signed link to a photo stays valid.
 const PRESIGN_SECS: u64 = 900;
@@ -281,5 +281,36 @@ impl ObjectStore for S3Store {
             .await
             .map(|_| ())
             .map_err(|e| unavailable(key, aws_sdk_s3::error::DisplayErrorContext(e)))
+    }
+
+    async fn list(&self, prefix: &str) -> Result<Vec<Listed>, StorageError> {
+        let full = self.key(prefix);
+        let strip = self.key("");
+        let mut pages = self
+            .client
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .prefix(&full)
+            .into_paginator()
+            .send();
+        let mut found = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page =
+                page.map_err(|e| unavailable(prefix, aws_sdk_s3::error::DisplayErrorContext(e)))?;
+            for object in page.contents() {
+                let Some(key) = object.key().and_then(|k| k.strip_prefix(&strip)) else {
+                    continue;
+                };
+                found.push(Listed {
+                    key: key.to_owned(),
+                    modified_ms: object
+                        .last_modified()
+                        .and_then(|t| t.to_millis().ok())
+                        .unwrap_or(0),
+                    bytes: object.size().unwrap_or(0).max(0) as u64,
+                });
+            }
+        }
+        Ok(found)
     }
 }

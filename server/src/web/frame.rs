@@ -104,6 +104,27 @@ impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
     }
 }
 
+/// The session of an admin's page: signed out, the browser goes to the sign-in page;
+/// signed in as anyone else, 403.
+pub struct WebAdmin(pub Session);
+
+impl<S: Send + Sync> FromRequestParts<S> for WebAdmin {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let Some(WebSession(session)) = parts.extensions.get::<WebSession>().cloned() else {
+            return Err(Redirect::to("/login").into_response());
+        };
+        if !session.user.is_admin() {
+            return Err(PageError(Error::Forbidden(
+                "only an admin of this gallery can open this page".into(),
+            ))
+            .into_response());
+        }
+        Ok(Self(session))
+    }
+}
+
 /// The signed-in session of a request the page's scripts make (uploads, voice); signed
 /// out, a 401 in JSON that the script shows.
 pub struct ScriptSession(pub Session);

@@ -4,6 +4,7 @@
 //! domain function.
 
 mod account;
+mod admin;
 mod assets;
 mod folders;
 mod frame;
@@ -32,6 +33,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
     let deadline = Duration::from_secs(state.config.request_timeout_secs.max(1));
     let timed = Router::new()
         .merge(account::router())
+        .merge(admin::router())
         .merge(folders::router())
         .merge(photos::router())
         .merge(voice::router())
