@@ -170,18 +170,18 @@ pub struct RetryRequest {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct Queued {
+pub struct Requeued {
     queued: u64,
 }
 
 /// Run failed classification jobs again
 #[utoipa::path(post, path = "/admin/jobs/retry", tag = "admin", request_body = RetryRequest,
-    responses((status = 202, body = Queued), (status = "default", body = ErrorBody)))]
+    responses((status = 202, body = Requeued), (status = "default", body = ErrorBody)))]
 async fn retry_jobs(
     State(queue): State<Queue>,
     ApiAdmin(me): ApiAdmin,
     ApiJson(body): ApiJson<RetryRequest>,
-) -> Result<(StatusCode, Json<Queued>)> {
+) -> Result<(StatusCode, Json<Requeued>)> {
     let queued = match (body.status.as_deref(), body.ids.as_deref()) {
         (Some("error"), None) => jobs::retry(&queue, Retry::AllFailed).await?,
         (None, Some(ids)) => jobs::retry(&queue, Retry::Ids(ids)).await?,
@@ -198,7 +198,7 @@ async fn retry_jobs(
         Some(&format!("{queued} failed jobs queued again")),
     )
     .await?;
-    Ok((StatusCode::ACCEPTED, Json(Queued { queued })))
+    Ok((StatusCode::ACCEPTED, Json(Requeued { queued })))
 }
 
 /// The newest entries of the audit log of admin actions
