@@ -114,7 +114,7 @@
       const card = list[index];
       zoom = 1;
       img.style.transform = "";
-      img.src = card.dataset.original;
+      img.src = card.dataset.display || card.dataset.original;
       img.alt = card.dataset.name;
       title.textContent = `${card.dataset.name} (${index + 1} of ${list.length})`;
     };

@@ -71,11 +71,20 @@ pub fn draft_scale(width: u32, height: u32, min_side: u32) -> u32 {
 }
 
 fn decode_jpeg(bytes: &[u8], min_side: u32) -> Result<RgbImage, Error> {
+    decode_reduced(bytes, |w, h| draft_scale(w, h, min_side))
+}
+
+/// Decodes a JPEG upright by libjpeg-turbo at the DCT reduction (1, 2, 4 or 8) that
+/// `scale` picks from its size.
+pub fn decode_reduced(bytes: &[u8], scale: impl Fn(u32, u32) -> u32) -> Result<RgbImage, Error> {
     let bad = |e: turbojpeg::Error| Error::Decode(format!("the JPEG could not be decoded: {e}"));
     let mut decompressor = turbojpeg::Decompressor::new().map_err(bad)?;
     let header = decompressor.read_header(bytes).map_err(bad)?;
     check_size((header.width as u32, header.height as u32))?;
-    let n = draft_scale(header.width as u32, header.height as u32, min_side);
+    let n = match scale(header.width as u32, header.height as u32) {
+        n @ (1 | 2 | 4 | 8) => n,
+        _ => 1,
+    };
     let factor = turbojpeg::ScalingFactor::new(1, n as usize);
     decompressor.set_scaling_factor(factor).map_err(bad)?;
     let scaled = header.scaled(factor);

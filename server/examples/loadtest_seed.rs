@@ -17,7 +17,7 @@ use clap::Parser;
 use classifier::{Classifier, Model, runtime};
 use gallery::AppState;
 use gallery::config::Cli;
-use gallery::images::ingest::{self, Original, Prepared};
+use gallery::images::ingest::{self, Original, Prepared, Received};
 use gallery::{auth, folders};
 
 const PASSWORD: &str = "load test password";
@@ -59,6 +59,9 @@ fn copy(p: &Prepared, n: usize) -> Prepared {
         thumbnail: p.thumbnail.clone(),
         thumb_width: p.thumb_width,
         thumb_height: p.thumb_height,
+        display: p.display.clone(),
+        display_width: p.display_width,
+        display_height: p.display_height,
     }
 }
 
@@ -77,7 +80,7 @@ async fn samples(state: &AppState) -> anyhow::Result<Vec<Sample>> {
         let labels = classifier.classify(&bytes, 3)?;
         let policy = state.uploads.policy.clone();
         let prepared = tokio::task::spawn_blocking(move || {
-            ingest::prepare(name.to_owned(), Original::Memory(bytes.into()), &policy)
+            ingest::prepare(name.to_owned(), Received::memory(bytes.into()), &policy)
         })
         .await?
         .map_err(|e| anyhow::anyhow!("{e}"))?;

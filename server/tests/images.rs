@@ -597,3 +597,83 @@ async fn a_selection_is_acted_on_all_at_once_or_not_at_all() {
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     assert!(res.text().await.unwrap().contains("at most 1000"));
 }
+
+/// The size of a JPEG the server sent.
+fn jpeg_size(bytes: &[u8]) -> (u32, u32) {
+    let img = image::load_from_memory_with_format(bytes, image::ImageFormat::Jpeg).expect("a JPEG");
+    (img.width(), img.height())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_decode_makes_the_viewers_rendition_and_the_thumbnail() {
+    let app = spawn_app().await;
+    let t = app.user("ada@example.org").await;
+    // 12 MP, turned by EXIF (orientation 6: the stored pixels are landscape, the photo portrait).
+    let big = jpeg_with_exif(4000, 3000, 6, "2024:07:14 10:11:12");
+    let id = app.photo_bytes(&t, "big.jpg", big.clone()).await;
+    let image: Value = fetch(app.get(&t, &format!("/api/v1/images/{id}"))).await;
+    assert_eq!(
+        (image["width"].as_i64(), image["height"].as_i64()),
+        (Some(3000), Some(4000))
+    );
+    assert_eq!(
+        image["sha256"],
+        hex::encode(Sha256::digest(&big)),
+        "hashed as it streamed in"
+    );
+
+    let display = app
+        .get(&t, &format!("/api/v1/images/{id}/display"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(display.status(), StatusCode::OK);
+    assert_eq!(display.headers()["content-type"], "image/jpeg");
+    let display = display.bytes().await.unwrap();
+    // Decoded at half scale (the smallest DCT scale that covers about 2 048 px), upright.
+    assert_eq!(jpeg_size(&display), (1500, 2000));
+    assert!(
+        display.len() < big.len() / 2,
+        "a rendition, not the original"
+    );
+    let thumb = app
+        .get(&t, &format!("/api/v1/images/{id}/thumbnail"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(jpeg_size(&thumb.bytes().await.unwrap()), (300, 400));
+
+    // A photo smaller than the rendition is never enlarged; a wide one fits 2 048 px.
+    let small = app.photo_bytes(&t, "small.png", png(640, 480)).await;
+    let res = app
+        .get(&t, &format!("/api/v1/images/{small}/display"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(jpeg_size(&res.bytes().await.unwrap()), (640, 480));
+    let wide = app.photo_bytes(&t, "wide.jpg", jpeg(6000, 1000)).await;
+    let res = app
+        .get(&t, &format!("/api/v1/images/{wide}/display"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(jpeg_size(&res.bytes().await.unwrap()), (2048, 341));
+
+    // Another user's rendition is not found, as for anything of theirs.
+    let other = app.user("bob@example.org").await;
+    let res = app
+        .get(&other, &format!("/api/v1/images/{id}/display"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    // Deleting the photo removes all three objects.
+    app.assert_consistent().await;
+    let res = app
+        .delete(&t, &format!("/api/v1/images/{id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    app.assert_consistent().await;
+}

@@ -57,7 +57,11 @@ async fn photos_go_to_the_bucket_and_reach_the_browser_by_presigned_url() {
     let data = jpeg(300, 200);
     let id = app.photo_bytes(&t, "a.jpg", data.clone()).await;
     let stored = keys(&s3, &prefix).await;
-    assert_eq!(stored.len(), 2, "original and thumbnail: {stored:?}");
+    assert_eq!(
+        stored.len(),
+        3,
+        "original, thumbnail and display rendition: {stored:?}"
+    );
     assert!(
         stored
             .iter()
@@ -218,11 +222,11 @@ async fn deleting_a_user_empties_their_part_of_the_bucket_and_the_sweep_finds_st
         .send()
         .await
         .unwrap();
-    assert_eq!(keys(&s3, &prefix).await.len(), 7);
+    assert_eq!(keys(&s3, &prefix).await.len(), 10);
     let sweep = gallery::admin::housekeeping::sweep(&app.state.db, &app.state.storage, 0, true)
         .await
         .unwrap();
-    assert_eq!(sweep.checked, 7);
+    assert_eq!(sweep.checked, 10);
     assert_eq!(sweep.orphans.len(), 1, "{:?}", sweep.orphans);
 
     let res = app
@@ -234,8 +238,8 @@ async fn deleting_a_user_empties_their_part_of_the_bucket_and_the_sweep_finds_st
     let left = keys(&s3, &prefix).await;
     assert_eq!(
         left.len(),
-        2,
-        "only the admin's photo and thumbnail: {left:?}"
+        3,
+        "only the admin's photo and its renditions: {left:?}"
     );
     assert!(left.iter().all(|k| !k.contains(&user_id)));
     assert_eq!(app.rows("images").await, 1);

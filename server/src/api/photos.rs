@@ -27,6 +27,7 @@ pub fn router() -> OpenApiRouter<St> {
         .routes(routes!(get_image, update_image, delete_image))
         .routes(routes!(original))
         .routes(routes!(thumbnail))
+        .routes(routes!(display))
         .routes(routes!(reclassify))
 }
 
@@ -221,6 +222,23 @@ async fn thumbnail(
     headers: HeaderMap,
 ) -> Result<Response> {
     send(&db, &storage, &s.user.id, &id, Variant::Thumbnail, &headers).await
+}
+
+/// The viewer's rendition (JPEG, about 2 048 px on the long side; the original for photos
+/// stored before renditions were made)
+#[utoipa::path(get, path = "/images/{id}/display", tag = "photos", params(("id" = String, Path)),
+    responses((status = 200, description = "The bytes", content_type = "image/*", body = Vec<u8>),
+        (status = 304, description = "The copy the client has is current"),
+        (status = 307, description = "A short-lived signed URL"),
+        (status = "default", body = ErrorBody)))]
+async fn display(
+    State(db): State<Db>,
+    State(storage): State<Storage>,
+    ApiUser(s): ApiUser,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    send(&db, &storage, &s.user.id, &id, Variant::Display, &headers).await
 }
 
 #[derive(Serialize, ToSchema)]

@@ -1,5 +1,6 @@
 //! Taking in an upload: the real format from the content, the pixel budget checked from
-//! the header before decoding, EXIF orientation and date, SHA-256 and a thumbnail; then
+//! the header before decoding, EXIF orientation and date, SHA-256 while it streams in, and
+//! from one decode the viewer's rendition and the thumbnail; then
 //! objects in storage and rows in one transaction, or nothing at all.
 
 use std::io::{BufRead, BufReader, Cursor, Read, Seek};
@@ -24,6 +25,12 @@ use crate::{activity, usage};
 const THUMB_MAX_WIDTH: u32 = 800;
 const THUMB_MAX_HEIGHT: u32 = 400;
 const THUMB_QUALITY: u8 = 82;
+/// The viewer's rendition fits this square: about 2 048 pixels on the long side.
+const DISPLAY_MAX: u32 = 2048;
+/// A JPEG is decoded at the largest DCT reduction whose long side still reaches this, so a
+/// 12 MP photo (4000×3000) is decoded at half size (2000×1500) and used as it is.
+const DISPLAY_MIN_DECODE: u32 = 1800;
+const DISPLAY_QUALITY: u8 = 84;
 const MAX_FILENAME_CHARS: usize = 255;
 
 #[derive(Debug, Clone)]
@@ -91,25 +98,21 @@ impl Original {
             Self::File { .. } => Ok(None),
         }
     }
+}
 
-    fn sha256(&self) -> std::io::Result<String> {
-        let mut hasher = Sha256::new();
-        match self {
-            Self::Memory(data) => hasher.update(data),
-            Self::File { .. } => {
-                let mut reader = self.reader()?;
-                loop {
-                    let chunk = reader.fill_buf()?;
-                    if chunk.is_empty() {
-                        break;
-                    }
-                    hasher.update(chunk);
-                    let n = chunk.len();
-                    reader.consume(n);
-                }
-            }
+/// An upload as received: its bytes and their SHA-256, computed as they arrived.
+pub struct Received {
+    pub original: Original,
+    pub sha256: String,
+}
+
+impl Received {
+    /// Bytes already in memory (the seeding tool), hashed in one pass.
+    pub fn memory(bytes: Bytes) -> Self {
+        Self {
+            sha256: hex::encode(Sha256::digest(&bytes)),
+            original: Original::Memory(bytes),
         }
-        Ok(hex::encode(hasher.finalize()))
     }
 }
 
@@ -122,6 +125,8 @@ pub struct Spool {
     file: Option<(tokio::fs::File, tempfile::TempPath)>,
     len: u64,
     dir: Option<std::path::PathBuf>,
+    /// The SHA-256 of what came so far: the upload is hashed while it streams in.
+    hasher: Sha256,
 }
 
 impl Spool {
@@ -131,6 +136,7 @@ impl Spool {
             file: None,
             len: 0,
             dir,
+            hasher: Sha256::new(),
         }
     }
 
@@ -145,6 +151,7 @@ impl Spool {
     pub async fn write(&mut self, chunk: &[u8]) -> std::io::Result<()> {
         use tokio::io::AsyncWriteExt;
         self.len += chunk.len() as u64;
+        self.hasher.update(chunk);
         if self.file.is_none() && self.memory.len() + chunk.len() <= SPOOL_BYTES {
             self.memory.extend_from_slice(chunk);
             return Ok(());
@@ -168,18 +175,20 @@ impl Spool {
         file.write_all(chunk).await
     }
 
-    pub async fn finish(self) -> std::io::Result<Original> {
+    pub async fn finish(self) -> std::io::Result<Received> {
         use tokio::io::AsyncWriteExt;
-        match self.file {
-            None => Ok(Original::Memory(self.memory.freeze())),
+        let sha256 = hex::encode(self.hasher.finalize());
+        let original = match self.file {
+            None => Original::Memory(self.memory.freeze()),
             Some((mut file, path)) => {
                 file.flush().await?;
-                Ok(Original::File {
+                Original::File {
                     path,
                     len: self.len,
-                })
+                }
             }
-        }
+        };
+        Ok(Received { original, sha256 })
     }
 }
 
@@ -195,6 +204,10 @@ pub struct Prepared {
     pub thumbnail: Bytes,
     pub thumb_width: u32,
     pub thumb_height: u32,
+    /// The viewer's rendition (about 2 048 px on the long side, never larger than the photo).
+    pub display: Bytes,
+    pub display_width: u32,
+    pub display_height: u32,
 }
 
 /// The last path component of a client's file name, without control characters.
@@ -228,7 +241,8 @@ fn content_type(format: ImageFormat) -> Option<&'static str> {
 }
 
 /// Checks and decodes one file. CPU-bound: call it from a blocking thread.
-pub fn prepare(filename: String, original: Original, policy: &Policy) -> Result<Prepared> {
+pub fn prepare(filename: String, received: Received, policy: &Policy) -> Result<Prepared> {
+    let Received { original, sha256 } = received;
     if original.is_empty() {
         return Err(Error::bad_request(format!("{filename} is empty (0 bytes)")));
     }
@@ -282,25 +296,26 @@ pub fn prepare(filename: String, original: Original, policy: &Policy) -> Result<
     let orientation = decoder
         .orientation()
         .unwrap_or(image::metadata::Orientation::NoTransforms);
-    // A JPEG is decoded by libjpeg-turbo at the smallest DCT scale that still covers the
-    // thumbnail (a 12 MP photo at a quarter: a sixteenth of the pixels to make and to
-    // resize). Anything it cannot take (CMYK, say) is decoded in full like other formats.
+    // One decode serves every size the gallery makes. A JPEG is decoded by libjpeg-turbo at
+    // the smallest DCT scale that still covers the viewer's rendition (a 12 MP photo at
+    // half: a quarter of the pixels), upright. Anything it cannot take (CMYK, say) and the
+    // other formats are decoded in full, once.
     let scaled = match format {
         ImageFormat::Jpeg => original
             .bytes()
             .map_err(io)?
-            .and_then(|bytes| preprocess::decode(&bytes, THUMB_MAX_HEIGHT).ok()),
+            .and_then(|bytes| preprocess::decode_reduced(&bytes, display_scale).ok()),
         _ => None,
     };
     let upright = match scaled {
         Some(rgb) => {
             drop(decoder);
-            DynamicImage::ImageRgb8(rgb)
+            rgb
         }
         None => {
             let mut decoded = DynamicImage::from_decoder(decoder).map_err(damaged)?;
             decoded.apply_orientation(orientation);
-            decoded
+            preprocess::flatten(decoded)
         }
     };
     // The photo's own size, upright: the header's, turned like the pixels are.
@@ -310,20 +325,37 @@ pub fn prepare(filename: String, original: Original, policy: &Policy) -> Result<
         (width, height)
     };
 
-    let (thumbnail, thumb_width, thumb_height) = thumbnail(upright)?;
+    // The viewer's rendition from the decoded pixels, the thumbnail from the rendition.
+    let display = fit(upright, DISPLAY_MAX, DISPLAY_MAX)?;
+    let thumb = fit_ref(&display, THUMB_MAX_WIDTH, THUMB_MAX_HEIGHT)?;
+    let (display_width, display_height) = display.dimensions();
+    let (thumb_width, thumb_height) = thumb.dimensions();
     let taken_at = exif_taken_at(&mut original.reader().map_err(io)?);
     Ok(Prepared {
         taken_at,
-        sha256: original.sha256().map_err(io)?,
+        sha256,
         filename,
         content_type,
         width,
         height,
         original,
+        thumbnail: encode(&thumb, THUMB_QUALITY, turbojpeg::Subsamp::Sub2x2)?,
         thumb_width,
         thumb_height,
-        thumbnail,
+        display: encode(&display, DISPLAY_QUALITY, turbojpeg::Subsamp::Sub2x2)?,
+        display_width,
+        display_height,
     })
+}
+
+/// The DCT reduction (1, 2, 4 or 8) of a JPEG of `width`×`height` whose long side still
+/// reaches [`DISPLAY_MIN_DECODE`].
+fn display_scale(width: u32, height: u32) -> u32 {
+    let long = width.max(height);
+    [8, 4, 2, 1]
+        .into_iter()
+        .find(|n| long / n >= DISPLAY_MIN_DECODE)
+        .unwrap_or(1)
 }
 
 fn orientation_swaps(orientation: image::metadata::Orientation) -> bool {
@@ -416,45 +448,53 @@ fn skip_scan(r: &mut impl BufRead) -> std::io::Result<u8> {
     }
 }
 
-/// The thumbnail of an upright photo: the largest size that fits the thumbnail box, never
-/// larger than the photo, resampled with SIMD (fast_image_resize) and encoded by
-/// libjpeg-turbo.
-fn thumbnail(image: DynamicImage) -> Result<(Bytes, u32, u32)> {
-    let rgb = preprocess::flatten(image);
-    let (w, h) = rgb.dimensions();
-    let ratio = (f64::from(THUMB_MAX_WIDTH) / f64::from(w))
-        .min(f64::from(THUMB_MAX_HEIGHT) / f64::from(h))
+/// The largest size of `image` that fits `max_w`×`max_h`, never larger than it is,
+/// resampled with SIMD (fast_image_resize, Catmull-Rom).
+fn fit(image: image::RgbImage, max_w: u32, max_h: u32) -> Result<image::RgbImage> {
+    let (w, h) = image.dimensions();
+    if w <= max_w && h <= max_h {
+        return Ok(image);
+    }
+    fit_ref(&image, max_w, max_h)
+}
+
+fn fit_ref(image: &image::RgbImage, max_w: u32, max_h: u32) -> Result<image::RgbImage> {
+    let (w, h) = image.dimensions();
+    let ratio = (f64::from(max_w) / f64::from(w))
+        .min(f64::from(max_h) / f64::from(h))
         .min(1.0);
     let tw = ((f64::from(w) * ratio).round() as u32).max(1);
     let th = ((f64::from(h) * ratio).round() as u32).max(1);
-    let failed = |e: &dyn std::fmt::Display| Error::Internal(anyhow::anyhow!("thumbnail: {e}"));
-    let small = if (tw, th) == (w, h) {
-        rgb
-    } else {
-        let src = ImageRef::new(w, h, rgb.as_raw(), PixelType::U8x3).map_err(|e| failed(&e))?;
-        let mut dst = FirImage::new(tw, th, PixelType::U8x3);
-        let options =
-            ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::CatmullRom));
-        Resizer::new()
-            .resize(&src, &mut dst, &options)
-            .map_err(|e| failed(&e))?;
-        image::RgbImage::from_raw(tw, th, dst.into_vec())
-            .ok_or_else(|| failed(&"the resized image has an unexpected size"))?
-    };
-    // libjpeg-turbo, which the classifier already links for decoding: SIMD, 4:2:0.
+    if (tw, th) == (w, h) {
+        return Ok(image.clone());
+    }
+    let failed = |e: &dyn std::fmt::Display| Error::Internal(anyhow::anyhow!("resize: {e}"));
+    let src = ImageRef::new(w, h, image.as_raw(), PixelType::U8x3).map_err(|e| failed(&e))?;
+    let mut dst = FirImage::new(tw, th, PixelType::U8x3);
+    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::CatmullRom));
+    Resizer::new()
+        .resize(&src, &mut dst, &options)
+        .map_err(|e| failed(&e))?;
+    image::RgbImage::from_raw(tw, th, dst.into_vec())
+        .ok_or_else(|| failed(&"the resized image has an unexpected size"))
+}
+
+/// A JPEG of the pixels by libjpeg-turbo (which the classifier already links), with SIMD.
+fn encode(image: &image::RgbImage, quality: u8, subsamp: turbojpeg::Subsamp) -> Result<Bytes> {
+    let (w, h) = image.dimensions();
     let jpeg = turbojpeg::compress(
         turbojpeg::Image {
-            pixels: small.as_raw().as_slice(),
-            width: tw as usize,
-            pitch: tw as usize * 3,
-            height: th as usize,
+            pixels: image.as_raw().as_slice(),
+            width: w as usize,
+            pitch: w as usize * 3,
+            height: h as usize,
             format: turbojpeg::PixelFormat::RGB,
         },
-        i32::from(THUMB_QUALITY),
-        turbojpeg::Subsamp::Sub2x2,
+        i32::from(quality),
+        subsamp,
     )
-    .map_err(|e| failed(&e))?;
-    Ok((Bytes::copy_from_slice(&jpeg), tw, th))
+    .map_err(|e| Error::Internal(anyhow::anyhow!("JPEG encoding: {e}")))?;
+    Ok(Bytes::copy_from_slice(&jpeg))
 }
 
 /// When the photo was taken, from EXIF `DateTimeOriginal` (or `DateTime`), in epoch ms.
@@ -583,7 +623,7 @@ async fn write_all(
     quota: Option<u64>,
     written: &mut Vec<String>,
 ) -> Result<Vec<String>> {
-    // Written in pairs: original, thumbnail.
+    // Written in threes: original, thumbnail, display rendition.
     for p in prepared {
         let key = storage::new_key(owner);
         match &p.original {
@@ -595,6 +635,9 @@ async fn write_all(
         written.push(key);
         let key = storage::new_key(owner);
         storage.put(&key, p.thumbnail.clone(), "image/jpeg").await?;
+        written.push(key);
+        let key = storage::new_key(owner);
+        storage.put(&key, p.display.clone(), "image/jpeg").await?;
         written.push(key);
     }
     let now = now_ms();
@@ -609,13 +652,14 @@ async fn write_all(
         }
     }
     let mut ids = Vec::with_capacity(prepared.len());
-    for (p, keys) in prepared.iter().zip(written.chunks_exact(2)) {
-        let (object_key, thumb_key) = (&keys[0], &keys[1]);
+    for (p, keys) in prepared.iter().zip(written.chunks_exact(3)) {
+        let (object_key, thumb_key, display_key) = (&keys[0], &keys[1], &keys[2]);
         let id = new_id();
         sqlx::query(
             "INSERT INTO images (id, owner_id, folder_id, filename, content_type, bytes, width, height, sha256,
-                taken_at, created_at, status, object_key, thumb_key, thumb_width, thumb_height)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+                taken_at, created_at, status, object_key, thumb_key, thumb_width, thumb_height,
+                display_key, display_width, display_height)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
         )
         .bind(&id)
         .bind(owner)
@@ -633,6 +677,9 @@ async fn write_all(
         .bind(thumb_key)
         .bind(i64::from(p.thumb_width))
         .bind(i64::from(p.thumb_height))
+        .bind(display_key)
+        .bind(i64::from(p.display_width))
+        .bind(i64::from(p.display_height))
         .execute(&mut *tx)
         .await?;
         ids.push(id);

@@ -413,21 +413,31 @@ pub async fn get(db: &Db, owner: &str, id: &str) -> Result<Image> {
 pub enum Variant {
     Original,
     Thumbnail,
+    /// The viewer's rendition, about 2 048 px on the long side (the original for photos
+    /// stored before renditions were made).
+    Display,
 }
 
 /// The storage key and content type of an owner's image.
 pub async fn object(db: &Db, owner: &str, id: &str, variant: Variant) -> Result<(String, String)> {
-    let (object_key, thumb_key, content_type): (String, String, String) = sqlx::query_as(
-        "SELECT object_key, thumb_key, content_type FROM images WHERE owner_id = $1 AND id = $2",
+    let (object_key, thumb_key, display_key, content_type): (
+        String,
+        String,
+        Option<String>,
+        String,
+    ) = sqlx::query_as(
+        "SELECT object_key, thumb_key, display_key, content_type FROM images
+             WHERE owner_id = $1 AND id = $2",
     )
     .bind(owner)
     .bind(id)
     .fetch_optional(db)
     .await?
     .ok_or(Error::NotFound)?;
-    Ok(match variant {
-        Variant::Original => (object_key, content_type),
-        Variant::Thumbnail => (thumb_key, "image/jpeg".to_owned()),
+    Ok(match (variant, display_key) {
+        (Variant::Original, _) | (Variant::Display, None) => (object_key, content_type),
+        (Variant::Thumbnail, _) => (thumb_key, "image/jpeg".to_owned()),
+        (Variant::Display, Some(key)) => (key, "image/jpeg".to_owned()),
     })
 }
 
@@ -527,11 +537,13 @@ pub async fn delete(db: &Db, storage: &Storage, owner: &str, ids: &[String]) -> 
     let ids = selection(ids)?;
     let mut tx = db.begin().await?;
     let sql = format!(
-        "DELETE FROM images WHERE owner_id = $1 AND id IN ({}) RETURNING object_key, thumb_key, bytes",
+        "DELETE FROM images WHERE owner_id = $1 AND id IN ({})
+         RETURNING object_key, thumb_key, display_key, bytes",
         placeholders(2, ids.len())
     );
     let mut query =
-        sqlx::query_as::<_, (String, String, i64)>(sqlx::AssertSqlSafe(sql)).bind(owner);
+        sqlx::query_as::<_, (String, String, Option<String>, i64)>(sqlx::AssertSqlSafe(sql))
+            .bind(owner);
     for id in &ids {
         query = query.bind(id);
     }
@@ -539,11 +551,11 @@ pub async fn delete(db: &Db, storage: &Storage, owner: &str, ids: &[String]) -> 
     if rows.len() != ids.len() {
         return Err(Error::NotFound);
     }
-    let bytes: i64 = rows.iter().map(|r| r.2).sum();
+    let bytes: i64 = rows.iter().map(|r| r.3).sum();
     crate::usage::add(&mut tx, owner, -(rows.len() as i64), -bytes).await?;
     tx.commit().await?;
-    let keys = rows.into_iter().map(|(o, t, _)| (o, t)).collect();
-    storage::delete_all(storage, storage::pairs(keys)).await;
+    let keys = rows.into_iter().map(|(o, t, d, _)| (o, t, d)).collect();
+    storage::delete_all(storage, storage::photo_objects(keys)).await;
     Ok(())
 }
 
@@ -586,7 +598,7 @@ pub async fn download(
     let etag = format!("\"{}\"", key.rsplit('/').next().unwrap_or(&key));
     let cache = match variant {
         Variant::Original => "private, no-cache",
-        Variant::Thumbnail => "private, max-age=600",
+        Variant::Thumbnail | Variant::Display => "private, max-age=600",
     };
     let unchanged = if_none_match.is_some_and(|v| v.split(',').any(|tag| tag.trim() == etag));
     let delivery = if unchanged {

@@ -97,8 +97,10 @@ pub async fn delete_all(storage: &Storage, keys: impl IntoIterator<Item = String
     }
 }
 
-/// The keys of photos' (original, thumbnail) pairs, one after the other.
-pub fn pairs(keys: Vec<(String, String)>) -> impl Iterator<Item = String> {
+/// The keys of photos' objects (original, thumbnail, and the viewer's rendition where the
+/// photo has one), one after the other.
+pub fn photo_objects(keys: Vec<(String, String, Option<String>)>) -> impl Iterator<Item = String> {
     keys.into_iter()
-        .flat_map(|(original, thumb)| [original, thumb])
+        .flat_map(|(original, thumb, display)| [Some(original), Some(thumb), display])
+        .flatten()
 }

@@ -35,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .route("/images/{id}/reclassify", post(reclassify_one))
         .route("/images/{id}/original", get(original))
         .route("/images/{id}/thumbnail", get(thumbnail))
+        .route("/images/{id}/display", get(display))
 }
 
 /// The upload route, apart: it has no deadline (a body may take as long as the client
@@ -180,6 +181,16 @@ async fn thumbnail(
     headers: HeaderMap,
 ) -> PageResult {
     send(&db, &storage, session, &id, Variant::Thumbnail, &headers).await
+}
+
+async fn display(
+    State(db): State<Db>,
+    State(storage): State<Storage>,
+    session: Option<WebSession>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> PageResult {
+    send(&db, &storage, session, &id, Variant::Display, &headers).await
 }
 
 /// Cards of photos whose status the page is waiting for, swapped in out of band by htmx.

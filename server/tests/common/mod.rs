@@ -150,13 +150,13 @@ impl TestApp {
         n
     }
 
-    /// Nothing half-written: every image row has its two objects and every object a row.
+    /// Nothing half-written: every image row has its three objects and every object a row.
     pub async fn assert_consistent(&self) {
         let images = self.rows("images").await;
         assert_eq!(
             self.object_count() as i64,
-            images * 2,
-            "objects on disk must match image rows"
+            images * 3,
+            "objects on disk must match image rows (original, thumbnail, display rendition)"
         );
         assert_eq!(
             self.rows("jobs").await,

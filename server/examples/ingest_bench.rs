@@ -1,0 +1,330 @@
+//! Benchmark (not a test): from upload to labels at the speed of one JPEG decode.
+//!
+//!     ingest_bench PHOTO_DIR SERVER_BINARY [SERVER_BINARY…]
+//!
+//! On the same 12 MP JPEGs, in one run:
+//! 1. the bare DCT decode by libjpeg-turbo on both cores (one thread per core) at 1/1, 1/2
+//!    (the scale the upload path decodes 4000×3000 photos at) and 1/8;
+//! 2. CPU ms per photo of each step on one core: receive and hash, decode, renditions
+//!    (viewer's and thumbnail: resized and encoded), and the classify step (which still
+//!    reads and decodes the original) — and what it would take from the thumbnail instead;
+//! 3. for each server binary given (this build and earlier ones): photos per second from
+//!    the first upload to the last label, 4 uploads at a time, local classifier with one
+//!    worker per core, fresh SQLite and files, with a page of the listing fetched every
+//!    50 ms meanwhile (its p50/p99) and the server's peak memory.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use classifier::{Classifier, Model, preprocess, runtime};
+use reqwest::multipart::{Form, Part};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+const CONCURRENCY: usize = 4;
+
+fn photos(dir: &Path) -> anyhow::Result<Vec<(String, Bytes)>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "jpg"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            Ok((name, Bytes::from(std::fs::read(&p)?)))
+        })
+        .collect()
+}
+
+/// Decodes every photo at 1/`n` on `threads` threads: photos per second.
+fn bare_decode(photos: &[(String, Bytes)], n: u32, threads: usize) -> f64 {
+    let started = Instant::now();
+    std::thread::scope(|s| {
+        for t in 0..threads {
+            s.spawn(move || {
+                for (_, bytes) in photos.iter().skip(t).step_by(threads) {
+                    preprocess::decode_reduced(bytes, |_, _| n).expect("decodes");
+                }
+            });
+        }
+    });
+    photos.len() as f64 / started.elapsed().as_secs_f64()
+}
+
+fn ms(d: Duration, n: usize) -> f64 {
+    d.as_secs_f64() * 1000.0 / n as f64
+}
+
+/// CPU time per photo of each step, one core.
+fn steps(photos: &[(String, Bytes)]) -> anyhow::Result<()> {
+    let policy = gallery::images::ingest::Policy {
+        max_bytes: 50 << 20,
+        max_pixels: 100_000_000,
+        tmp_dir: None,
+    };
+    let model = Arc::new(Model::load(runtime::model_dir(None)?)?);
+    let mut classifier = Classifier::new(model, 1)?;
+    let n = photos.len();
+    let (mut hash, mut decode, mut prepare) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
+    let (mut from_thumb, mut from_original) = (Duration::ZERO, Duration::ZERO);
+    let (mut thumb_bytes, mut original_bytes) = (0usize, 0usize);
+    for (name, bytes) in photos {
+        let t = Instant::now();
+        let digest = hex::encode(Sha256::digest(bytes));
+        hash += t.elapsed();
+        let t = Instant::now();
+        preprocess::decode_reduced(bytes, |_, _| 2)?;
+        decode += t.elapsed();
+        let t = Instant::now();
+        let prepared = gallery::images::ingest::prepare(
+            name.clone(),
+            gallery::images::ingest::Received {
+                original: gallery::images::ingest::Original::Memory(bytes.clone()),
+                sha256: digest,
+            },
+            &policy,
+        )
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        prepare += t.elapsed();
+        let t = Instant::now();
+        classifier.classify(&prepared.thumbnail, 3)?;
+        from_thumb += t.elapsed();
+        let t = Instant::now();
+        classifier.classify(bytes, 3)?;
+        from_original += t.elapsed();
+        thumb_bytes += prepared.thumbnail.len();
+        original_bytes += bytes.len();
+    }
+    let renditions = prepare.saturating_sub(decode);
+    println!("CPU ms per photo, one core ({n} photos):");
+    println!(
+        "  receive and hash (SHA-256, while it streams in)   {:6.1}",
+        ms(hash, n)
+    );
+    println!(
+        "  decode (libjpeg-turbo, DCT 1/2, upright)          {:6.1}",
+        ms(decode, n)
+    );
+    println!(
+        "  renditions (2 048 px and thumbnail: resize, encode, EXIF) {:6.1}",
+        ms(renditions, n)
+    );
+    println!(
+        "  classify (decode of the original at 1/8 included) {:6.1}",
+        ms(from_original, n)
+    );
+    println!(
+        "  (classify from the thumbnail instead               {:6.1}; its bytes {} KB against the original's {} KB)",
+        ms(from_thumb, n),
+        thumb_bytes / n / 1024,
+        original_bytes / n / 1024
+    );
+    Ok(())
+}
+
+struct Server {
+    child: std::process::Child,
+    url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(binary: &Path) -> anyhow::Result<Server> {
+    let dir = tempfile::tempdir()?;
+    let mut child = Command::new(binary)
+        .arg("serve")
+        .env("GALLERY_BIND", "127.0.0.1:0")
+        .env(
+            "GALLERY_DATABASE_URL",
+            format!("sqlite://{}/g.db", dir.path().display()),
+        )
+        .env(
+            "GALLERY_STORAGE",
+            format!("fs:{}/objects", dir.path().display()),
+        )
+        .env("GALLERY_LOG", "warn")
+        .env("GALLERY_LOGIN_PER_IP", "1000")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let mut line = String::new();
+    use std::io::BufRead;
+    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line)?;
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .ok_or_else(|| anyhow::anyhow!("the server did not start: {line}"))?
+        .to_owned();
+    Ok(Server {
+        child,
+        url,
+        _dir: dir,
+    })
+}
+
+/// Photos per second from the first upload to the last label.
+async fn end_to_end(binary: &Path, photos: &[(String, Bytes)]) -> anyhow::Result<f64> {
+    let server = start(binary)?;
+    let api = format!("{}/api/v1", server.url);
+    let client = reqwest::Client::new();
+    let creds = json!({"email": "bench@example.org", "password": "correct horse battery"});
+    client
+        .post(format!("{api}/auth/signup"))
+        .json(&creds)
+        .send()
+        .await?
+        .error_for_status()?;
+    let login: Value = client
+        .post(format!("{api}/auth/login"))
+        .json(&creds)
+        .send()
+        .await?
+        .json()
+        .await?;
+    let token = login["token"].as_str().unwrap_or_default().to_owned();
+    // Wait for the classifier to be ready: one photo through, not counted.
+    let upload = |name: String, bytes: Bytes| {
+        let (client, api, token) = (client.clone(), api.clone(), token.clone());
+        async move {
+            let form = Form::new().part("file", Part::stream(bytes).file_name(name));
+            let res: Value = client
+                .post(format!("{api}/images"))
+                .bearer_auth(&token)
+                .multipart(form)
+                .send()
+                .await?
+                .error_for_status()?
+                .json()
+                .await?;
+            Ok::<_, anyhow::Error>(res[0]["id"].as_str().unwrap_or_default().to_owned())
+        }
+    };
+    let warm = upload("warm.jpg".into(), photos[0].1.clone()).await?;
+    wait_done(&client, &api, &token, std::slice::from_ref(&warm)).await?;
+
+    // Meanwhile someone browses: a page of the listing every 50 ms.
+    let browsing = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let pages = tokio::spawn({
+        let (client, api, token, browsing) =
+            (client.clone(), api.clone(), token.clone(), browsing.clone());
+        async move {
+            let mut times = Vec::new();
+            while browsing.load(std::sync::atomic::Ordering::Relaxed) {
+                let t = Instant::now();
+                let ok = client
+                    .get(format!("{api}/images?limit=50"))
+                    .bearer_auth(&token)
+                    .send()
+                    .await
+                    .is_ok_and(|r| r.status().is_success());
+                if ok {
+                    times.push(t.elapsed());
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            times
+        }
+    });
+    let started = Instant::now();
+    let mut ids = Vec::new();
+    for chunk in photos.chunks(CONCURRENCY) {
+        let sent = chunk.iter().map(|(n, b)| upload(n.clone(), b.clone()));
+        for id in futures_util::future::join_all(sent).await {
+            ids.push(id?);
+        }
+    }
+    wait_done(&client, &api, &token, &ids).await?;
+    let rate = photos.len() as f64 / started.elapsed().as_secs_f64();
+    browsing.store(false, std::sync::atomic::Ordering::Relaxed);
+    let mut times = pages.await?;
+    times.sort();
+    let peak = std::fs::read_to_string(format!("/proc/{}/status", server.child.id()))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        })
+        .unwrap_or(0);
+    if !times.is_empty() {
+        let pct =
+            |p: f64| times[((times.len() - 1) as f64 * p).round() as usize].as_secs_f64() * 1000.0;
+        println!(
+            "  while it ran: a page of 50 photos p50 {:.1} ms, p99 {:.1} ms ({} requests); server peak RSS {} MB",
+            pct(0.5),
+            pct(0.99),
+            times.len(),
+            peak / 1024
+        );
+    }
+    Ok(rate)
+}
+
+async fn wait_done(
+    client: &reqwest::Client,
+    api: &str,
+    token: &str,
+    ids: &[String],
+) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(600);
+    for id in ids {
+        loop {
+            let image: Value = client
+                .get(format!("{api}/images/{id}"))
+                .bearer_auth(token)
+                .send()
+                .await?
+                .json()
+                .await?;
+            match image["status"].as_str() {
+                Some("done") => break,
+                Some("error") => anyhow::bail!("{id} failed: {image}"),
+                _ if Instant::now() > deadline => anyhow::bail!("{id} still {}", image["status"]),
+                _ => tokio::time::sleep(Duration::from_millis(20)).await,
+            }
+        }
+    }
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    anyhow::ensure!(
+        args.len() >= 2,
+        "usage: ingest_bench PHOTO_DIR SERVER_BINARY [SERVER_BINARY…]"
+    );
+    let photos = photos(Path::new(&args[0]))?;
+    anyhow::ensure!(!photos.is_empty(), "no .jpg in {}", args[0]);
+    let mb = photos.iter().map(|p| p.1.len()).sum::<usize>() as f64 / photos.len() as f64 / 1e6;
+    println!("{} JPEGs, {mb:.1} MB each on average", photos.len());
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let bare: Vec<(u32, f64)> = [1, 2, 8]
+        .into_iter()
+        .map(|n| (n, bare_decode(&photos, n, cores)))
+        .collect();
+    for (n, rate) in &bare {
+        println!("bare decode at 1/{n}, {cores} threads: {rate:6.1} photos/s");
+    }
+    steps(&photos)?;
+    let half = bare.iter().find(|(n, _)| *n == 2).map_or(1.0, |b| b.1);
+    for binary in &args[1..] {
+        let rate = end_to_end(Path::new(binary), &photos).await?;
+        println!(
+            "upload to labels, {binary}: {rate:6.1} photos/s ({:.2} of the bare decode at 1/2)",
+            rate / half
+        );
+    }
+    Ok(())
+}
