@@ -9,10 +9,8 @@ mod common;
 
 use std::time::Instant;
 
-use clap::Parser;
 use gallery::activity::{self, Kind, MINUTE_MS};
 use gallery::admin::dashboard;
-use gallery::config::Cli;
 use gallery::db::Backend;
 use gallery::{AppState, app};
 
@@ -119,12 +117,7 @@ async fn plan(
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
-    let mut config = Cli::parse_from(["gallery"]).config;
-    config.database_url = std::env::var("BENCH_DATABASE_URL")
-        .unwrap_or_else(|_| format!("sqlite://{}/gallery.db", dir.path().display()));
-    config.storage = format!("fs:{}/objects", dir.path().display());
-    config.login_per_ip = 10_000;
-    config.classifier = "off".into();
+    let config = common::bench_config(dir.path());
     let backend = Backend::of_url(&config.database_url)?;
     let database = match backend {
         Backend::Sqlite => "SQLite",
@@ -243,6 +236,7 @@ async fn main() -> anyhow::Result<()> {
     let minute = activity::minute_of(gallery::db::now_ms()).to_string();
     let hour_ago = (gallery::db::now_ms() - 3_600_000).to_string();
     let week_ago = (activity::minute_of(gallery::db::now_ms()) - 7 * 24 * 60).to_string();
+    let recent_errors = gallery::jobs::recent_sql(true, &gallery::paging::Page::first(10));
     let hour_minute = (activity::minute_of(gallery::db::now_ms()) - 59).to_string();
     let queries: [(&str, &str, Vec<&str>); 10] = [
         ("totals (from the accounts)", dashboard::TOTALS, vec![]),
@@ -258,7 +252,7 @@ async fn main() -> anyhow::Result<()> {
             dashboard::STEP_TIMES,
             vec![&hour_ago, "5000"],
         ),
-        ("recent errors", dashboard::RECENT_ERRORS, vec![]),
+        ("recent errors", &recent_errors, vec!["'error'"]),
         ("servers", dashboard::SERVERS, vec![&now]),
         (
             "a chart's minutes (an hour)",

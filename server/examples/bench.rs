@@ -7,8 +7,6 @@ mod common;
 use std::io::Cursor;
 use std::time::Instant;
 
-use clap::Parser;
-use gallery::config::Cli;
 use gallery::{AppState, app};
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
@@ -42,15 +40,12 @@ fn photo(seed: u32) -> Vec<u8> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
-    let mut config = Cli::parse_from(["gallery"]).config;
-    config.database_url = std::env::var("BENCH_DATABASE_URL")
-        .unwrap_or_else(|_| format!("sqlite://{}/gallery.db", dir.path().display()));
-    config.storage = std::env::var("BENCH_STORAGE")
-        .unwrap_or_else(|_| format!("fs:{}/objects", dir.path().display()));
+    // The web path alone (no classifier: it would share the cores with it).
+    let mut config = common::bench_config(dir.path());
+    if let Ok(storage) = std::env::var("BENCH_STORAGE") {
+        config.storage = storage;
+    }
     config.s3_endpoint = std::env::var("BENCH_S3_ENDPOINT").ok();
-    config.login_per_ip = 1000;
-    // The web path alone: with the classifier on, it would share the cores with it.
-    config.classifier = "off".into();
     let scaled = std::env::var("BENCH_DATABASE_URL").is_ok();
     println!(
         "configuration: {}",

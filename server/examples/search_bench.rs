@@ -8,8 +8,6 @@ mod common;
 
 use std::time::Instant;
 
-use clap::Parser;
-use gallery::config::Cli;
 use gallery::{AppState, app};
 use serde_json::Value;
 
@@ -165,13 +163,7 @@ async fn fill(state: &AppState, users: &[String], names: &[String]) -> anyhow::R
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
-    let mut config = Cli::parse_from(["gallery"]).config;
-    config.database_url = std::env::var("BENCH_DATABASE_URL")
-        .unwrap_or_else(|_| format!("sqlite://{}/gallery.db", dir.path().display()));
-    config.storage = format!("fs:{}/objects", dir.path().display());
-    config.login_per_ip = 10_000;
-    config.signup_per_ip = 10_000;
-    config.classifier = "off".into();
+    let config = common::bench_config(dir.path());
     let database = if config.database_url.starts_with("postgres") {
         "PostgreSQL"
     } else {

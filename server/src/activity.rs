@@ -79,13 +79,7 @@ pub async fn per_minute(db: &Db, kind: Kind, from: i64, to: i64) -> Result<Vec<i
         .bind(to)
         .fetch_all(db)
         .await?;
-    let mut out = vec![0; (to - from + 1).max(0) as usize];
-    for (minute, n) in rows {
-        if let Some(slot) = out.get_mut((minute - from) as usize) {
-            *slot = n;
-        }
-    }
-    Ok(out)
+    Ok(spread(rows, from, to))
 }
 
 pub const PER_HOUR: &str = "SELECT minute / 60, CAST(SUM(n) AS BIGINT) FROM activity
@@ -100,14 +94,21 @@ pub async fn per_hour(db: &Db, kind: Kind, from: i64, to: i64) -> Result<Vec<i64
         .bind(to)
         .fetch_all(db)
         .await?;
-    let (first, last) = (from.div_euclid(60), to.div_euclid(60));
+    Ok(spread(rows, from.div_euclid(60), to.div_euclid(60)))
+}
+
+/// One count per step from `first` to `last` (inclusive), zero where no row says otherwise.
+fn spread(rows: Vec<(i64, i64)>, first: i64, last: i64) -> Vec<i64> {
     let mut out = vec![0; (last - first + 1).max(0) as usize];
-    for (hour, n) in rows {
-        if let Some(slot) = out.get_mut((hour - first) as usize) {
+    for (at, n) in rows {
+        if let Some(slot) = usize::try_from(at - first)
+            .ok()
+            .and_then(|i| out.get_mut(i))
+        {
             *slot = n;
         }
     }
-    Ok(out)
+    out
 }
 
 /// Forgets minutes older than `keep_ms` (housekeeping).

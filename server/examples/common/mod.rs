@@ -4,6 +4,21 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+/// A server's settings for a benchmark in `dir`: the database of `BENCH_DATABASE_URL` (a
+/// SQLite file there otherwise), files there, no classifier, and sign-in and sign-up limits
+/// high enough for many accounts from one address.
+pub fn bench_config(dir: &std::path::Path) -> gallery::Config {
+    use clap::Parser;
+    let mut config = gallery::config::Cli::parse_from(["gallery"]).config;
+    config.database_url = std::env::var("BENCH_DATABASE_URL")
+        .unwrap_or_else(|_| format!("sqlite://{}/gallery.db", dir.display()));
+    config.storage = format!("fs:{}/objects", dir.display());
+    config.login_per_ip = 10_000;
+    config.signup_per_ip = 10_000;
+    config.classifier = "off".into();
+    config
+}
+
 /// The `p` percentile (0 to 1) of sorted durations, in milliseconds.
 pub fn percentile(sorted: &[Duration], p: f64) -> f64 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;

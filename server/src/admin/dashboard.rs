@@ -10,7 +10,8 @@ use serde::Serialize;
 use crate::activity::{self, Kind, MINUTE_MS};
 use crate::db::{Backend, Db, now_ms, rfc3339};
 use crate::error::Result;
-use crate::jobs::JobView;
+use crate::jobs::{self, JobView};
+use crate::paging::PageQuery;
 
 /// What a server knows of itself, made once at start-up.
 #[derive(Debug, Clone)]
@@ -90,10 +91,6 @@ pub const DONE_SINCE: &str = "SELECT COUNT(*) FROM jobs WHERE state = 'done' AND
 pub const OLDEST_WAITING: &str = "SELECT MIN(created_at) FROM jobs WHERE state = 'queued'";
 pub const STEP_TIMES: &str = "SELECT backend, fetch_ms, prepare_ms, predict_ms FROM jobs
     WHERE state = 'done' AND updated_at >= $1 ORDER BY updated_at DESC LIMIT $2";
-pub const RECENT_ERRORS: &str =
-    "SELECT j.id, j.image_id, i.owner_id, j.state, j.attempts, j.last_error, j.updated_at
-    FROM jobs j JOIN images i ON i.id = j.image_id
-    WHERE j.state = 'error' ORDER BY j.updated_at DESC LIMIT 10";
 pub const SERVERS: &str = "SELECT id, host, version, classifier, started_at, seen_at FROM servers
     WHERE seen_at >= $1 ORDER BY started_at, id";
 
@@ -161,22 +158,11 @@ pub async fn queue(db: &Db) -> Result<QueueFigures> {
         .bind(TIMED_JOBS)
         .fetch_all(db)
         .await?;
-    type ErrorRow = (String, String, String, String, i64, Option<String>, i64);
-    let errors: Vec<ErrorRow> = sqlx::query_as(RECENT_ERRORS).fetch_all(db).await?;
-    let recent_errors = errors
-        .into_iter()
-        .map(
-            |(id, image_id, owner_id, status, attempts, reason, updated_at)| JobView {
-                id,
-                image_id,
-                owner_id,
-                status,
-                attempts,
-                reason,
-                updated_at: rfc3339(updated_at),
-            },
-        )
-        .collect();
+    let ten = PageQuery {
+        limit: Some("10".into()),
+        after: None,
+    };
+    let (recent_errors, _) = jobs::recent(db, Some("error"), &ten).await?;
     Ok(QueueFigures {
         by_state,
         classified_last_minute: last_minute,

@@ -188,29 +188,15 @@ pub async fn change(db: &Db, actor: &Actor, id: &str, change: &Change) -> Result
         )));
     }
     let mut tx = db.begin().await?;
-    // Every enabled admin's row is written first: on PostgreSQL two admins demoting each
-    // other at once take turns here, so the second sees the first's change; SQLite has
-    // one writer at a time anyway.
-    sqlx::query("UPDATE users SET role = role WHERE role = 'admin' AND disabled_at IS NULL")
-        .execute(&mut *tx)
-        .await?;
-    let before = get_in(&mut tx, id).await?;
-    let loses_admin = before.role == "admin"
-        && !before.disabled
-        && (change.role.as_deref() == Some("user") || change.disabled == Some(true));
+    let before = admins_locked(&mut tx, id).await?;
+    let loses_admin = change.role.as_deref() == Some("user") || change.disabled == Some(true);
     if loses_admin {
-        let (others,): (i64,) = sqlx::query_as(
-            "SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled_at IS NULL AND id <> $1",
+        keep_an_admin(
+            &mut tx,
+            &before,
+            "this is the last enabled admin: make another account an admin first, so the gallery is never left without one",
         )
-        .bind(id)
-        .fetch_one(&mut *tx)
         .await?;
-        if others == 0 {
-            return Err(Error::Conflict(
-                "this is the last enabled admin: make another account an admin first, so the gallery is never left without one"
-                    .into(),
-            ));
-        }
     }
     let now = now_ms();
     if let Some(role) = change.role.as_deref()
@@ -256,6 +242,37 @@ pub async fn change(db: &Db, actor: &Actor, id: &str, change: &Change) -> Result
     get(db, id).await
 }
 
+/// The account `id`, after every enabled admin's row was written: on PostgreSQL two admins
+/// demoting, disabling or deleting each other at once take turns here, so the second sees
+/// the first's change; SQLite has one writer at a time anyway.
+async fn admins_locked(tx: &mut Transaction<'_, Any>, id: &str) -> Result<Account> {
+    sqlx::query("UPDATE users SET role = role WHERE role = 'admin' AND disabled_at IS NULL")
+        .execute(&mut **tx)
+        .await?;
+    get_in(tx, id).await
+}
+
+/// Refuses (409, with `refusal`) to take `account` away when it is the last enabled admin.
+async fn keep_an_admin(
+    tx: &mut Transaction<'_, Any>,
+    account: &Account,
+    refusal: &str,
+) -> Result<()> {
+    if account.role != "admin" || account.disabled {
+        return Ok(());
+    }
+    let (others,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled_at IS NULL AND id <> $1",
+    )
+    .bind(&account.id)
+    .fetch_one(&mut **tx)
+    .await?;
+    if others == 0 {
+        return Err(Error::Conflict(refusal.into()));
+    }
+    Ok(())
+}
+
 async fn get_in(tx: &mut Transaction<'_, Any>, id: &str) -> Result<Account> {
     let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM users WHERE id = $1");
     let row: Option<AccountRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -271,23 +288,13 @@ async fn get_in(tx: &mut Transaction<'_, Any>, id: &str) -> Result<Account> {
 /// The last enabled admin cannot be deleted.
 pub async fn delete(db: &Db, storage: &Storage, actor: &Actor, id: &str) -> Result<()> {
     let mut tx = db.begin().await?;
-    sqlx::query("UPDATE users SET role = role WHERE role = 'admin' AND disabled_at IS NULL")
-        .execute(&mut *tx)
-        .await?;
-    let before = get_in(&mut tx, id).await?;
-    if before.role == "admin" && !before.disabled {
-        let (others,): (i64,) = sqlx::query_as(
-            "SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled_at IS NULL AND id <> $1",
-        )
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await?;
-        if others == 0 {
-            return Err(Error::Conflict(
-                "this is the last enabled admin and cannot be deleted".into(),
-            ));
-        }
-    }
+    let before = admins_locked(&mut tx, id).await?;
+    keep_an_admin(
+        &mut tx,
+        &before,
+        "this is the last enabled admin and cannot be deleted",
+    )
+    .await?;
     // The photos go first, in one statement (their labels and jobs cascade), then the
     // folders and the account: SQLite's cascades then have no deep tree to walk.
     sqlx::query("DELETE FROM images WHERE owner_id = $1")

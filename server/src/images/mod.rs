@@ -418,6 +418,18 @@ pub enum Variant {
     Display,
 }
 
+impl Variant {
+    /// The variant a path names (`original`, `thumbnail`, `display`).
+    pub fn named(name: &str) -> Option<Self> {
+        match name {
+            "original" => Some(Self::Original),
+            "thumbnail" => Some(Self::Thumbnail),
+            "display" => Some(Self::Display),
+            _ => None,
+        }
+    }
+}
+
 /// The storage key and content type of an owner's image.
 pub async fn object(db: &Db, owner: &str, id: &str, variant: Variant) -> Result<(String, String)> {
     let (object_key, thumb_key, display_key, content_type): (

@@ -132,6 +132,26 @@ const RECENT_FIRST: [SortColumn; 2] = [
     SortColumn::asc("j.id", Kind::Text),
 ];
 
+/// The query of a page of [`recent`] jobs: `$1` is the state when `with_state`. A state is
+/// a plain equality, so the page walks `jobs_recent (state, updated_at)` backwards and
+/// reads no more rows than it shows.
+pub fn recent_sql(with_state: bool, page: &Page) -> String {
+    let (state, first_key) = if with_state {
+        ("j.state = $1 AND", 2)
+    } else {
+        ("", 1)
+    };
+    format!(
+        "SELECT j.id, j.image_id, i.owner_id, j.state, j.attempts, j.last_error, j.updated_at
+         FROM jobs j JOIN images i ON i.id = j.image_id
+         WHERE {state} {}
+         ORDER BY {} LIMIT {}",
+        page.condition(&RECENT_FIRST, first_key),
+        paging::order_by(&RECENT_FIRST),
+        page.fetch()
+    )
+}
+
 /// The most recently changed jobs (of one state, if given), a page at a time.
 pub async fn recent(
     db: &Db,
@@ -147,17 +167,12 @@ pub async fn recent(
         )));
     }
     let page = Page::of(page, &RECENT_FIRST)?;
-    let sql = format!(
-        "SELECT j.id, j.image_id, i.owner_id, j.state, j.attempts, j.last_error, j.updated_at
-         FROM jobs j JOIN images i ON i.id = j.image_id
-         WHERE ($1 = '' OR j.state = $1) AND {}
-         ORDER BY {} LIMIT {}",
-        page.condition(&RECENT_FIRST, 2),
-        paging::order_by(&RECENT_FIRST),
-        page.fetch()
-    );
     type Row = (String, String, String, String, i64, Option<String>, i64);
-    let query = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql)).bind(state.unwrap_or(""));
+    let sql = recent_sql(state.is_some(), &page);
+    let mut query = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql));
+    if let Some(state) = state {
+        query = query.bind(state);
+    }
     let rows = paging::bind_keys(query, page.binds()).fetch_all(db).await?;
     let (rows, next) = paging::split(rows, &page, |r| vec![Key::Int(r.6), Key::Text(r.0.clone())]);
     let jobs = rows

@@ -33,9 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/images/reclassify", post(reclassify_selected))
         .route("/images/status", get(statuses))
         .route("/images/{id}/reclassify", post(reclassify_one))
-        .route("/images/{id}/original", get(original))
-        .route("/images/{id}/thumbnail", get(thumbnail))
-        .route("/images/{id}/display", get(display))
+        .route("/images/{id}/{variant}", get(object))
 }
 
 /// The upload route, apart: it has no deadline (a body may take as long as the client
@@ -163,34 +161,16 @@ async fn send(
     Ok(download.into_response())
 }
 
-async fn original(
+/// `/images/ID/original`, `…/thumbnail` or `…/display`.
+async fn object(
     State(db): State<Db>,
     State(storage): State<Storage>,
     session: Option<WebSession>,
-    Path(id): Path<String>,
+    Path((id, variant)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> PageResult {
-    send(&db, &storage, session, &id, Variant::Original, &headers).await
-}
-
-async fn thumbnail(
-    State(db): State<Db>,
-    State(storage): State<Storage>,
-    session: Option<WebSession>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-) -> PageResult {
-    send(&db, &storage, session, &id, Variant::Thumbnail, &headers).await
-}
-
-async fn display(
-    State(db): State<Db>,
-    State(storage): State<Storage>,
-    session: Option<WebSession>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-) -> PageResult {
-    send(&db, &storage, session, &id, Variant::Display, &headers).await
+    let variant = Variant::named(&variant).ok_or(PageError(Error::NotFound))?;
+    send(&db, &storage, session, &id, variant, &headers).await
 }
 
 /// Cards of photos whose status the page is waiting for, swapped in out of band by htmx.
