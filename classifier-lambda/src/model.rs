@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::Error;
 
@@ -14,7 +14,7 @@ pub enum Layout {
     NHWC,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Interpolation {
     Bilinear,
@@ -74,16 +74,22 @@ fn read(path: &Path) -> Result<Vec<u8>, Error> {
     std::fs::read(path).map_err(|e| Error::Model(format!("cannot read {}: {e}", path.display())))
 }
 
+impl Description {
+    /// The `model.json` of a model folder.
+    pub fn read(dir: &Path) -> Result<Self, Error> {
+        serde_json::from_slice(&read(&dir.join("model.json"))?).map_err(|e| {
+            Error::Model(format!(
+                "{}/model.json is not a valid model description: {e}",
+                dir.display()
+            ))
+        })
+    }
+}
+
 impl Model {
     pub fn load(dir: impl AsRef<Path>) -> Result<Self, Error> {
         let dir = dir.as_ref().to_path_buf();
-        let description: Description = serde_json::from_slice(&read(&dir.join("model.json"))?)
-            .map_err(|e| {
-                Error::Model(format!(
-                    "{}/model.json is not a valid model description: {e}",
-                    dir.display()
-                ))
-            })?;
+        let description = Description::read(&dir)?;
         let labels: Vec<Class> = serde_json::from_slice(&read(&dir.join(&description.labels))?)
             .map_err(|e| {
                 Error::Model(format!("{}: the labels are not valid: {e}", dir.display()))

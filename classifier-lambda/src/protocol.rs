@@ -10,7 +10,15 @@ pub struct Invocation {
     pub job_id: String,
     pub image_id: String,
     pub bucket: String,
+    /// The object to read: the classifier's rendition when `input` says how it was sized,
+    /// else the original.
     pub key: String,
+    /// With a rendition in `key`: the original, for a model that sizes photos otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original_key: Option<String>,
+    /// How the rendition in `key` was sized.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input: Option<crate::preprocess::Sizing>,
     pub callback_url: String,
     /// Proves the callbacks come from this invocation: an HMAC the server made of the job
     /// and its attempt. The function only echoes it.
@@ -212,13 +220,15 @@ impl Trust {
                 job.callback_url.chars().take(200).collect::<String>()
             )));
         }
-        let key_ok = job.key.starts_with(&self.key_prefix)
-            && !job
-                .key
-                .split('/')
-                .any(|part| part.is_empty() || part == "." || part == "..")
-            && job.key.len() <= 1024;
-        if job.bucket != self.bucket || !key_ok {
+        let key_ok = |key: &str| {
+            key.starts_with(&self.key_prefix)
+                && !key
+                    .split('/')
+                    .any(|part| part.is_empty() || part == "." || part == "..")
+                && key.len() <= 1024
+        };
+        let keys_ok = key_ok(&job.key) && job.original_key.as_deref().is_none_or(key_ok);
+        if job.bucket != self.bucket || !keys_ok {
             return Err(Refusal::Object(
                 "the event names an object outside the gallery's photos".into(),
             ));
@@ -237,6 +247,8 @@ mod tests {
             image_id: "i".into(),
             bucket: bucket.into(),
             key: key.into(),
+            original_key: None,
+            input: None,
             callback_url: callback.into(),
             token: "t".into(),
             top_k: 3,
@@ -273,6 +285,12 @@ mod tests {
                 "{bucket}/{key}"
             );
         }
+        // The original named beside a rendition is held to the same rules.
+        let mut with_original = event("photos", "prod/u/a/b", cb);
+        with_original.original_key = Some("prod/u/a/c".into());
+        assert_eq!(t.check(&with_original), Ok(()));
+        with_original.original_key = Some("prod/secrets.txt".into());
+        assert!(matches!(t.check(&with_original), Err(Refusal::Object(_))));
         for callback in [
             "https://evil.example.com/api/v1/classifier/callback",
             "https://gallery.example.org.evil.com/x",

@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 
+use crate::preprocess::Sizing;
 use crate::protocol::{Label, Status, Timings};
 use crate::{Classifier, Error, Model};
 
@@ -31,13 +32,24 @@ pub enum StepError {
     Report(String),
 }
 
+/// Which of a photo's files a step reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The photo as uploaded.
+    Original,
+    /// The classifier's rendition made at upload (a few kilobytes, already sized).
+    Rendition,
+}
+
 /// What a job gives the step: its photo, and where its progress goes.
 pub trait Job {
     /// Tells that the job is at `status`; `Ok(false)` when the job is no longer this one's
     /// to do (the photo was deleted or queued again), and the step stops.
     fn report(&self, status: Status) -> impl Future<Output = Result<bool, StepError>> + Send;
-    /// The photo's bytes.
-    fn fetch(&self) -> impl Future<Output = Result<Bytes, StepError>> + Send;
+    /// The sizing of the classifier's rendition the job names, if it names one.
+    fn rendition(&self) -> Option<Sizing>;
+    /// The bytes of the photo's original or of its rendition.
+    fn fetch(&self, source: Source) -> impl Future<Output = Result<Bytes, StepError>> + Send;
 }
 
 /// The outcome of a step that ran to its end.
@@ -74,7 +86,13 @@ impl Engine {
             return Ok(None);
         }
         let started = Instant::now();
-        let bytes = job.fetch().await?;
+        // The rendition when it was sized as this model sizes photos; otherwise (a model
+        // that wants more pixels, a job without one) the original.
+        let source = match job.rendition() {
+            Some(sizing) if sizing == Sizing::of(&self.model.description) => Source::Rendition,
+            _ => Source::Original,
+        };
+        let bytes = job.fetch(source).await?;
         timings.fetch = ms(started);
 
         if !job.report(Status::Preprocessing).await? {

@@ -211,3 +211,83 @@ fn the_resnet50_path_runs_with_an_untrained_graph() {
     assert_eq!(rows.len(), 2);
     assert!((rows[0].iter().sum::<f32>() - 1.0).abs() < 1e-3);
 }
+
+/// A photo as a camera would store it: chelsea enlarged to `w`×`h`, encoded by
+/// libjpeg-turbo with the given chroma sampling.
+fn camera_jpeg(w: u32, h: u32, subsamp: turbojpeg::Subsamp) -> Vec<u8> {
+    let photo = image::open(repo().join("classifier-lambda/testdata/chelsea.jpg"))
+        .unwrap()
+        .resize_exact(w, h, image::imageops::FilterType::CatmullRom)
+        .into_rgb8();
+    let mut compressor = turbojpeg::Compressor::new().unwrap();
+    compressor.set_quality(90).unwrap();
+    compressor.set_subsamp(subsamp).unwrap();
+    let image = turbojpeg::Image {
+        pixels: photo.as_raw().as_slice(),
+        width: w as usize,
+        pitch: w as usize * 3,
+        height: h as usize,
+        format: turbojpeg::PixelFormat::RGB,
+    };
+    compressor.compress_to_vec(image).unwrap()
+}
+
+#[test]
+fn a_coarser_dct_decode_is_made_from_a_finer_one_to_a_fraction_of_a_level() {
+    use turbojpeg::Subsamp;
+    // Odd sizes: the last blocks are cut by the edge.
+    for subsamp in [
+        Subsamp::Sub2x2,
+        Subsamp::Sub2x1,
+        Subsamp::None,
+        Subsamp::Gray,
+    ] {
+        let bytes = camera_jpeg(2410, 1606, subsamp);
+        for (finer, coarser) in [(2, 8), (1, 8), (4, 8), (1, 2), (2, 4), (1, 4)] {
+            let stored = preprocess::decode_stored(&bytes, |_, _| finer).unwrap();
+            let made = stored.reduced(coarser).unwrap();
+            let decoded = preprocess::decode_stored(&bytes, |_, _| coarser)
+                .unwrap()
+                .image;
+            assert_eq!(made.dimensions(), decoded.dimensions());
+            let diffs: Vec<u8> = made
+                .as_raw()
+                .iter()
+                .zip(decoded.as_raw())
+                .map(|(a, b)| a.abs_diff(*b))
+                .collect();
+            let mean = diffs.iter().map(|&d| f64::from(d)).sum::<f64>() / diffs.len() as f64;
+            let far = diffs.iter().filter(|&&d| d > 4).count() as f64 / diffs.len() as f64;
+            println!(
+                "{subsamp:?} 1/{finer} to 1/{coarser}: mean {mean:.3}, beyond 4 levels {far:.5}"
+            );
+            assert!(mean < 0.6, "{subsamp:?} 1/{finer} to 1/{coarser}: {mean}");
+            assert!(far < 0.005, "{subsamp:?} 1/{finer} to 1/{coarser}: {far}");
+        }
+        // A finer decode is never made from a coarser one.
+        let stored = preprocess::decode_stored(&bytes, |_, _| 4).unwrap();
+        assert!(stored.reduced(2).is_none());
+    }
+}
+
+#[test]
+fn the_classifiers_rendition_gives_the_originals_input() {
+    // What the upload keeps for the classifier (its 1/8 decode made from the 1/2 one, then
+    // resized) is what the classifier makes of the original, to within rounding.
+    let model = Model::load(lite0()).unwrap();
+    let bytes = camera_jpeg(4000, 3000, turbojpeg::Subsamp::Sub2x2);
+    let stored = preprocess::decode_stored(&bytes, |_, _| 2).unwrap();
+    let made = stored.reduced(8).unwrap();
+    let sized =
+        preprocess::resize_shorter(&made, preprocess::Sizing::of(&model.description)).unwrap();
+    assert_eq!(sized.dimensions(), (341, 256));
+    let from_rendition = preprocess::to_input(&sized, &model.description).unwrap();
+    let from_original = Classifier::prepare(&model, &bytes).unwrap();
+    let worst = from_rendition
+        .iter()
+        .zip(&from_original)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0f32, f32::max);
+    // Input values are (x - 127) / 128: 3 levels is 0.023.
+    assert!(worst < 0.025, "{worst}");
+}

@@ -1,11 +1,13 @@
 """The Python reference of the classifier pipeline: onnxruntime + Pillow, with the same
 preprocessing as the Rust code, as a careful Python user would write it.
 
-    python reference.py --model DIR [--top K] [--no-draft] [--bench] FILE...
+    python reference.py --model DIR [--top K] [--no-draft] [--bench] [--threads N] FILE...
 
 Prints one JSON line per file: {"file", "labels": [{"label", "class_index", "score"}]}.
 With --bench it prints only the photos per second over all files (decode included).
 `draft` (the default) decodes JPEGs at a reduced DCT scale with `Image.draft()`.
+`--threads N` gives the ONNX Runtime session N intra-op threads (its default: one per core),
+as one of several processes sharing the cores would.
 """
 import argparse
 import json
@@ -17,10 +19,14 @@ import onnxruntime as ort
 from PIL import Image, ImageOps
 
 
-def load(model_dir):
+def load(model_dir, threads=0):
     desc = json.load(open(os.path.join(model_dir, "model.json")))
     labels = json.load(open(os.path.join(model_dir, desc["labels"])))
-    session = ort.InferenceSession(os.path.join(model_dir, desc["model"]), providers=["CPUExecutionProvider"])
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    session = ort.InferenceSession(
+        os.path.join(model_dir, desc["model"]), options, providers=["CPUExecutionProvider"]
+    )
     return desc, labels, session
 
 
@@ -70,9 +76,10 @@ def main():
     ap.add_argument("--top", type=int, default=5)
     ap.add_argument("--no-draft", action="store_true")
     ap.add_argument("--bench", action="store_true")
+    ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("files", nargs="+")
     args = ap.parse_args()
-    desc, labels, session = load(args.model)
+    desc, labels, session = load(args.model, args.threads)
     started = time.perf_counter()
     for path in args.files:
         try:

@@ -62,6 +62,8 @@ fn copy(p: &Prepared, n: usize) -> Prepared {
         display: p.display.clone(),
         display_width: p.display_width,
         display_height: p.display_height,
+        input: p.input.clone(),
+        sizing: p.sizing,
     }
 }
 

@@ -309,25 +309,24 @@ pub async fn delete(db: &Db, storage: &Storage, owner: &str, id: &str) -> Result
     // Writing first: on SQLite a transaction that reads and then writes fails at once
     // (SQLITE_BUSY_SNAPSHOT) when another connection wrote in between.
     let mut tx = db.begin().await?;
-    let rows: Vec<(String, String, Option<String>, i64)> =
-        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let rows: Vec<crate::storage::DeletedPhoto> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "DELETE FROM images WHERE owner_id = $2 AND folder_id IN ({SUBTREE} SELECT id FROM subtree)
-         RETURNING object_key, thumb_key, display_key, bytes"
+         RETURNING {}, bytes",
+        crate::storage::PHOTO_OBJECTS
     )))
-        .bind(id)
-        .bind(owner)
-        .fetch_all(&mut *tx)
-        .await?;
+    .bind(id)
+    .bind(owner)
+    .fetch_all(&mut *tx)
+    .await?;
     sqlx::query("DELETE FROM folders WHERE id = $1 AND owner_id = $2")
         .bind(id)
         .bind(owner)
         .execute(&mut *tx)
         .await?;
-    let bytes: i64 = rows.iter().map(|r| r.3).sum();
+    let bytes: i64 = rows.iter().map(|r| r.4).sum();
     crate::usage::add(&mut tx, owner, -(rows.len() as i64), -bytes).await?;
     tx.commit().await?;
-    let keys = rows.into_iter().map(|(o, t, d, _)| (o, t, d)).collect();
-    crate::storage::delete_all(storage, crate::storage::photo_objects(keys)).await;
+    crate::storage::delete_all(storage, crate::storage::photo_objects(rows)).await;
     Ok(())
 }
 

@@ -69,6 +69,7 @@ impl AppState {
                 max_bytes: config.max_upload_bytes,
                 max_pixels: config.max_image_pixels,
                 tmp_dir: config.tmp_dir.clone(),
+                sizing: classifier_sizing(&config),
             },
             decode_slots: Semaphore::new(cores),
             default_quota: config.default_quota_bytes,
@@ -94,6 +95,20 @@ impl AppState {
             .max_upload_bytes
             .saturating_mul(8)
             .saturating_add(1 << 20)
+    }
+}
+
+/// How the classifier sizes photos, from its model folder's description (the Lambda's
+/// model is the same folder deployed); the shipped models' sizing when it cannot be read.
+fn classifier_sizing(config: &Config) -> classifier::preprocess::Sizing {
+    use classifier::preprocess::Sizing;
+    let dir = classifier::runtime::model_dir(config.model_dir.clone());
+    match dir.and_then(|dir| classifier::model::Description::read(&dir)) {
+        Ok(description) => Sizing::of(&description),
+        Err(err) => {
+            tracing::debug!(%err, "no model description; the classifier's renditions are sized as the shipped models size photos");
+            Sizing::DEFAULT
+        }
     }
 }
 

@@ -261,7 +261,8 @@ async fn deleting_a_user_removes_every_row_and_object_of_theirs_and_nothing_else
     app.photo(&user, "b.jpg", Some(&trips)).await;
     app.photo(&user, "c.jpg", Some(&deep)).await;
     let kept = app.photo(&admin, "mine.jpg", None).await;
-    assert_eq!(app.object_count(), 12);
+    // Four objects a photo: original, thumbnail, the viewer's and the classifier's renditions.
+    assert_eq!(app.object_count(), 16);
 
     let listed = users(&app, &admin, "user@").await;
     assert_eq!(listed[0]["images"], 3);
@@ -291,7 +292,7 @@ async fn deleting_a_user_removes_every_row_and_object_of_theirs_and_nothing_else
     assert_eq!(app.rows("jobs").await, 1);
     assert_eq!(
         app.object_count(),
-        3,
+        4,
         "only the admin's photo and its renditions remain"
     );
     assert!(
@@ -697,7 +698,7 @@ async fn the_sweep_removes_only_old_objects_without_a_photo() {
 
     // Too young: an upload may still be writing it.
     let young = sweep(&db, &storage, 60, true).await.unwrap();
-    assert_eq!(young.checked, 4);
+    assert_eq!(young.checked, 5);
     assert!(young.orphans.is_empty());
     let found = sweep(&db, &storage, 0, true).await.unwrap();
     assert_eq!(found.orphans.len(), 1);

@@ -16,13 +16,20 @@ async fn classifying_app() -> TestApp {
     .await
 }
 
-async fn object_key(app: &TestApp, id: &str) -> std::path::PathBuf {
-    let (key,): (String,) = sqlx::query_as("SELECT object_key FROM images WHERE id = $1")
+/// Where one of a photo's files is on disk: `object_key` (the original) or `input_key`
+/// (the classifier's rendition).
+async fn stored(app: &TestApp, id: &str, column: &str) -> std::path::PathBuf {
+    let sql = format!("SELECT {column} FROM images WHERE id = $1");
+    let (key,): (String,) = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(id)
         .fetch_one(&app.state.db)
         .await
         .unwrap();
     app.objects_dir().join(key)
+}
+
+async fn object_key(app: &TestApp, id: &str) -> std::path::PathBuf {
+    stored(app, id, "object_key").await
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -68,8 +75,13 @@ async fn a_photo_the_classifier_cannot_read_ends_in_error_without_retries() {
     let id = app
         .photo_bytes(&t, "coffee.png", testdata("coffee.png"))
         .await;
-    // The stored original is damaged (a disk fault, say) before the worker gets to it.
-    std::fs::write(object_key(&app, &id).await, b"garbage where a photo was").unwrap();
+    // The file the job reads (the classifier's rendition) is damaged (a disk fault, say)
+    // before the worker gets to it.
+    std::fs::write(
+        stored(&app, &id, "input_key").await,
+        b"garbage where a photo was",
+    )
+    .unwrap();
     let app2 = restart_with_classifier(app).await;
     let image = settled(&app2, &t, &id).await;
     assert_eq!(image["status"], "error");
@@ -88,6 +100,72 @@ async fn a_photo_the_classifier_cannot_read_ends_in_error_without_retries() {
         attempts, 1,
         "retrying cannot help a photo that does not decode"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_upload_is_classified_from_its_small_rendition_and_again_from_the_original() {
+    let app = spawn_app_with(|c| c.classifier = "off".into()).await;
+    let t = app.user("ada@example.org").await;
+    // 1200×800: the classifier decodes the original at 1/2; the upload decodes it in full
+    // for the viewer and makes the classifier's half-scale pixels from that.
+    let original = testdata("coffee-large.jpg");
+    let id = app.photo_bytes(&t, "coffee.jpg", original.clone()).await;
+    let (sizing,): (String,) = sqlx::query_as("SELECT input_sizing FROM images WHERE id = $1")
+        .bind(&id)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        sizing, "256 bicubic",
+        "sized as the shipped model sizes photos"
+    );
+    let rendition = std::fs::read(stored(&app, &id, "input_key").await).unwrap();
+    let pixels = image::load_from_memory(&rendition).unwrap();
+    assert_eq!((pixels.width(), pixels.height()), (384, 256));
+    assert!(rendition.len() < original.len(), "smaller than the photo");
+
+    // Without its original, the first classification still runs: it reads the rendition.
+    let original_path = object_key(&app, &id).await;
+    std::fs::remove_file(&original_path).unwrap();
+    let app = restart_with_classifier(app).await;
+    let image = settled(&app, &t, &id).await;
+    assert_eq!(image["status"], "done", "{image}");
+    // Its labels are those the `classify` command gives the original.
+    let model = std::sync::Arc::new(
+        classifier::Model::load(classifier::runtime::model_dir(None).unwrap()).unwrap(),
+    );
+    let expected = classifier::Classifier::new(model, 1)
+        .unwrap()
+        .classify(&original, 3)
+        .unwrap();
+    for (got, want) in image["labels"].as_array().unwrap().iter().zip(&expected) {
+        assert_eq!(got["class_index"], want.class_index);
+        let score = got["score"].as_f64().unwrap();
+        assert!((score - want.score).abs() < 0.01, "{got} against {want:?}");
+    }
+
+    // Classifying again reads the original, and only it: without it, that fails.
+    let again = |app: &TestApp| app.post(&t, &format!("/api/v1/images/{id}/reclassify"));
+    assert_eq!(
+        again(&app).send().await.unwrap().status(),
+        StatusCode::ACCEPTED
+    );
+    let image = settled(&app, &t, &id).await;
+    assert_eq!(image["status"], "error", "{image}");
+    assert!(
+        image["status_detail"]
+            .as_str()
+            .unwrap()
+            .contains("could not be fetched")
+    );
+    std::fs::write(&original_path, &original).unwrap();
+    assert_eq!(
+        again(&app).send().await.unwrap().status(),
+        StatusCode::ACCEPTED
+    );
+    let image = settled(&app, &t, &id).await;
+    assert_eq!(image["status"], "done", "{image}");
+    assert_eq!(image["labels"][0]["class_index"], expected[0].class_index);
 }
 
 /// The same database and storage, now with the local classifier running.

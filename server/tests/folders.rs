@@ -157,7 +157,7 @@ async fn deleting_a_folder_takes_everything_inside() {
     app.photo(&t, "b.jpg", Some(&b)).await;
     let kept = app.photo(&t, "keep.jpg", Some(&keep)).await;
     app.photo(&t, "root.jpg", None).await;
-    assert_eq!(app.object_count(), 12);
+    assert_eq!(app.object_count(), 16, "four objects a photo");
     let res = app
         .delete(&t, &format!("/api/v1/folders/{a}"))
         .send()

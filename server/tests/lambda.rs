@@ -516,3 +516,48 @@ async fn the_function_reads_only_the_gallerys_photos_and_calls_back_only_the_gal
         "nothing was sent elsewhere"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_function_reads_the_rendition_and_the_original_only_for_a_model_sized_otherwise() {
+    let emulator = Emulator::start();
+    let (app, prefix) = lambda_app(&emulator.url, 60).await;
+    let _function = emulator.function(&app);
+    let t = app.user("ada@example.org").await;
+    let id = app
+        .photo_bytes(&t, "chelsea.jpg", testdata("chelsea.jpg"))
+        .await;
+    assert_eq!(settled(&app, &t, &id).await["status"], "done");
+    let (input_key,): (String,) = sqlx::query_as("SELECT input_key FROM images WHERE id = $1")
+        .bind(&id)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    let (job, _, attempts) = job_of(&app, &id).await;
+    // The event names the rendition and, beside it, an original that is not there.
+    let event = |resize: u32| {
+        json!({"job_id": job, "image_id": id, "bucket": BUCKET,
+               "key": format!("{prefix}/{input_key}"),
+               "original_key": format!("{prefix}/u/nobody/0123456789abcdef0123456789abcdef"),
+               "input": {"resize": resize, "interpolation": "bicubic"},
+               "callback_url": format!("{}/api/v1/classifier/callback", app.base),
+               "token": token(&job, attempts), "top_k": 3})
+    };
+    let hand_out = || async {
+        sqlx::query(
+            "UPDATE jobs SET state = 'running', locked_by = 'lambda', lease_until = $1 WHERE id = $2",
+        )
+        .bind(i64::MAX / 2)
+        .bind(&job)
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+    };
+    // Sized as its model sizes photos: the rendition is all it reads.
+    hand_out().await;
+    let answer = invoke(&emulator, event(256)).await;
+    assert_eq!(answer["status"], "done", "{answer}");
+    // A model that wants 320 px reads the original instead (here missing, so it fails).
+    hand_out().await;
+    let answer = invoke(&emulator, event(320)).await;
+    assert_eq!(answer["status"], "error", "{answer}");
+}

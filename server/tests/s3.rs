@@ -59,8 +59,8 @@ async fn photos_go_to_the_bucket_and_reach_the_browser_by_presigned_url() {
     let stored = keys(&s3, &prefix).await;
     assert_eq!(
         stored.len(),
-        3,
-        "original, thumbnail and display rendition: {stored:?}"
+        4,
+        "original, thumbnail, the viewer's and the classifier's renditions: {stored:?}"
     );
     assert!(
         stored
@@ -222,11 +222,11 @@ async fn deleting_a_user_empties_their_part_of_the_bucket_and_the_sweep_finds_st
         .send()
         .await
         .unwrap();
-    assert_eq!(keys(&s3, &prefix).await.len(), 10);
+    assert_eq!(keys(&s3, &prefix).await.len(), 13);
     let sweep = gallery::admin::housekeeping::sweep(&app.state.db, &app.state.storage, 0, true)
         .await
         .unwrap();
-    assert_eq!(sweep.checked, 10);
+    assert_eq!(sweep.checked, 13);
     assert_eq!(sweep.orphans.len(), 1, "{:?}", sweep.orphans);
 
     let res = app
@@ -238,7 +238,7 @@ async fn deleting_a_user_empties_their_part_of_the_bucket_and_the_sweep_finds_st
     let left = keys(&s3, &prefix).await;
     assert_eq!(
         left.len(),
-        3,
+        4,
         "only the admin's photo and its renditions: {left:?}"
     );
     assert!(left.iter().all(|k| !k.contains(&user_id)));

@@ -1,5 +1,6 @@
 //! The classifier as an AWS Lambda function. The server invokes it asynchronously with
-//! `{"job_id", "image_id", "bucket", "key", "callback_url", "token", "top_k"}`; it reads the
+//! `{"job_id", "image_id", "bucket", "key", "callback_url", "token", "top_k"}` (with
+//! `"input"` and `"original_key"` when `key` is the classifier's rendition); it reads the
 //! photo from S3, runs the same classify step as the embedded worker pool, and posts each
 //! step and then the result (or the reason it failed) to `callback_url`.
 //!
@@ -14,8 +15,9 @@ use aws_config::BehaviorVersion;
 use aws_sdk_s3::config::RequestChecksumCalculation;
 use bytes::Bytes;
 use clap::Parser;
+use classifier::preprocess::Sizing;
 use classifier::protocol::{Callback, Invocation, Refusal, Status, Trust};
-use classifier::step::{Engine, Job, StepError};
+use classifier::step::{Engine, Job, Source, StepError};
 use classifier::{Model, runtime};
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::{Value, json};
@@ -100,8 +102,18 @@ impl Job for Remote<'_> {
             .map_err(StepError::Report)
     }
 
-    async fn fetch(&self) -> Result<Bytes, StepError> {
-        self.function.fetch(self.job, self.max_bytes).await
+    fn rendition(&self) -> Option<Sizing> {
+        self.job.input
+    }
+
+    async fn fetch(&self, source: Source) -> Result<Bytes, StepError> {
+        let key = match (source, &self.job.original_key) {
+            (Source::Original, Some(original)) => original,
+            _ => &self.job.key,
+        };
+        self.function
+            .fetch(&self.job.bucket, key, self.max_bytes)
+            .await
     }
 }
 
@@ -181,14 +193,14 @@ impl Function {
     }
 
     /// Reads the photo from S3, no more than the gallery's upload limit.
-    async fn fetch(&self, job: &Invocation, max_bytes: u64) -> Result<Bytes, StepError> {
+    async fn fetch(&self, bucket: &str, key: &str, max_bytes: u64) -> Result<Bytes, StepError> {
         let failed =
             |e: String| StepError::Fetch(format!("the photo could not be fetched from S3: {e}"));
         let mut object = self
             .s3
             .get_object()
-            .bucket(&job.bucket)
-            .key(&job.key)
+            .bucket(bucket)
+            .key(key)
             .send()
             .await
             .map_err(|e| failed(classifier::sdk_error_reason(e)))?;

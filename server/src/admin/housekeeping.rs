@@ -237,7 +237,8 @@ pub async fn sweep(db: &Db, storage: &Storage, after_minutes: i64, dry_run: bool
         let sql = format!(
             "SELECT object_key FROM images WHERE object_key IN ({keys})
              UNION ALL SELECT thumb_key FROM images WHERE thumb_key IN ({keys})
-             UNION ALL SELECT display_key FROM images WHERE display_key IN ({keys})"
+             UNION ALL SELECT display_key FROM images WHERE display_key IN ({keys})
+             UNION ALL SELECT input_key FROM images WHERE input_key IN ({keys})"
         );
         let mut query = sqlx::query_as::<_, (String,)>(sqlx::AssertSqlSafe(sql));
         for object in chunk {

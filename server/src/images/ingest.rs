@@ -6,10 +6,10 @@
 use std::io::{BufRead, BufReader, Cursor, Read, Seek};
 
 use bytes::Bytes;
-use classifier::preprocess;
+use classifier::preprocess::{self, Sizing};
 use fast_image_resize::images::{Image as FirImage, ImageRef};
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
-use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
+use image::{DynamicImage, ImageDecoder, ImageEncoder, ImageFormat, ImageReader, Limits};
 use sha2::{Digest, Sha256};
 
 use super::{Image, Status};
@@ -39,6 +39,8 @@ pub struct Policy {
     pub max_pixels: u64,
     /// Where large uploads wait (the system's temporary folder when `None`).
     pub tmp_dir: Option<std::path::PathBuf>,
+    /// How the classifier sizes photos: its rendition is made so.
+    pub sizing: Sizing,
 }
 
 impl Policy {
@@ -208,6 +210,12 @@ pub struct Prepared {
     pub display: Bytes,
     pub display_width: u32,
     pub display_height: u32,
+    /// The classifier's rendition (PNG, shorter side sized as `sizing` says): the photo as
+    /// the classifier would prepare it from the original. `None` for the rare JPEG whose
+    /// colours it cannot make without a second decode (CMYK); the classifier then reads the
+    /// original.
+    pub input: Option<Bytes>,
+    pub sizing: Sizing,
 }
 
 /// The last path component of a client's file name, without control characters.
@@ -297,26 +305,40 @@ pub fn prepare(filename: String, received: Received, policy: &Policy) -> Result<
         .orientation()
         .unwrap_or(image::metadata::Orientation::NoTransforms);
     // One decode serves every size the gallery makes. A JPEG is decoded by libjpeg-turbo at
-    // the smallest DCT scale that still covers the viewer's rendition (a 12 MP photo at
-    // half: a quarter of the pixels), upright. Anything it cannot take (CMYK, say) and the
+    // the smallest DCT scale that still covers the viewer's rendition and the classifier's
+    // input (a 12 MP photo at half: a quarter of the pixels). The classifier's input is then
+    // what libjpeg-turbo would give at the classifier's own, coarser scale, made from these
+    // pixels (`Stored::reduced`). Anything libjpeg-turbo cannot take (CMYK, say) and the
     // other formats are decoded in full, once.
-    let scaled = match format {
+    let resize = policy.sizing.resize;
+    let scale = |w: u32, h: u32| display_scale(w, h).min(preprocess::draft_scale(w, h, resize));
+    let stored = match format {
         ImageFormat::Jpeg => original
             .bytes()
             .map_err(io)?
-            .and_then(|bytes| preprocess::decode_reduced(&bytes, display_scale).ok()),
+            .and_then(|bytes| preprocess::decode_stored(&bytes, scale).ok()),
         _ => None,
     };
-    let upright = match scaled {
-        Some(rgb) => {
+    let (upright, for_classifier) = match stored {
+        Some(stored) => {
             drop(decoder);
-            rgb
+            let draft = preprocess::draft_scale(stored.width, stored.height, resize);
+            let input = stored
+                .reduced(draft)
+                .map(|pixels| preprocess::turn(pixels, stored.orientation));
+            (stored.upright(), input)
         }
         None => {
             let mut decoded = DynamicImage::from_decoder(decoder).map_err(damaged)?;
             decoded.apply_orientation(orientation);
-            preprocess::flatten(decoded)
+            (preprocess::flatten(decoded), None)
         }
+    };
+    // Other formats: the classifier decodes the original in full too, to these pixels.
+    let input = match (&for_classifier, format) {
+        (Some(pixels), _) => Some(classifier_rendition(pixels, policy.sizing)?),
+        (None, ImageFormat::Jpeg) => None,
+        (None, _) => Some(classifier_rendition(&upright, policy.sizing)?),
     };
     // The photo's own size, upright: the header's, turned like the pixels are.
     let (width, height) = if orientation_swaps(orientation) {
@@ -345,7 +367,35 @@ pub fn prepare(filename: String, received: Received, policy: &Policy) -> Result<
         display: encode(&display, DISPLAY_QUALITY, turbojpeg::Subsamp::Sub2x2)?,
         display_width,
         display_height,
+        input,
+        sizing: policy.sizing,
     })
+}
+
+/// The classifier's rendition of decoded pixels: resized as the classifier would resize
+/// them, and kept losslessly (PNG), so that the classifier's input from it is the input it
+/// would make from the original.
+fn classifier_rendition(pixels: &image::RgbImage, sizing: Sizing) -> Result<Bytes> {
+    let failed = |e: String| {
+        Error::Internal(anyhow::anyhow!(
+            "cannot make the classifier's rendition: {e}"
+        ))
+    };
+    let sized = preprocess::resize_shorter(pixels, sizing).map_err(|e| failed(e.to_string()))?;
+    let mut out = Vec::with_capacity(sized.as_raw().len() / 2);
+    image::codecs::png::PngEncoder::new_with_quality(
+        &mut out,
+        image::codecs::png::CompressionType::Fast,
+        image::codecs::png::FilterType::Adaptive,
+    )
+    .write_image(
+        sized.as_raw(),
+        sized.width(),
+        sized.height(),
+        image::ExtendedColorType::Rgb8,
+    )
+    .map_err(|e| failed(e.to_string()))?;
+    Ok(out.into())
 }
 
 /// The DCT reduction (1, 2, 4 or 8) of a JPEG of `width`×`height` whose long side still
@@ -601,7 +651,17 @@ pub async fn store(
         }
     }
     let mut written: Vec<String> = Vec::with_capacity(prepared.len() * 2);
-    let result = write_all(db, storage, owner, folder, &prepared, quota, &mut written).await;
+    let result = write_all(
+        db,
+        storage,
+        queue,
+        owner,
+        folder,
+        &prepared,
+        quota,
+        &mut written,
+    )
+    .await;
     match result {
         Ok(ids) => {
             queue.wake();
@@ -614,16 +674,19 @@ pub async fn store(
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn write_all(
     db: &Db,
     storage: &Storage,
+    queue: &Queue,
     owner: &str,
     folder: Option<&str>,
     prepared: &[Prepared],
     quota: Option<u64>,
     written: &mut Vec<String>,
 ) -> Result<Vec<String>> {
-    // Written in threes: original, thumbnail, display rendition.
+    // The original, the thumbnail, the viewer's and the classifier's renditions.
+    let mut keys = Vec::with_capacity(prepared.len());
     for p in prepared {
         let key = storage::new_key(owner);
         match &p.original {
@@ -632,13 +695,27 @@ async fn write_all(
                 storage.put_file(&key, path, *len, p.content_type).await?
             }
         }
-        written.push(key);
-        let key = storage::new_key(owner);
-        storage.put(&key, p.thumbnail.clone(), "image/jpeg").await?;
-        written.push(key);
-        let key = storage::new_key(owner);
-        storage.put(&key, p.display.clone(), "image/jpeg").await?;
-        written.push(key);
+        written.push(key.clone());
+        let thumb = storage::new_key(owner);
+        storage
+            .put(&thumb, p.thumbnail.clone(), "image/jpeg")
+            .await?;
+        written.push(thumb.clone());
+        let display = storage::new_key(owner);
+        storage
+            .put(&display, p.display.clone(), "image/jpeg")
+            .await?;
+        written.push(display.clone());
+        let input = match &p.input {
+            Some(bytes) => {
+                let input = storage::new_key(owner);
+                storage.put(&input, bytes.clone(), "image/png").await?;
+                written.push(input.clone());
+                Some(input)
+            }
+            None => None,
+        };
+        keys.push((key, thumb, display, input));
     }
     let now = now_ms();
     let mut tx = db.begin().await?;
@@ -652,14 +729,14 @@ async fn write_all(
         }
     }
     let mut ids = Vec::with_capacity(prepared.len());
-    for (p, keys) in prepared.iter().zip(written.chunks_exact(3)) {
-        let (object_key, thumb_key, display_key) = (&keys[0], &keys[1], &keys[2]);
+    for (p, (object_key, thumb_key, display_key, input_key)) in prepared.iter().zip(&keys) {
         let id = new_id();
         sqlx::query(
             "INSERT INTO images (id, owner_id, folder_id, filename, content_type, bytes, width, height, sha256,
                 taken_at, created_at, status, object_key, thumb_key, thumb_width, thumb_height,
-                display_key, display_width, display_height)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
+                display_key, display_width, display_height, input_key, input_sizing)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
+                $20, $21)",
         )
         .bind(&id)
         .bind(owner)
@@ -680,15 +757,23 @@ async fn write_all(
         .bind(display_key)
         .bind(i64::from(p.display_width))
         .bind(i64::from(p.display_height))
+        .bind(input_key)
+        .bind(input_key.as_ref().map(|_| p.sizing.to_string()))
         .execute(&mut *tx)
         .await?;
         ids.push(id);
     }
-    jobs::enqueue_many(&mut tx, &ids, now).await?;
+    jobs::enqueue_many(&mut tx, &ids, now, jobs::Source::Rendition).await?;
     let bytes: u64 = prepared.iter().map(|p| p.original.len()).sum();
     usage::add(&mut tx, owner, ids.len() as i64, bytes as i64).await?;
     activity::add(&mut *tx, activity::Kind::Uploads, ids.len() as i64, now).await?;
     tx.commit().await?;
+    // This server's workers take the classifier's renditions from memory.
+    for (p, (_, _, _, input_key)) in prepared.iter().zip(&keys) {
+        if let (Some(key), Some(bytes)) = (input_key, &p.input) {
+            queue.keep_rendition(key, bytes.clone());
+        }
+    }
     metrics::counter!("gallery_uploads_total").increment(ids.len() as u64);
     metrics::counter!("gallery_upload_bytes_total").increment(bytes);
     Ok(ids)

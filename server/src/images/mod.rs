@@ -550,12 +550,12 @@ pub async fn delete(db: &Db, storage: &Storage, owner: &str, ids: &[String]) -> 
     let mut tx = db.begin().await?;
     let sql = format!(
         "DELETE FROM images WHERE owner_id = $1 AND id IN ({})
-         RETURNING object_key, thumb_key, display_key, bytes",
-        placeholders(2, ids.len())
+         RETURNING {}, bytes",
+        placeholders(2, ids.len()),
+        storage::PHOTO_OBJECTS
     );
     let mut query =
-        sqlx::query_as::<_, (String, String, Option<String>, i64)>(sqlx::AssertSqlSafe(sql))
-            .bind(owner);
+        sqlx::query_as::<_, storage::DeletedPhoto>(sqlx::AssertSqlSafe(sql)).bind(owner);
     for id in &ids {
         query = query.bind(id);
     }
@@ -563,11 +563,10 @@ pub async fn delete(db: &Db, storage: &Storage, owner: &str, ids: &[String]) -> 
     if rows.len() != ids.len() {
         return Err(Error::NotFound);
     }
-    let bytes: i64 = rows.iter().map(|r| r.3).sum();
+    let bytes: i64 = rows.iter().map(|r| r.4).sum();
     crate::usage::add(&mut tx, owner, -(rows.len() as i64), -bytes).await?;
     tx.commit().await?;
-    let keys = rows.into_iter().map(|(o, t, d, _)| (o, t, d)).collect();
-    storage::delete_all(storage, storage::photo_objects(keys)).await;
+    storage::delete_all(storage, storage::photo_objects(rows)).await;
     Ok(())
 }
 
@@ -577,7 +576,7 @@ pub async fn reclassify(db: &Db, queue: &Queue, owner: &str, ids: &[String]) -> 
     let mut tx = db.begin().await?;
     let set = "status = $1, status_detail = NULL";
     update_selected(&mut tx, set, Some(Status::Queued.as_str()), owner, &ids).await?;
-    jobs::enqueue_many(&mut tx, &ids, now_ms()).await?;
+    jobs::enqueue_many(&mut tx, &ids, now_ms(), jobs::Source::Original).await?;
     tx.commit().await?;
     queue.wake();
     Ok(())

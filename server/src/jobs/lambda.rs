@@ -149,16 +149,28 @@ impl Dispatcher {
         if let Some(failure) = super::overdue(job) {
             return self.queue.fail(job, &failure).await;
         }
-        let Some((bucket, key)) = self.storage.s3_location(&job.object_key) else {
+        let Some((bucket, original)) = self.storage.s3_location(&job.object_key) else {
             let detail = "the Lambda classifier needs the photos in S3 (GALLERY_STORAGE=s3://…)";
             let failure = Failure::broken(super::CLASSIFIER_UNAVAILABLE, detail);
             return self.queue.fail(job, &failure).await;
+        };
+        // The function reads the classifier's rendition (a few kilobytes) when the job names
+        // one, and the original only when its model sizes photos otherwise.
+        let rendition = job.rendition.as_ref().and_then(|(key, sizing)| {
+            let (_, key) = self.storage.s3_location(key)?;
+            Some((key, *sizing))
+        });
+        let (key, original_key, input) = match rendition {
+            Some((key, sizing)) => (key, Some(original), Some(sizing)),
+            None => (original, None, None),
         };
         let payload = Invocation {
             job_id: job.id.clone(),
             image_id: job.image_id.clone(),
             bucket,
             key,
+            original_key,
+            input,
             callback_url: self.callback_url.clone(),
             token: token(&self.secret, &job.id, job.attempts),
             top_k: TOP_K,
@@ -252,6 +264,7 @@ impl Receiver {
             id: report.job_id.clone(),
             image_id,
             object_key,
+            rendition: None,
             worker: WORKER.to_owned(),
             attempts,
             max_attempts,

@@ -15,6 +15,7 @@ use crate::activity;
 use crate::db::{Backend, Db, new_id, now_ms, placeholders, rfc3339};
 use crate::error::Result;
 use crate::paging::{self, Key, Kind, Page, PageQuery, SortColumn};
+use classifier::preprocess::Sizing;
 use classifier::protocol::{Label, Status, Timings};
 
 /// The queue as its users see it: the database, the wake-up bell of idle workers, and the
@@ -27,7 +28,13 @@ pub struct Queue {
     poll: Duration,
     lease_ms: i64,
     retry_base_ms: i64,
+    /// The classifier's renditions of the latest uploads, by key, so that this server's
+    /// workers take them from memory rather than from storage.
+    renditions: Arc<std::sync::Mutex<lru::LruCache<String, bytes::Bytes>>>,
 }
+
+/// Renditions kept in memory: a burst of uploads' worth (about 150 KB each).
+const KEPT_RENDITIONS: usize = 64;
 
 impl Queue {
     pub fn new(
@@ -44,7 +51,22 @@ impl Queue {
             poll,
             lease_ms: lease_ms.max(1000),
             retry_base_ms,
+            renditions: Arc::new(std::sync::Mutex::new(lru::LruCache::new(
+                std::num::NonZeroUsize::new(KEPT_RENDITIONS).expect("not zero"),
+            ))),
         }
+    }
+
+    /// Keeps a rendition just stored for this server's workers.
+    pub fn keep_rendition(&self, key: &str, bytes: bytes::Bytes) {
+        if let Ok(mut kept) = self.renditions.lock() {
+            kept.put(key.to_owned(), bytes);
+        }
+    }
+
+    /// A rendition this server still holds, given up: a job reads it once.
+    pub fn take_rendition(&self, key: &str) -> Option<bytes::Bytes> {
+        self.renditions.lock().ok()?.pop(key)
     }
 
     /// Tells idle workers that a job is waiting.
@@ -65,16 +87,30 @@ impl Queue {
 
 pub const MAX_ATTEMPTS: i64 = 3;
 
-/// Queues one classification of an image, replacing any unfinished one.
-pub async fn enqueue(tx: &mut Transaction<'_, Any>, image_id: &str, now: i64) -> Result<()> {
-    enqueue_many(tx, &[image_id.to_owned()], now).await
+/// Which file of a photo a job reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Original,
+    Rendition,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Original => "original",
+            Source::Rendition => "rendition",
+        }
+    }
 }
 
 /// Queues a classification of each image (in two statements), replacing unfinished ones.
+/// `source` says which file the job reads: an upload's own first classification reads the
+/// classifier's rendition made from its one decode; classifying again reads the original.
 pub async fn enqueue_many(
     tx: &mut Transaction<'_, Any>,
     image_ids: &[String],
     now: i64,
+    source: Source,
 ) -> Result<()> {
     if image_ids.is_empty() {
         return Ok(());
@@ -88,24 +124,25 @@ pub async fn enqueue_many(
         query = query.bind(id);
     }
     query.execute(&mut **tx).await?;
-    // $1 attempts allowed, $2 now; then a job id and an image id per row.
+    // $1 attempts allowed, $2 now, $3 the source; then a job id and an image id per row.
     let rows: Vec<String> = (0..image_ids.len())
         .map(|n| {
             format!(
-                "(${}, ${}, 'classify', 'queued', 0, $1, $2, $2, $2)",
-                3 + 2 * n,
-                4 + 2 * n
+                "(${}, ${}, 'classify', 'queued', 0, $1, $2, $2, $2, $3)",
+                4 + 2 * n,
+                5 + 2 * n
             )
         })
         .collect();
     let sql = format!(
-        "INSERT INTO jobs (id, image_id, kind, state, attempts, max_attempts, run_after, created_at, updated_at)
+        "INSERT INTO jobs (id, image_id, kind, state, attempts, max_attempts, run_after, created_at, updated_at, source)
          VALUES {}",
         rows.join(", ")
     );
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(MAX_ATTEMPTS)
-        .bind(now);
+        .bind(now)
+        .bind(source.as_str());
     for id in image_ids {
         query = query.bind(new_id()).bind(id);
     }
@@ -233,6 +270,8 @@ pub struct Claimed {
     pub id: String,
     pub image_id: String,
     pub object_key: String,
+    /// The classifier's rendition and how it was sized, when the job reads it.
+    pub rendition: Option<(String, Sizing)>,
     pub worker: String,
     pub attempts: i64,
     pub max_attempts: i64,
@@ -309,11 +348,17 @@ impl Queue {
         let Some((id, image_id, attempts, max_attempts)) = row else {
             return Ok(None);
         };
-        let key: Option<(String,)> = sqlx::query_as("SELECT object_key FROM images WHERE id = $1")
-            .bind(&image_id)
-            .fetch_optional(&self.db)
-            .await?;
-        Ok(key.map(|(object_key,)| Claimed {
+        let keys: Option<(String, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT i.object_key,
+                    CASE WHEN j.source = 'rendition' THEN i.input_key END, i.input_sizing
+             FROM images i JOIN jobs j ON j.image_id = i.id WHERE i.id = $1 AND j.id = $2",
+        )
+        .bind(&image_id)
+        .bind(&id)
+        .fetch_optional(&self.db)
+        .await?;
+        Ok(keys.map(|(object_key, input_key, sizing)| Claimed {
+            rendition: input_key.zip(sizing.and_then(|s| s.parse().ok())),
             id,
             image_id,
             object_key,

@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use classifier::step::{Engine, Job, StepError};
+use classifier::preprocess::Sizing;
+use classifier::step::{Engine, Job, Source, StepError};
 use classifier::{Model, runtime};
 
 use super::{Claimed, Failure, Queue, Runner};
@@ -82,8 +83,22 @@ impl Job for Local<'_> {
             .map_err(|e| StepError::Report(e.to_string()))
     }
 
-    async fn fetch(&self) -> Result<Bytes, StepError> {
-        self.storage.get(&self.job.object_key).await.map_err(|e| {
+    fn rendition(&self) -> Option<Sizing> {
+        self.job.rendition.as_ref().map(|(_, sizing)| *sizing)
+    }
+
+    async fn fetch(&self, source: Source) -> Result<Bytes, StepError> {
+        let key = match (source, &self.job.rendition) {
+            (Source::Rendition, Some((key, _))) => {
+                // Still in memory when this server took the upload.
+                if let Some(bytes) = self.queue.take_rendition(key) {
+                    return Ok(bytes);
+                }
+                key
+            }
+            _ => &self.job.object_key,
+        };
+        self.storage.get(key).await.map_err(|e| {
             StepError::Fetch(format!("the photo could not be fetched from storage: {e}"))
         })
     }

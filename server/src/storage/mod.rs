@@ -97,10 +97,19 @@ pub async fn delete_all(storage: &Storage, keys: impl IntoIterator<Item = String
     }
 }
 
-/// The keys of photos' objects (original, thumbnail, and the viewer's rendition where the
-/// photo has one), one after the other.
-pub fn photo_objects(keys: Vec<(String, String, Option<String>)>) -> impl Iterator<Item = String> {
-    keys.into_iter()
-        .flat_map(|(original, thumb, display)| [Some(original), Some(thumb), display])
+/// A deleted photo's row as `DELETE … RETURNING {PHOTO_OBJECTS}, bytes` gives it: its
+/// objects' keys (original, thumbnail, and the viewer's and the classifier's renditions
+/// where it has them), then its size.
+pub type DeletedPhoto = (String, String, Option<String>, Option<String>, i64);
+
+/// The columns of a photo's objects, in [`DeletedPhoto`]'s order.
+pub const PHOTO_OBJECTS: &str = "object_key, thumb_key, display_key, input_key";
+
+/// The keys of deleted photos' objects, one after the other.
+pub fn photo_objects(rows: Vec<DeletedPhoto>) -> impl Iterator<Item = String> {
+    rows.into_iter()
+        .flat_map(|(original, thumb, display, input, _)| {
+            [Some(original), Some(thumb), display, input]
+        })
         .flatten()
 }

@@ -150,13 +150,18 @@ impl TestApp {
         n
     }
 
-    /// Nothing half-written: every image row has its three objects and every object a row.
+    /// Nothing half-written: every image row has its objects and every object a row.
     pub async fn assert_consistent(&self) {
         let images = self.rows("images").await;
+        let (renditions,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM images WHERE input_key IS NOT NULL")
+                .fetch_one(&self.state.db)
+                .await
+                .unwrap();
         assert_eq!(
             self.object_count() as i64,
-            images * 3,
-            "objects on disk must match image rows (original, thumbnail, display rendition)"
+            images * 3 + renditions,
+            "objects on disk must match image rows (original, thumbnail, the viewer's and the classifier's renditions)"
         );
         assert_eq!(
             self.rows("jobs").await,
