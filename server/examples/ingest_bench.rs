@@ -275,6 +275,17 @@ async fn end_to_end(binary: &Path, photos: &[(String, Bytes)]) -> anyhow::Result
                 .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
         })
         .unwrap_or(0);
+    // What the burst leaves resident once the server is idle again.
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let after = std::fs::read_to_string(format!("/proc/{}/status", server.child.id()))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        })
+        .unwrap_or(0);
+    println!("  resident 6 s after the burst: {} MB", after / 1024);
     if !times.is_empty() {
         let pct =
             |p: f64| times[((times.len() - 1) as f64 * p).round() as usize].as_secs_f64() * 1000.0;
