@@ -528,3 +528,21 @@ async fn a_folder_with_many_photos_shows_them_a_page_at_a_time() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(rest.matches("class=\"card\"").count(), 5);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_microphone_button_shows_a_vendored_icon_not_an_emoji() {
+    let app = spawn_app().await;
+    let b = browser();
+    sign_up(&app, &b, "ada@example.org").await;
+    let (_, html) = page(&app, &b, "/gallery").await;
+    let start = html.find("id=\"voice-button\"").expect("the voice button");
+    let button = &html[start..start + html[start..].find("</button>").unwrap()];
+    // Inline SVG in the text's colour, hidden from screen readers (the word says it all).
+    assert!(
+        button.contains("<svg") && button.contains("lucide-mic"),
+        "{button}"
+    );
+    assert!(button.contains("aria-hidden=\"true\""), "{button}");
+    assert!(button.contains("<span>Voice</span>"), "{button}");
+    assert!(!button.contains('\u{1F3A4}'), "no emoji: fonts may lack it");
+}
