@@ -68,7 +68,10 @@ fn main() -> anyhow::Result<()> {
                 ));
             }
         }
-        anyhow::ensure!(n > 0, "no photos in {}", dir.display());
+        if n == 0 {
+            println!("{}: no photos", dir.display());
+            continue;
+        }
         println!(
             "{}: {n} photos; top-1 the same on {same} ({:.1} %); top-3 overlap {:.1} %; largest change of a probability {worst:.3}; reads {} KB instead of {} KB",
             dir.display(),
