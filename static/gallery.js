@@ -119,12 +119,17 @@
       title.textContent = `${card.dataset.name} (${index + 1} of ${list.length})`;
     };
     const setZoom = (z) => { zoom = Math.min(8, Math.max(0.25, z)); img.style.transform = `scale(${zoom})`; };
-    const stopShow = () => { clearInterval(timer); timer = null; play.textContent = "▶"; play.setAttribute("aria-label", "Play slideshow"); };
+    // The slideshow button shows "play" while stopped and "pause" while it runs.
+    const showing = (on) => {
+      play.querySelector(".play").hidden = on;
+      play.querySelector(".pause").hidden = !on;
+      play.setAttribute("aria-label", on ? "Stop slideshow" : "Play slideshow");
+    };
+    const stopShow = () => { clearInterval(timer); timer = null; showing(false); };
     const toggleShow = () => {
       if (timer) return stopShow();
       timer = setInterval(() => show(index + 1), 3000);
-      play.textContent = "❚❚";
-      play.setAttribute("aria-label", "Stop slideshow");
+      showing(true);
     };
     const actions = {
       prev: () => show(index - 1), next: () => show(index + 1),

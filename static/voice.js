@@ -10,6 +10,8 @@
   let listening = false;
 
   const speakEnabled = () => localStorage.getItem("voice-speak") !== "off";
+  // WCAG 2.1.4: the single-key shortcut (V) can be switched off; Alt+V always works.
+  const keysEnabled = () => localStorage.getItem("shortcut-keys") !== "off";
   function show(text, kind) {
     const out = $("#voice-reply");
     if (!out) return;
@@ -162,7 +164,7 @@
     document.addEventListener("keydown", (e) => {
       const typing = /^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement.tagName);
       if (e.key === "v" && e.altKey && !e.ctrlKey) { e.preventDefault(); button.click(); }
-      else if (e.key === "v" && !typing && !e.ctrlKey && !e.metaKey && !e.altKey) { e.preventDefault(); button.click(); }
+      else if (e.key === "v" && keysEnabled() && !typing && !e.ctrlKey && !e.metaKey && !e.altKey) { e.preventDefault(); button.click(); }
     });
     const form = $("#voice-form");
     form.addEventListener("submit", (e) => {
@@ -174,6 +176,9 @@
     const speakBox = $("#voice-speak");
     speakBox.checked = speakEnabled();
     speakBox.addEventListener("change", () => localStorage.setItem("voice-speak", speakBox.checked ? "on" : "off"));
+    const keysBox = $("#voice-keys");
+    keysBox.checked = keysEnabled();
+    keysBox.addEventListener("change", () => localStorage.setItem("shortcut-keys", keysBox.checked ? "on" : "off"));
     $("#voice-yes").addEventListener("click", () => send({ answer: "confirm" }));
     $("#voice-no").addEventListener("click", () => send({ answer: "cancel" }));
     if (Recognition && sessionStorage.getItem("voice-listening")) start();

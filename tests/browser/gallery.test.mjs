@@ -94,6 +94,15 @@ test("sign up, create a folder, upload two photos and view them", async () => {
   assert.match(await page.textContent("#viewer-title"), /2 of 2/);
   await page.click('[data-viewer="zoom-in"]');
   assert.match(await page.getAttribute("#viewer-image", "style"), /scale\(1\.25\)/);
+  // The slideshow button says and shows what it will do: play, then pause.
+  const slideshow = page.locator('[data-viewer="slideshow"]');
+  assert.equal(await slideshow.getAttribute("aria-label"), "Play slideshow");
+  await slideshow.click();
+  assert.equal(await slideshow.getAttribute("aria-label"), "Stop slideshow");
+  assert.equal(await slideshow.locator(".pause").isVisible(), true);
+  assert.equal(await slideshow.locator(".play").isVisible(), false);
+  await slideshow.click();
+  assert.equal(await slideshow.locator(".play").isVisible(), true);
   await page.screenshot({ path: join(shots, "viewer.png") });
   await page.keyboard.press("Escape");
   await viewer.waitFor({ state: "hidden" });

@@ -29,6 +29,11 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../../static/gallery.js"),
     ),
     (
+        "theme.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../static/theme.js"),
+    ),
+    (
         "voice.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../../static/voice.js"),
