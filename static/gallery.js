@@ -115,7 +115,7 @@
       zoom = 1;
       img.style.transform = "";
       img.src = card.dataset.display || card.dataset.original;
-      img.alt = card.dataset.name;
+      img.alt = card.querySelector("img")?.alt || card.dataset.name;
       title.textContent = `${card.dataset.name} (${index + 1} of ${list.length})`;
     };
     const setZoom = (z) => { zoom = Math.min(8, Math.max(0.25, z)); img.style.transform = `scale(${zoom})`; };

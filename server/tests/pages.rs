@@ -563,3 +563,41 @@ async fn pages_show_vendored_icons_never_emoji() {
         assert!(html.contains(icon), "{icon}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_photos_text_says_what_is_in_it_once_classified() {
+    let app = spawn_app().await;
+    let b = browser();
+    sign_up(&app, &b, "ada@example.org").await;
+    let login: serde_json::Value = app
+        .login("ada@example.org", "correct horse battery")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let t = login["token"].as_str().unwrap().to_owned();
+    let dog = app.photo_bytes(&t, "IMG_0001.jpg", jpeg(64, 48)).await;
+    app.photo_bytes(&t, "IMG_0002.jpg", jpeg(64, 48)).await;
+    for (rank, label) in ["golden retriever", "tennis ball"].iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO image_labels (image_id, rank, label, class_index, score) VALUES ($1, $2, $3, 1, 0.5)",
+        )
+        .bind(&dog)
+        .bind(rank as i64)
+        .bind(*label)
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+    }
+    let (_, html) = page(&app, &b, "/gallery").await;
+    assert!(
+        html.contains("alt=\"Photo: golden retriever, tennis ball\""),
+        "the tags, once there"
+    );
+    assert!(
+        html.contains("alt=\"Photo: IMG_0002.jpg\""),
+        "the name until then"
+    );
+    // The link's name is that text (no aria-label over it).
+    assert!(!html.contains("aria-label=\"Open "), "{html}");
+}
