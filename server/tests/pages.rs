@@ -13,6 +13,18 @@ async fn sign_up(app: &TestApp, b: &Client, email: &str) -> String {
     sign_up_in_browser(app, b, email).await
 }
 
+/// A new account, signed in in the browser `b` and through the API: its bearer token.
+async fn signed_in_both_ways(app: &TestApp, b: &Client, email: &str) -> String {
+    sign_up(app, b, email).await;
+    let login: serde_json::Value = app
+        .login(email, "correct horse battery")
+        .await
+        .json()
+        .await
+        .unwrap();
+    login["token"].as_str().unwrap().to_owned()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn signed_out_visitors_are_sent_to_sign_in() {
     let app = spawn_app().await;
@@ -496,14 +508,7 @@ async fn an_invitation_link_opens_a_sign_up_form_that_carries_it() {
 async fn a_folder_with_many_photos_shows_them_a_page_at_a_time() {
     let app = spawn_app().await;
     let b = browser();
-    sign_up(&app, &b, "ada@example.org").await;
-    let login: serde_json::Value = app
-        .login("ada@example.org", "correct horse battery")
-        .await
-        .json()
-        .await
-        .unwrap();
-    let t = login["token"].as_str().unwrap();
+    let t = &signed_in_both_ways(&app, &b, "ada@example.org").await;
     let files: Vec<(String, Vec<u8>)> =
         (0..205).map(|n| (format!("{n}.jpg"), jpeg(8, 8))).collect();
     let res = app
@@ -568,14 +573,7 @@ async fn pages_show_vendored_icons_never_emoji() {
 async fn a_photos_text_says_what_is_in_it_once_classified() {
     let app = spawn_app().await;
     let b = browser();
-    sign_up(&app, &b, "ada@example.org").await;
-    let login: serde_json::Value = app
-        .login("ada@example.org", "correct horse battery")
-        .await
-        .json()
-        .await
-        .unwrap();
-    let t = login["token"].as_str().unwrap().to_owned();
+    let t = signed_in_both_ways(&app, &b, "ada@example.org").await;
     let dog = app.photo_bytes(&t, "IMG_0001.jpg", jpeg(64, 48)).await;
     app.photo_bytes(&t, "IMG_0002.jpg", jpeg(64, 48)).await;
     for (rank, label) in ["golden retriever", "tennis ball"].iter().enumerate() {
