@@ -114,7 +114,16 @@
       const card = list[index];
       zoom = 1;
       img.style.transform = "";
-      img.src = card.dataset.display || card.dataset.original;
+      // Small screens take the thumbnail, others the 2 048 px rendition; never the original
+      // (but for a photo stored before renditions existed).
+      const { thumb, thumbW, display, displayW } = card.dataset;
+      if (displayW && Number(displayW) > Number(thumbW)) {
+        img.srcset = `${thumb} ${thumbW}w, ${display} ${displayW}w`;
+        img.sizes = "100vw";
+      } else {
+        img.removeAttribute("srcset");
+      }
+      img.src = display || card.dataset.original;
       img.alt = card.querySelector("img")?.alt || card.dataset.name;
       title.textContent = `${card.dataset.name} (${index + 1} of ${list.length})`;
     };

@@ -90,6 +90,8 @@ test("sign up, create a folder, upload two photos and view them", async () => {
     return img.complete && img.naturalWidth > 0;
   });
   assert.match(await page.textContent("#viewer-title"), /1 of 2/);
+  // A large screen takes the viewer's rendition, never the original.
+  assert.match(await page.evaluate(() => document.querySelector("#viewer-image").currentSrc), /\/display$/);
   await page.keyboard.press("ArrowRight");
   assert.match(await page.textContent("#viewer-title"), /2 of 2/);
   await page.click('[data-viewer="zoom-in"]');
@@ -140,4 +142,13 @@ test("a phone-sized screen shows the gallery without sideways scrolling", async 
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `page is ${overflow}px wider than the screen`);
   await page.screenshot({ path: join(shots, "phone.png"), fullPage: true });
+
+  // A small screen's viewer takes the thumbnail (609 px wide here) over the rendition.
+  await page.click("ul.folders >> text=Vacation");
+  await page.locator('#grid .card[data-name="sunset.jpg"] a.open').click();
+  await page.waitForFunction(() => {
+    const img = document.querySelector("#viewer-image");
+    return img.complete && img.naturalWidth > 0;
+  });
+  assert.match(await page.evaluate(() => document.querySelector("#viewer-image").currentSrc), /\/thumbnail$/);
 });

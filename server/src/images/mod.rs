@@ -41,6 +41,9 @@ pub struct Image {
     pub thumb_width: i64,
     #[serde(skip)]
     pub thumb_height: i64,
+    /// The width of the viewer's rendition, for `srcset` (none for photos stored before it).
+    #[serde(skip)]
+    pub display_width: Option<i64>,
 }
 
 impl Image {
@@ -69,6 +72,7 @@ struct ImageRow {
     status_detail: Option<String>,
     thumb_width: i64,
     thumb_height: i64,
+    display_width: Option<i64>,
 }
 
 impl From<ImageRow> for Image {
@@ -91,13 +95,15 @@ impl From<ImageRow> for Image {
             matched: None,
             thumb_width: r.thumb_width,
             thumb_height: r.thumb_height,
+            display_width: r.display_width,
         }
     }
 }
 
 const COLUMNS: &str =
     "i.id, i.filename, i.folder_id, i.content_type, i.bytes, i.width, i.height, i.sha256,
-     i.taken_at, i.created_at, i.status, i.status_detail, i.thumb_width, i.thumb_height";
+     i.taken_at, i.created_at, i.status, i.status_detail, i.thumb_width, i.thumb_height,
+     i.display_width";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
