@@ -651,20 +651,17 @@ pub async fn store(
         }
     }
     let mut written: Vec<String> = Vec::with_capacity(prepared.len() * 2);
-    let result = write_all(
-        db,
-        storage,
-        queue,
-        owner,
-        folder,
-        &prepared,
-        quota,
-        &mut written,
-    )
-    .await;
+    let result = write_all(db, storage, owner, folder, &prepared, quota, &mut written).await;
     match result {
-        Ok(ids) => {
+        Ok(stored) => {
+            // This server's workers take the classifier's renditions from memory.
+            for (p, (_, input_key)) in prepared.iter().zip(&stored) {
+                if let (Some(key), Some(bytes)) = (input_key, &p.input) {
+                    queue.keep_rendition(key, bytes.clone());
+                }
+            }
             queue.wake();
+            let ids: Vec<String> = stored.into_iter().map(|(id, _)| id).collect();
             super::get_many(db, owner, &ids).await
         }
         Err(err) => {
@@ -674,17 +671,17 @@ pub async fn store(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Writes the objects, then the rows in one transaction: each photo's id and the key of its
+/// classifier's rendition.
 async fn write_all(
     db: &Db,
     storage: &Storage,
-    queue: &Queue,
     owner: &str,
     folder: Option<&str>,
     prepared: &[Prepared],
     quota: Option<u64>,
     written: &mut Vec<String>,
-) -> Result<Vec<String>> {
+) -> Result<Vec<(String, Option<String>)>> {
     // The original, the thumbnail, the viewer's and the classifier's renditions.
     let mut keys = Vec::with_capacity(prepared.len());
     for p in prepared {
@@ -768,13 +765,10 @@ async fn write_all(
     usage::add(&mut tx, owner, ids.len() as i64, bytes as i64).await?;
     activity::add(&mut *tx, activity::Kind::Uploads, ids.len() as i64, now).await?;
     tx.commit().await?;
-    // This server's workers take the classifier's renditions from memory.
-    for (p, (_, _, _, input_key)) in prepared.iter().zip(&keys) {
-        if let (Some(key), Some(bytes)) = (input_key, &p.input) {
-            queue.keep_rendition(key, bytes.clone());
-        }
-    }
     metrics::counter!("gallery_uploads_total").increment(ids.len() as u64);
     metrics::counter!("gallery_upload_bytes_total").increment(bytes);
-    Ok(ids)
+    Ok(ids
+        .into_iter()
+        .zip(keys.into_iter().map(|(_, _, _, input)| input))
+        .collect())
 }
