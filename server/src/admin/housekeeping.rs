@@ -228,9 +228,11 @@ pub async fn sweep(db: &Db, storage: &Storage, after_minutes: i64, dry_run: bool
         dry_run,
         ..Sweep::default()
     };
+    // At the cutoff counts as old: with 0 minutes, an object written this very millisecond
+    // (file times are coarse) is still swept.
     let old: Vec<Listed> = listed
         .into_iter()
-        .filter(|o| o.modified_ms < cutoff)
+        .filter(|o| o.modified_ms <= cutoff)
         .collect();
     for chunk in old.chunks(400) {
         let keys = placeholders(1, chunk.len());
