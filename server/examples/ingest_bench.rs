@@ -14,6 +14,9 @@
 //!    worker per core, fresh SQLite and files, with a page of the listing fetched every
 //!    50 ms meanwhile (its p50/p99) and the server's peak memory.
 
+#[allow(dead_code)] // `bench_config` is for in-process servers; this one runs builds.
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -22,7 +25,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use classifier::{Classifier, Model, preprocess, runtime};
 use reqwest::multipart::{Form, Part};
-use serde_json::{Value, json};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 const CONCURRENCY: usize = 4;
@@ -187,21 +190,7 @@ async fn end_to_end(binary: &Path, photos: &[(String, Bytes)]) -> anyhow::Result
     let server = start(binary)?;
     let api = format!("{}/api/v1", server.url);
     let client = reqwest::Client::new();
-    let creds = json!({"email": "bench@example.org", "password": "correct horse battery"});
-    client
-        .post(format!("{api}/auth/signup"))
-        .json(&creds)
-        .send()
-        .await?
-        .error_for_status()?;
-    let login: Value = client
-        .post(format!("{api}/auth/login"))
-        .json(&creds)
-        .send()
-        .await?
-        .json()
-        .await?;
-    let token = login["token"].as_str().unwrap_or_default().to_owned();
+    let (_, token) = common::account(&client, &api, "bench@example.org").await?;
     // Wait for the classifier to be ready: one photo through, not counted.
     let upload = |name: String, bytes: Bytes| {
         let (client, api, token) = (client.clone(), api.clone(), token.clone());
@@ -267,28 +256,13 @@ async fn end_to_end(binary: &Path, photos: &[(String, Bytes)]) -> anyhow::Result
     browsing.store(false, std::sync::atomic::Ordering::Relaxed);
     let mut times = pages.await?;
     times.sort();
-    let peak = std::fs::read_to_string(format!("/proc/{}/status", server.child.id()))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
-        })
-        .unwrap_or(0);
+    let peak = status_kb(server.child.id(), "VmHWM:");
     // What the burst leaves resident once the server is idle again.
     tokio::time::sleep(Duration::from_secs(6)).await;
-    let after = std::fs::read_to_string(format!("/proc/{}/status", server.child.id()))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
-        })
-        .unwrap_or(0);
+    let after = status_kb(server.child.id(), "VmRSS:");
     println!("  resident 6 s after the burst: {} MB", after / 1024);
     if !times.is_empty() {
-        let pct =
-            |p: f64| times[((times.len() - 1) as f64 * p).round() as usize].as_secs_f64() * 1000.0;
+        let pct = |p: f64| common::percentile(&times, p);
         println!(
             "  while it ran: a page of 50 photos p50 {:.1} ms, p99 {:.1} ms ({} requests); server peak RSS {} MB",
             pct(0.5),
@@ -298,6 +272,18 @@ async fn end_to_end(binary: &Path, photos: &[(String, Bytes)]) -> anyhow::Result
         );
     }
     Ok(rate)
+}
+
+/// A memory figure of a process from `/proc/PID/status` (`VmHWM:`, `VmRSS:`), in KB.
+fn status_kb(pid: u32, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        })
+        .unwrap_or(0)
 }
 
 /// CPU time a process has used (user and system), in ms.

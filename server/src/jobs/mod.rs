@@ -249,7 +249,7 @@ fn claim_sql(backend: Backend) -> &'static str {
              WHERE id = (SELECT id FROM jobs
                  WHERE (state = 'queued' AND run_after <= $3) OR (state = 'running' AND lease_until < $3)
                  ORDER BY run_after, created_at LIMIT 1)
-             RETURNING id, image_id, attempts, max_attempts"
+             RETURNING id, image_id, attempts, max_attempts, source"
         }
         Backend::Postgres => {
             "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_until = $1,
@@ -258,7 +258,7 @@ fn claim_sql(backend: Backend) -> &'static str {
                  WHERE (state = 'queued' AND run_after <= $3) OR (state = 'running' AND lease_until < $3)
                  ORDER BY run_after, created_at LIMIT 1
                  FOR UPDATE SKIP LOCKED)
-             RETURNING id, image_id, attempts, max_attempts"
+             RETURNING id, image_id, attempts, max_attempts, source"
         }
     }
 }
@@ -339,26 +339,26 @@ impl Queue {
     /// Takes the next due job for `worker`, if there is one.
     pub async fn claim(&self, worker: &str) -> Result<Option<Claimed>> {
         let now = now_ms();
-        let row: Option<(String, String, i64, i64)> = sqlx::query_as(claim_sql(self.backend))
-            .bind(now + self.lease_ms)
-            .bind(worker)
-            .bind(now)
-            .fetch_optional(&self.db)
-            .await?;
-        let Some((id, image_id, attempts, max_attempts)) = row else {
+        let row: Option<(String, String, i64, i64, String)> =
+            sqlx::query_as(claim_sql(self.backend))
+                .bind(now + self.lease_ms)
+                .bind(worker)
+                .bind(now)
+                .fetch_optional(&self.db)
+                .await?;
+        let Some((id, image_id, attempts, max_attempts, source)) = row else {
             return Ok(None);
         };
-        let keys: Option<(String, Option<String>, Option<String>)> = sqlx::query_as(
-            "SELECT i.object_key,
-                    CASE WHEN j.source = 'rendition' THEN i.input_key END, i.input_sizing
-             FROM images i JOIN jobs j ON j.image_id = i.id WHERE i.id = $1 AND j.id = $2",
-        )
-        .bind(&image_id)
-        .bind(&id)
-        .fetch_optional(&self.db)
-        .await?;
+        let keys: Option<(String, Option<String>, Option<String>)> =
+            sqlx::query_as("SELECT object_key, input_key, input_sizing FROM images WHERE id = $1")
+                .bind(&image_id)
+                .fetch_optional(&self.db)
+                .await?;
+        let reads_rendition = source == Source::Rendition.as_str();
         Ok(keys.map(|(object_key, input_key, sizing)| Claimed {
-            rendition: input_key.zip(sizing.and_then(|s| s.parse().ok())),
+            rendition: input_key
+                .filter(|_| reads_rendition)
+                .zip(sizing.and_then(|s| s.parse().ok())),
             id,
             image_id,
             object_key,
