@@ -8,6 +8,8 @@ use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware;
 use axum::routing::get;
 use tokio::net::TcpListener;
+use tower_http::CompressionLevel;
+use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -53,6 +55,9 @@ pub fn router(state: AppState) -> Router {
         .layer(RequestBodyTimeoutLayer::new(Duration::from_secs(
             config.body_idle_secs.max(1),
         )))
+        // Pages, scripts, styles and JSON go compressed to a client that asks (never photos:
+        // they are compressed already). Pages carry the CSRF token masked afresh each time.
+        .layer(CompressionLayer::new().quality(CompressionLevel::Precise(4)))
         .layer(middleware::from_fn(telemetry::track))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

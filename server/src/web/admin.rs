@@ -18,6 +18,7 @@ use crate::admin::charts::{self, Bars};
 use crate::admin::dashboard::{self, QueueFigures, ServerSeen, System, Totals};
 use crate::admin::housekeeping::{self, TaskRun};
 use crate::admin::{self, Account, Actor, AuditEntry, Change};
+use crate::auth::csrf;
 use crate::auth::invitations::{self, Invitation};
 use crate::config::{Config, SignupMode};
 use crate::db::{Db, rfc3339};
@@ -305,7 +306,7 @@ async fn dashboard_with(
         None
     };
     let page = DashboardPage {
-        panels: render_panels(state, &session.csrf_token).await?,
+        panels: render_panels(state, &csrf::masked(&session.csrf_token)).await?,
         chrome: Chrome::of(session),
         accounts,
         search,
@@ -326,7 +327,7 @@ async fn dashboard_with(
 
 /// The live panels alone: what the page fetches every few seconds while it is open.
 async fn panels(State(state): State<AppState>, WebAdmin(session): WebAdmin) -> PageResult {
-    Ok(Html(render_panels(&state, &session.csrf_token).await?).into_response())
+    Ok(Html(render_panels(&state, &csrf::masked(&session.csrf_token)).await?).into_response())
 }
 
 #[derive(Deserialize)]

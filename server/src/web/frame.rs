@@ -10,7 +10,7 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, SameSite};
 
-use crate::auth::{Session, User};
+use crate::auth::{Session, User, csrf};
 use crate::config::Config;
 use crate::error::Error;
 
@@ -24,12 +24,17 @@ impl Chrome {
     pub fn of(session: &Session) -> Self {
         Self {
             user: Some(session.user.clone()),
-            csrf: session.csrf_token.clone(),
+            csrf: csrf::masked(&session.csrf_token),
         }
     }
 
     /// The frame of a page shown before sign-in, with the token of its form.
-    pub fn anonymous(csrf: String) -> Self {
+    pub fn anonymous(token: String) -> Self {
+        let csrf = if token.is_empty() {
+            token
+        } else {
+            csrf::masked(&token)
+        };
         Self { user: None, csrf }
     }
 }

@@ -346,7 +346,8 @@ pub fn csrf_in(html: &str) -> String {
         .find("name=\"csrf\" value=\"")
         .expect("a form with a CSRF token")
         + 19;
-    html[start..start + 64].to_owned()
+    let end = html[start..].find('"').expect("the token's end") + start;
+    html[start..end].to_owned()
 }
 
 /// Signs up through the form; the browser then holds the session cookie. Returns the
