@@ -5,6 +5,9 @@
   "use strict";
   const KEY = "gallery-theme";
   const root = document.documentElement;
+  // Scripts run: the page's CSS may hide what the scripts show when needed (the selection
+  // toolbar) without hiding it from a browser without them.
+  root.classList.add("js");
   function apply(theme) {
     if (theme === "light" || theme === "dark") root.dataset.theme = theme;
     else delete root.dataset.theme;

@@ -27,19 +27,19 @@
   // What the page shows now: the server acts in this context.
   function context() {
     const main = $("#main");
-    const cards = Array.from(document.querySelectorAll("#grid .card"));
+    const cards = Array.from(document.querySelectorAll(".grid .card"));
     const viewer = window.galleryViewer;
     const open = viewer && viewer.isOpen() ? cards[viewer.index()] : null;
     return {
       folder_id: (main && main.dataset.folder) || null,
       query: (main && main.dataset.query) || null,
-      selected: Array.from(document.querySelectorAll('#grid input[name="ids"]:checked')).map((b) => b.value),
+      selected: Array.from(document.querySelectorAll('.grid input[name="ids"]:checked')).map((b) => b.value),
       open_image: open ? open.dataset.id : null,
     };
   }
 
   function nth(index) {
-    const cards = Array.from(document.querySelectorAll("#grid .card"));
+    const cards = Array.from(document.querySelectorAll(".grid .card"));
     const i = index < 0 ? cards.length + index : index - 1;
     return i >= 0 && i < cards.length ? { card: cards[i], i } : null;
   }

@@ -56,6 +56,8 @@ fn copy(p: &Prepared, n: usize) -> Prepared {
         height: p.height,
         sha256: p.sha256.clone(),
         taken_at: p.taken_at,
+        camera: p.camera.clone(),
+        lens: p.lens.clone(),
         thumbnail: p.thumbnail.clone(),
         thumb_width: p.thumb_width,
         thumb_height: p.thumb_height,

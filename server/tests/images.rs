@@ -122,6 +122,8 @@ async fn exif_orientation_and_date_taken_are_applied() {
     let plain = app.photo(&t, "plain.jpg", None).await;
     let plain: Value = fetch(app.get(&t, &format!("/api/v1/images/{plain}"))).await;
     assert_eq!(plain["taken_at"], Value::Null);
+    assert_eq!(plain["camera"], Value::Null, "no EXIF, no camera");
+    assert_eq!(image["camera"], Value::Null, "EXIF without a make or model");
 }
 
 async fn refused(

@@ -510,7 +510,7 @@ async fn a_folder_with_many_photos_shows_them_a_page_at_a_time() {
     let b = browser();
     let t = &signed_in_both_ways(&app, &b, "ada@example.org").await;
     let files: Vec<(String, Vec<u8>)> =
-        (0..205).map(|n| (format!("{n}.jpg"), jpeg(8, 8))).collect();
+        (0..105).map(|n| (format!("{n}.jpg"), jpeg(8, 8))).collect();
     let res = app
         .upload(
             t,
@@ -520,8 +520,9 @@ async fn a_folder_with_many_photos_shows_them_a_page_at_a_time() {
         .await;
     assert_eq!(res.status(), StatusCode::CREATED);
     let (_, html) = page(&app, &b, "/gallery").await;
-    assert_eq!(html.matches("class=\"card\"").count(), 200);
-    assert!(html.contains("200+ photos"));
+    // A page of 100 (the API's pages hold 200 by default; the HTML is the heavier).
+    assert_eq!(html.matches("class=\"card\"").count(), 100);
+    assert!(html.contains("100+ photos"));
     let start = html
         .find("rel=\"next\"")
         .map(|_| html.find("class=\"more\"").unwrap())
@@ -557,7 +558,10 @@ async fn pages_show_vendored_icons_never_emoji() {
         "{button}"
     );
     assert!(button.contains("aria-hidden=\"true\""), "{button}");
-    assert!(button.contains("<span>Voice</span>"), "{button}");
+    assert!(
+        button.contains("<span class=\"label\">Voice</span>"),
+        "{button}"
+    );
     for icon in [
         "lucide-folder",
         "lucide-chevron-left",
@@ -598,4 +602,108 @@ async fn a_photos_text_says_what_is_in_it_once_classified() {
     );
     // The link's name is that text (no aria-label over it).
     assert!(!html.contains("aria-label=\"Open "), "{html}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_timeline_shows_ones_photos_by_month_taken_and_jumps_to_a_month() {
+    let app = spawn_app().await;
+    let b = browser();
+    let t = &signed_in_both_ways(&app, &b, "ada@example.org").await;
+    let folder = app.folder(t, "Trips", None).await;
+    // July 2023 (two, one in a folder), December 2021, and one taken when unknown (uploaded
+    // now), newest first; 2023-07-31T23:59:59Z is still July.
+    let mut ids = Vec::new();
+    for (name, in_folder, taken) in [
+        ("harbour.jpg", true, Some(1_690_847_999_000_i64)),
+        ("picnic.jpg", false, Some(1_688_299_200_000)),
+        ("snow.jpg", false, Some(1_640_423_700_000)),
+        ("today.jpg", false, None),
+    ] {
+        let id = app
+            .photo(t, name, in_folder.then_some(folder.as_str()))
+            .await;
+        if let Some(taken) = taken {
+            sqlx::query("UPDATE images SET taken_at = $1 WHERE id = $2")
+                .bind(taken)
+                .bind(&id)
+                .execute(&app.state.db)
+                .await
+                .unwrap();
+        }
+        ids.push(id);
+    }
+    // Someone else's photo never shows.
+    let eve = app.user("eve@example.org").await;
+    app.photo(&eve, "eves.jpg", None).await;
+
+    let (status, html) = page(&app, &b, "/timeline").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("4 photos"), "{html}");
+    assert!(!html.contains("eves.jpg"));
+    let headings: Vec<&str> = html
+        .match_indices("class=\"month-title\"")
+        .map(|(at, _)| {
+            let start = html[at..].find('>').unwrap() + at + 1;
+            &html[start..start + html[start..].find('<').unwrap()]
+        })
+        .collect();
+    assert_eq!(headings.len(), 3, "{headings:?}");
+    assert_eq!(&headings[1..], ["July 2023", "December 2021"]);
+    let order: Vec<usize> = ["today.jpg", "harbour.jpg", "picnic.jpg", "snow.jpg"]
+        .iter()
+        .map(|n| html.find(&format!("data-name=\"{n}\"")).unwrap())
+        .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "newest first");
+    // The scrubber: a year and its months with their counts.
+    assert!(html.contains("href=\"/timeline?month=2023-07\" title=\"2 photos\""));
+    assert!(html.contains("href=\"/timeline?month=2021-12\" title=\"1 photo\""));
+
+    let (status, html) = page(&app, &b, "/timeline?month=2023-07").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!html.contains("data-name=\"today.jpg\""));
+    assert!(html.contains("data-name=\"harbour.jpg\"") && html.contains("data-name=\"snow.jpg\""));
+    let (status, html) = page(&app, &b, "/timeline?month=2021-11").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("No photos from then or before"));
+    for bad in ["2023-13", "july", "2023-7", "99999-01"] {
+        let (status, html) = page(&app, &b, &format!("/timeline?month={bad}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+        assert!(html.contains("month must look like 2024-06"));
+    }
+    let (status, _) = page(&app, &b, "/timeline?after=garbage").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_viewers_forms_come_back_to_the_page_they_were_sent_from_and_never_elsewhere() {
+    let app = spawn_app().await;
+    let b = browser();
+    let t = &signed_in_both_ways(&app, &b, "ada@example.org").await;
+    let id = app.photo(t, "a.jpg", None).await;
+    let csrf = sign_up_csrf(&app, &b).await;
+    for (next, expected) in [
+        ("/timeline", "/timeline"),
+        ("//evil.example/x", "/gallery"),
+        ("https://evil.example/", "/gallery"),
+        ("/\\evil.example", "/gallery"),
+    ] {
+        let res = b
+            .post(app.url("/images/reclassify"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("ids", id.as_str()),
+                ("next", next),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{next}");
+        assert_eq!(res.headers()["location"], expected, "{next}");
+    }
+}
+
+/// The CSRF token of the browser's signed-in pages.
+async fn sign_up_csrf(app: &TestApp, b: &Client) -> String {
+    let (_, html) = page(app, b, "/gallery").await;
+    csrf_in(&html)
 }

@@ -60,6 +60,7 @@ test("an admin sees the dashboard refresh itself and disables an account by keyb
   const token = login.body.token;
   await upload(token, "first.jpg");
 
+  await page.click("#account-menu summary");
   await page.click('header a[href="/admin"]');
   await page.waitForURL(/\/admin$/);
   assert.equal(await page.locator("svg.chart").count(), 3, "three charts");

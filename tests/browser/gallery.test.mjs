@@ -56,6 +56,9 @@ test("sign up, create a folder, upload two photos and view them", async () => {
   await page.waitForURL(/\/gallery$/);
   assert.match(await page.textContent("header"), /Ada/);
 
+  // Folder actions sit in a menu.
+  assert.equal(await page.isVisible("#new-folder-name"), false);
+  await page.click("#folder-menu summary");
   await page.fill("#new-folder-name", "Vacation");
   await page.click("text=Create folder");
   await page.click("ul.folders >> text=Vacation");
@@ -90,6 +93,18 @@ test("sign up, create a folder, upload two photos and view them", async () => {
     return img.complete && img.naturalWidth > 0;
   });
   assert.match(await page.textContent("#viewer-title"), /1 of 2/);
+  // The details beside the photo: tags with confidences, date, size, folder; and its actions.
+  const info = page.locator("#viewer-info");
+  assert.equal(await info.isVisible(), true, "a large screen shows the details at once");
+  assert.match(await page.textContent("#info-tags"), /\S+ \d+%/);
+  assert.match(await page.textContent("#info-size"), /^(640 × 420|400 × 600) px · \d+ KB$/);
+  assert.equal(await page.textContent("#info-folder"), "Vacation");
+  assert.match(await page.textContent("#info-taken"), /unknown \(uploaded /);
+  assert.match(await page.getAttribute("#info-download", "href"), /\/images\/[0-9a-f]+\/original$/);
+  await page.keyboard.press("i");
+  assert.equal(await info.isVisible(), false, "i hides the details");
+  await page.keyboard.press("i");
+  assert.equal(await info.isVisible(), true);
   // A large screen takes the viewer's rendition, never the original.
   assert.match(await page.evaluate(() => document.querySelector("#viewer-image").currentSrc), /\/display$/);
   await page.keyboard.press("ArrowRight");
@@ -109,6 +124,11 @@ test("sign up, create a folder, upload two photos and view them", async () => {
   await page.keyboard.press("Escape");
   await viewer.waitFor({ state: "hidden" });
 
+  // The selection toolbar shows only while something is selected.
+  assert.equal(await page.isVisible("#selection"), false, "no toolbar before a selection");
+  await page.check("#grid .card .pick input >> nth=0");
+  assert.equal(await page.isVisible("#selection"), true);
+  assert.equal(await page.textContent("#selection-count"), "1 selected");
   // Select both: the count follows and the actions wake up.
   await page.click('[data-select="all"]');
   assert.equal(await page.textContent("#selection-count"), "2 selected");
@@ -123,7 +143,8 @@ test("sign up, create a folder, upload two photos and view them", async () => {
   assert.equal(await page.evaluate(() => window.stillHere), true);
   assert.match(page.url(), /q=sunsets/);
   assert.equal(await page.isVisible("#search-clear"), true);
-  await page.click('[data-select="all"]');
+  assert.equal(await page.isVisible("#selection"), false, "new results come with nothing selected");
+  await page.check("#grid .card .pick input");
   assert.equal(await page.textContent("#selection-count"), "1 selected", "the new results can be selected");
   await page.screenshot({ path: join(shots, "search.png"), fullPage: true });
   await page.click("#search-clear");
@@ -151,4 +172,38 @@ test("a phone-sized screen shows the gallery without sideways scrolling", async 
     return img.complete && img.naturalWidth > 0;
   });
   assert.match(await page.evaluate(() => document.querySelector("#viewer-image").currentSrc), /\/thumbnail$/);
+  // On a phone the details wait for the info button; a swipe steps through the photos.
+  assert.equal(await page.isVisible("#viewer-info"), false);
+  const swipe = (from, to) => page.evaluate(({ from, to }) => {
+    const stage = document.querySelector(".viewer-stage");
+    const at = (type, x) => stage.dispatchEvent(new PointerEvent(type, { pointerType: "touch", clientX: x, clientY: 300, bubbles: true }));
+    at("pointerdown", from);
+    at("pointerup", to);
+  }, { from, to });
+  const before = await page.textContent("#viewer-title");
+  await swipe(300, 80);
+  assert.notEqual(await page.textContent("#viewer-title"), before, "a swipe to the left shows the next photo");
+  await swipe(80, 300);
+  assert.equal(await page.textContent("#viewer-title"), before, "and one to the right the previous");
+  await page.click('[data-viewer="info"]');
+  assert.equal(await page.isVisible("#viewer-info"), true);
+  await page.screenshot({ path: join(shots, "viewer-phone.png") });
+});
+
+test("on a 390×844 screen the first row of photos shows without scrolling", async () => {
+  for (const colorScheme of ["light", "dark"]) {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, colorScheme });
+    const page = await context.newPage();
+    await page.goto(`${server.url}/login`);
+    await page.fill('input[name="email"]', "ada@example.org");
+    await page.fill('input[name="password"]', "correct horse battery");
+    await page.click('button[type="submit"]');
+    await page.waitForURL(/\/gallery$/);
+    await page.click("ul.folders >> text=Vacation");
+    await page.waitForSelector("#grid .card img");
+    const bottom = await page.evaluate(() => document.querySelector("#grid .card").getBoundingClientRect().bottom);
+    assert.ok(bottom <= 844, `the first photo ends at ${bottom}px, below the fold`);
+    await page.screenshot({ path: join(shots, `gallery-390-${colorScheme}.png`) });
+    await context.close();
+  }
 });

@@ -93,6 +93,8 @@ test("the single-key shortcut can be switched off, and Alt+V still works", async
   await count();
   await page.locator("body").press("v");
   assert.equal(await clicks(), 1, "V presses the button");
+  // The switch is in the account menu.
+  await page.click("#account-menu summary");
   await page.uncheck("#voice-keys");
   await page.reload();
   await count();

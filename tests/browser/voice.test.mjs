@@ -62,6 +62,7 @@ test("voice commands open a folder, search, open a photo and delete it after a y
   await page.fill('input[name="password"]', "correct horse battery");
   await page.click('main button[type="submit"]');
   await page.waitForURL(/\/gallery$/);
+  await page.click("#folder-menu summary");
   await page.fill("#new-folder-name", "Vacation");
   await page.click("text=Create folder");
   await page.click("ul.folders >> text=Vacation");

@@ -33,6 +33,16 @@ impl User {
     pub fn is_admin(&self) -> bool {
         self.role == "admin"
     }
+
+    /// The first letter of the name (of the address when the name has none), for the
+    /// account menu's button.
+    pub fn initial(&self) -> String {
+        self.display_name
+            .chars()
+            .chain(self.email.chars())
+            .find(|c| c.is_alphanumeric())
+            .map_or_else(|| "?".to_owned(), |c| c.to_uppercase().collect())
+    }
 }
 
 type UserRow = (String, String, String, String, Option<String>);

@@ -203,6 +203,9 @@ pub struct Prepared {
     pub height: u32,
     pub sha256: String,
     pub taken_at: Option<i64>,
+    /// The camera and the lens, from EXIF, for the viewer's info panel.
+    pub camera: Option<String>,
+    pub lens: Option<String>,
     pub thumbnail: Bytes,
     pub thumb_width: u32,
     pub thumb_height: u32,
@@ -352,9 +355,11 @@ pub fn prepare(filename: String, received: Received, policy: &Policy) -> Result<
     let thumb = fit_ref(&display, THUMB_MAX_WIDTH, THUMB_MAX_HEIGHT)?;
     let (display_width, display_height) = display.dimensions();
     let (thumb_width, thumb_height) = thumb.dimensions();
-    let taken_at = exif_taken_at(&mut original.reader().map_err(io)?);
+    let exif = Exif::read(&mut original.reader().map_err(io)?);
     Ok(Prepared {
-        taken_at,
+        taken_at: exif.taken_at,
+        camera: exif.camera,
+        lens: exif.lens,
         sha256,
         filename,
         content_type,
@@ -547,10 +552,59 @@ fn encode(image: &image::RgbImage, quality: u8, subsamp: turbojpeg::Subsamp) -> 
     Ok(Bytes::copy_from_slice(&jpeg))
 }
 
+/// What the gallery shows of a photo's EXIF: when it was taken, with what.
+#[derive(Debug, Default, PartialEq)]
+struct Exif {
+    pub taken_at: Option<i64>,
+    pub camera: Option<String>,
+    pub lens: Option<String>,
+}
+
+impl Exif {
+    /// The facts of a photo's EXIF, each `None` where it has none (or no EXIF at all).
+    fn read(source: &mut impl Source) -> Self {
+        let Ok(exif) = exif::Reader::new().read_from_container(source) else {
+            return Self::default();
+        };
+        let text = |tag| {
+            let field = exif.get_field(tag, exif::In::PRIMARY)?;
+            let exif::Value::Ascii(ref parts) = field.value else {
+                return None;
+            };
+            let text: String = String::from_utf8_lossy(parts.first()?)
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(100)
+                .collect();
+            let text = text.trim().to_owned();
+            (!text.is_empty()).then_some(text)
+        };
+        Self {
+            taken_at: taken_at(&exif),
+            camera: joined(text(exif::Tag::Make), text(exif::Tag::Model)),
+            lens: joined(text(exif::Tag::LensMake), text(exif::Tag::LensModel)),
+        }
+    }
+}
+
+/// A maker and a model as people say them: "Canon EOS 5D", not "Canon Canon EOS 5D".
+fn joined(make: Option<String>, model: Option<String>) -> Option<String> {
+    match (make, model) {
+        (Some(make), Some(model)) => {
+            let first = make.split_whitespace().next().unwrap_or_default();
+            if model.to_lowercase().starts_with(&first.to_lowercase()) {
+                Some(model)
+            } else {
+                Some(format!("{make} {model}"))
+            }
+        }
+        (make, model) => model.or(make),
+    }
+}
+
 /// When the photo was taken, from EXIF `DateTimeOriginal` (or `DateTime`), in epoch ms.
 /// Without an offset tag the camera's local time is taken as UTC.
-fn exif_taken_at(source: &mut impl Source) -> Option<i64> {
-    let exif = exif::Reader::new().read_from_container(source).ok()?;
+fn taken_at(exif: &exif::Exif) -> Option<i64> {
     let field = exif
         .get_field(exif::Tag::DateTimeOriginal, exif::In::PRIMARY)
         .or_else(|| exif.get_field(exif::Tag::DateTime, exif::In::PRIMARY))?;
@@ -731,9 +785,9 @@ async fn write_all(
         sqlx::query(
             "INSERT INTO images (id, owner_id, folder_id, filename, content_type, bytes, width, height, sha256,
                 taken_at, created_at, status, object_key, thumb_key, thumb_width, thumb_height,
-                display_key, display_width, display_height, input_key, input_sizing)
+                display_key, display_width, display_height, input_key, input_sizing, camera, lens)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
-                $20, $21)",
+                $20, $21, $22, $23)",
         )
         .bind(&id)
         .bind(owner)
@@ -756,6 +810,8 @@ async fn write_all(
         .bind(i64::from(p.display_height))
         .bind(input_key)
         .bind(input_key.as_ref().map(|_| p.sizing.to_string()))
+        .bind(&p.camera)
+        .bind(&p.lens)
         .execute(&mut *tx)
         .await?;
         ids.push(id);
@@ -771,4 +827,29 @@ async fn write_all(
         .into_iter()
         .zip(keys.into_iter().map(|(_, _, _, input)| input))
         .collect())
+}
+
+#[cfg(test)]
+mod exif_tests {
+    use super::joined;
+
+    #[test]
+    fn a_camera_is_named_as_people_say_it() {
+        let s = |t: &str| Some(t.to_owned());
+        assert_eq!(
+            joined(s("Canon"), s("Canon EOS 5D Mark IV")).as_deref(),
+            Some("Canon EOS 5D Mark IV")
+        );
+        assert_eq!(
+            joined(s("NIKON CORPORATION"), s("NIKON D750")).as_deref(),
+            Some("NIKON D750")
+        );
+        assert_eq!(
+            joined(s("FUJIFILM"), s("X-T3")).as_deref(),
+            Some("FUJIFILM X-T3")
+        );
+        assert_eq!(joined(None, s("X-T3")).as_deref(), Some("X-T3"));
+        assert_eq!(joined(s("Apple"), None).as_deref(), Some("Apple"));
+        assert_eq!(joined(None, None), None);
+    }
 }

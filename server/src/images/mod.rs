@@ -7,7 +7,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Serialize;
 
-use crate::db::{Db, now_ms, placeholders, rfc3339};
+use crate::db::{Backend, Db, now_ms, placeholders, rfc3339};
 use crate::error::{Error, Result};
 use crate::folders;
 use crate::jobs::{self, Queue};
@@ -30,6 +30,9 @@ pub struct Image {
     pub sha256: String,
     pub taken_at: Option<String>,
     pub created_at: String,
+    /// The camera and lens from the photo's EXIF (make and model), when it has them.
+    pub camera: Option<String>,
+    pub lens: Option<String>,
     pub status: Status,
     pub status_detail: Option<String>,
     pub labels: Vec<Label>,
@@ -68,6 +71,8 @@ struct ImageRow {
     sha256: String,
     taken_at: Option<i64>,
     created_at: i64,
+    camera: Option<String>,
+    lens: Option<String>,
     status: String,
     status_detail: Option<String>,
     thumb_width: i64,
@@ -88,6 +93,8 @@ impl From<ImageRow> for Image {
             sha256: r.sha256,
             taken_at: r.taken_at.map(rfc3339),
             created_at: rfc3339(r.created_at),
+            camera: r.camera,
+            lens: r.lens,
             // The table's CHECK allows only the statuses there are.
             status: r.status.parse().unwrap_or(Status::Error),
             status_detail: r.status_detail,
@@ -102,7 +109,7 @@ impl From<ImageRow> for Image {
 
 const COLUMNS: &str =
     "i.id, i.filename, i.folder_id, i.content_type, i.bytes, i.width, i.height, i.sha256,
-     i.taken_at, i.created_at, i.status, i.status_detail, i.thumb_width, i.thumb_height,
+     i.taken_at, i.created_at, i.camera, i.lens, i.status, i.status_detail, i.thumb_width, i.thumb_height,
      i.display_width";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, utoipa::ToSchema)]
@@ -241,6 +248,57 @@ pub async fn list(
         images: rows.into_iter().map(LabeledRow::into_image).collect(),
         next,
     })
+}
+
+/// All of one's photos, in every folder, by date taken (the upload date when unknown),
+/// newest first: the timeline's pages.
+pub async fn timeline(db: &Db, owner: &str, page: &PageQuery) -> Result<Listing> {
+    let sort = SortKey::Date;
+    let columns = sort.columns(Order::Desc);
+    let page = Page::of(page, &columns)?;
+    let sql = format!(
+        "SELECT {COLUMNS}, {LABEL_COLUMNS}, {SORT_NAME} AS sort_name,
+                {NO_MATCH_SCORE} AS match_score {WITH_LABELS}
+         WHERE i.owner_id = $1 AND {}
+         ORDER BY {} LIMIT {}",
+        page.condition(&columns, 2),
+        paging::order_by(&columns),
+        page.fetch(),
+    );
+    let query = sqlx::query_as::<_, LabeledRow>(sqlx::AssertSqlSafe(sql)).bind(owner);
+    let rows = paging::bind_keys(query, page.binds()).fetch_all(db).await?;
+    let (rows, next) = paging::split(rows, &page, |r| sort.keys(r, false));
+    Ok(Listing {
+        images: rows.into_iter().map(LabeledRow::into_image).collect(),
+        next,
+    })
+}
+
+/// The cursor of a timeline page that starts with the photos taken before `ms`.
+pub fn timeline_before(ms: i64) -> String {
+    // Keys of the date sort, newest first: (taken, uploaded, id). Nothing is uploaded
+    // before `i64::MIN`, so the page starts with the first photo taken before `ms`.
+    paging::encode(&[Key::Int(ms), Key::Int(i64::MIN), Key::Text(String::new())])
+}
+
+/// How many photos one has of each month they were taken in ("2024-06", UTC), newest
+/// first: the timeline's scrubber.
+pub async fn months(db: &Db, backend: Backend, owner: &str) -> Result<Vec<(String, i64)>> {
+    let month = match backend {
+        Backend::Sqlite => format!("strftime('%Y-%m', {TAKEN} / 1000, 'unixepoch')"),
+        Backend::Postgres => {
+            format!("to_char(to_timestamp({TAKEN} / 1000) AT TIME ZONE 'UTC', 'YYYY-MM')")
+        }
+    };
+    let sql = format!(
+        "SELECT {month} AS month, COUNT(*) AS n FROM images i WHERE i.owner_id = $1
+         GROUP BY month ORDER BY month DESC"
+    );
+    let rows: Vec<(String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(owner)
+        .fetch_all(db)
+        .await?;
+    Ok(rows)
 }
 
 /// Photos matching every term of `q` (by meaning, file name or folder name), in a folder

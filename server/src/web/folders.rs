@@ -71,7 +71,37 @@ impl FolderPage {
     fn parent_href(&self) -> String {
         folder_href(self.folder.as_ref().and_then(|f| f.parent_id.as_deref()))
     }
+
+    /// This page's address, to come back to after a form (a search stays a search).
+    fn here(&self) -> String {
+        let folder = folder_href(self.folder.as_ref().map(|f| f.id.as_str()));
+        match &self.query {
+            Some(q) => {
+                let mut pairs = vec![("q", q.as_str())];
+                if self.everywhere {
+                    pairs.push(("scope", "all"));
+                }
+                let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+                format!("{folder}?{query}")
+            }
+            None => folder,
+        }
+    }
+
+    /// The sort's name, as its menu shows it.
+    fn sort_name(&self) -> &'static str {
+        match self.sort {
+            "relevance" => "Best match",
+            "uploaded" => "Date uploaded",
+            "name" => "Name",
+            "tag" => "Tag confidence",
+            _ => "Date taken",
+        }
+    }
 }
+
+/// Photos per page of the HTML pages: a screenful or three; more load on scrolling.
+pub const PAGE_SIZE: usize = 100;
 
 #[derive(Deserialize, Default)]
 pub struct ViewQuery {
@@ -123,7 +153,7 @@ pub async fn folder_page(
     let everywhere = view.scope.as_deref() == Some("all");
     let mut search_error = None;
     let page = PageQuery {
-        limit: None,
+        limit: Some(PAGE_SIZE.to_string()),
         after: view.after.clone(),
     };
     let (listing, sort) = match &query {

@@ -34,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .route("/images/status", get(statuses))
         .route("/images/{id}/reclassify", post(reclassify_one))
         .route("/images/{id}/{variant}", get(object))
+        .route("/share", get(share_page).post(share_posted))
 }
 
 /// The upload route, apart: it has no deadline (a body may take as long as the client
@@ -70,6 +71,10 @@ struct SelectionForm {
     folder_id: Option<String>,
     #[serde(default)]
     confirmed: Option<String>,
+    /// The page to go back to when done (the timeline's viewer names itself); only a path
+    /// of this site is followed.
+    #[serde(default)]
+    next: Option<String>,
 }
 
 impl SelectionForm {
@@ -82,6 +87,24 @@ impl SelectionForm {
     fn from(&self) -> Option<&str> {
         non_empty(&self.from)
     }
+
+    /// Where to go when done: the page named by `next` when it is one of ours, else the
+    /// folder the photos were in.
+    fn done_href(&self) -> String {
+        match non_empty(&self.next) {
+            Some(next) if local_path(next) => next.to_owned(),
+            _ => folder_href(self.from()),
+        }
+    }
+}
+
+/// A path on this site ("/timeline"), never another site ("//evil.example", "https:…").
+fn local_path(href: &str) -> bool {
+    href.starts_with('/')
+        && !href.starts_with("//")
+        && !href.contains('\\')
+        && href.len() <= 2000
+        && !href.chars().any(char::is_control)
 }
 
 async fn move_images(
@@ -97,7 +120,7 @@ async fn move_images(
         let target = non_empty(&form.folder_id);
         images::move_to(&db, &session.user.id, &form.ids, target)
             .await
-            .map(|()| folder_href(form.from()))
+            .map(|()| form.done_href())
     };
     after_form(&db, &config, &session, form.from(), result).await
 }
@@ -121,6 +144,7 @@ async fn delete_images(
             chosen.iter().map(|i| ("ids", i.id.clone())).collect();
         fields.push(("from", form.from().unwrap_or_default().to_owned()));
         fields.push(("confirmed", "yes".into()));
+        fields.push(("next", form.done_href()));
         let names: Vec<&str> = chosen.iter().map(|i| i.filename.as_str()).collect();
         let more = match names.len() {
             n if n > 5 => format!(" and {} more", n - 5),
@@ -136,12 +160,12 @@ async fn delete_images(
             action: "/images/delete".into(),
             fields,
             button: "Delete",
-            cancel_href: folder_href(form.from()),
+            cancel_href: form.done_href(),
         }
         .into_response());
     }
     images::delete(&db, &storage, owner, &form.ids).await?;
-    Ok(Redirect::to(&folder_href(form.from())).into_response())
+    Ok(Redirect::to(&form.done_href()).into_response())
 }
 
 async fn send(
@@ -245,5 +269,31 @@ async fn reclassify_selected(
         return after_form(&db, &config, &session, form.from(), Err(err)).await;
     }
     images::reclassify(&db, &queue, &session.user.id, &form.ids).await?;
-    Ok(Redirect::to(&folder_href(form.from())).into_response())
+    Ok(Redirect::to(&form.done_href()).into_response())
+}
+
+/// Where photos shared from a phone's share sheet are added (the manifest's share target):
+/// the service worker keeps them and this page uploads them (`static/share.js`).
+#[derive(Template, WebTemplate)]
+#[template(path = "share.html")]
+struct SharePage {
+    chrome: Chrome,
+    destinations: Vec<crate::folders::Crumb>,
+}
+
+async fn share_page(State(db): State<Db>, SignedIn(session): SignedIn) -> PageResult {
+    Ok(SharePage {
+        chrome: Chrome::of(&session),
+        destinations: crate::folders::all_paths(&db, &session.user.id).await?,
+    }
+    .into_response())
+}
+
+/// A share that reached the server itself: the browser has no service worker of the
+/// gallery yet (it is installed on the first visit). Nothing is stored: the request
+/// carries no CSRF token, so it could come from anywhere.
+async fn share_posted() -> PageResult {
+    Err(PageError(Error::Conflict(
+        "sharing works once the gallery has been opened in this browser: open it, then share the photos again".into(),
+    )))
 }

@@ -1,0 +1,216 @@
+//! The timeline: all of one's photos by date taken (the upload date when unknown), newest
+//! first, in months under sticky headings; pages load as one scrolls, and a scrubber of
+//! years and months jumps to any of them.
+
+use std::sync::Arc;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use serde::Deserialize;
+
+use super::folders::PAGE_SIZE;
+use super::frame::{Chrome, PageResult, SignedIn};
+use crate::config::Config;
+use crate::db::{Backend, Db};
+use crate::error::Error;
+use crate::folders::{self, Crumb};
+use crate::images::{self, Image};
+use crate::paging::PageQuery;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/timeline", get(timeline))
+}
+
+/// One month of photos ("2024-06", shown as "June 2024").
+struct Month {
+    key: String,
+    title: String,
+    images: Vec<Image>,
+}
+
+/// A year of the scrubber and its months that have photos, newest first.
+struct Year {
+    year: String,
+    months: Vec<(String, &'static str, i64)>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "timeline.html")]
+struct TimelinePage {
+    chrome: Chrome,
+    months: Vec<Month>,
+    years: Vec<Year>,
+    total: i64,
+    more: Option<String>,
+    destinations: Vec<Crumb>,
+    oob: bool,
+    /// The month jumped to, if any.
+    from: Option<String>,
+}
+
+impl TimelinePage {
+    /// The viewer's forms act on no folder of the page's own.
+    fn folder_id(&self) -> &str {
+        ""
+    }
+
+    fn here(&self) -> &str {
+        "/timeline"
+    }
+
+    fn has_pending(&self) -> bool {
+        self.months
+            .iter()
+            .any(|m| m.images.iter().any(Image::is_pending))
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct TimelineQuery {
+    /// `YYYY-MM`: start at that month (the scrubber's links).
+    #[serde(default)]
+    month: Option<String>,
+    #[serde(default)]
+    after: Option<String>,
+}
+
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// "2024-06" as (2024, 6), when it is a month.
+fn parse_month(text: &str) -> Option<(i32, u8)> {
+    let (year, month) = text.split_once('-')?;
+    if year.len() != 4 || month.len() != 2 {
+        return None;
+    }
+    let year: i32 = year.parse().ok()?;
+    let month: u8 = month.parse().ok()?;
+    (1..=12).contains(&month).then_some((year, month))
+}
+
+/// The first millisecond (UTC) after the month.
+fn end_of_month(year: i32, month: u8) -> Option<i64> {
+    let (year, month) = if month == 12 {
+        (year.checked_add(1)?, 1)
+    } else {
+        (year, month + 1)
+    };
+    let date = time::Date::from_calendar_date(year, time::Month::try_from(month).ok()?, 1).ok()?;
+    Some(date.midnight().assume_utc().unix_timestamp() * 1000)
+}
+
+fn month_title(key: &str) -> String {
+    match parse_month(key) {
+        Some((year, month)) => format!("{} {year}", MONTHS[usize::from(month) - 1]),
+        None => key.to_owned(),
+    }
+}
+
+/// Photos in runs of the same month, as listed (newest first).
+fn by_month(images: Vec<Image>) -> Vec<Month> {
+    let mut months: Vec<Month> = Vec::new();
+    for image in images {
+        let when = image.taken_at.as_deref().unwrap_or(&image.created_at);
+        let key = when.get(..7).unwrap_or(when).to_owned();
+        match months.last_mut() {
+            Some(last) if last.key == key => last.images.push(image),
+            _ => months.push(Month {
+                title: month_title(&key),
+                key,
+                images: vec![image],
+            }),
+        }
+    }
+    months
+}
+
+async fn timeline(
+    State(db): State<Db>,
+    State(config): State<Arc<Config>>,
+    SignedIn(session): SignedIn,
+    Query(query): Query<TimelineQuery>,
+) -> PageResult {
+    let owner = &session.user.id;
+    let after = match (&query.month, &query.after) {
+        (_, Some(after)) if !after.is_empty() => Some(after.clone()),
+        (Some(month), _) if !month.is_empty() => {
+            let end = parse_month(month)
+                .and_then(|(y, m)| end_of_month(y, m))
+                .ok_or_else(|| Error::bad_request("month must look like 2024-06"))?;
+            Some(images::timeline_before(end))
+        }
+        _ => None,
+    };
+    let page = PageQuery {
+        limit: Some(PAGE_SIZE.to_string()),
+        after,
+    };
+    let listing = images::timeline(&db, owner, &page).await?;
+    let backend = Backend::of_url(&config.database_url).unwrap_or(Backend::Sqlite);
+    let counts = images::months(&db, backend, owner).await?;
+    let total = counts.iter().map(|(_, n)| n).sum();
+    let mut years: Vec<Year> = Vec::new();
+    for (key, n) in counts {
+        let Some((year, month)) = parse_month(&key) else {
+            continue;
+        };
+        let short = &MONTHS[usize::from(month) - 1][..3];
+        let year = year.to_string();
+        match years.last_mut() {
+            Some(last) if last.year == year => last.months.push((key, short, n)),
+            _ => years.push(Year {
+                year,
+                months: vec![(key, short, n)],
+            }),
+        }
+    }
+    let more = listing.next.map(|cursor| {
+        let query = serde_urlencoded::to_string([("after", cursor)]).unwrap_or_default();
+        format!("/timeline?{query}")
+    });
+    let page = TimelinePage {
+        chrome: Chrome::of(&session),
+        months: by_month(listing.images),
+        years,
+        total,
+        more,
+        destinations: folders::all_paths(&db, owner).await?,
+        oob: false,
+        from: query.month.filter(|m| !m.is_empty()),
+    };
+    Ok(page.into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_month_is_read_and_ends_where_the_next_begins() {
+        assert_eq!(parse_month("2024-06"), Some((2024, 6)));
+        assert_eq!(parse_month("2024-13"), None);
+        assert_eq!(parse_month("24-06"), None);
+        assert_eq!(parse_month("2024-6"), None);
+        // 2024-07-01T00:00:00Z and 2025-01-01T00:00:00Z.
+        assert_eq!(end_of_month(2024, 6), Some(1_719_792_000_000));
+        assert_eq!(end_of_month(2024, 12), Some(1_735_689_600_000));
+        assert_eq!(month_title("2024-06"), "June 2024");
+    }
+}
