@@ -274,6 +274,7 @@
   });
 
   // Cards swapped in by the status poll or by the next page need their width again.
+  document.addEventListener("htmx:afterSwap", () => { joinMonths(); justify(); });
   document.addEventListener("htmx:afterSettle", () => { joinMonths(); justify(); announceResults(); });
 
   // Menus (details.menu): one open at a time; a click elsewhere or Escape closes them.

@@ -183,12 +183,32 @@ test("a folder with more photos than a page loads the next page on scrolling, wi
   await page.goto(`${server.url}/timeline`);
   assert.equal(await page.locator(".card").count(), 100);
   await page.locator("#timeline > .more").scrollIntoViewIfNeeded();
-  await page.waitForFunction(() => document.querySelectorAll(".card").length === 134);
+  await page.waitForFunction(() => document.querySelectorAll(".card").length === 134 && document.querySelectorAll(".month").length === 3);
   const thisMonth = new Date().toLocaleString("en-US", { month: "long", year: "numeric", timeZone: "UTC" });
   assert.deepEqual(await headings(page), [thisMonth, "July 2023", "December 2021"]);
   // A sticky heading stays at the top while its month scrolls under it.
   await page.evaluate(() => window.scrollTo(0, 1200));
   assert.equal(await page.$eval(".month-title", (h) => Math.round(h.getBoundingClientRect().top)), 0);
+  // Focus is never hidden under it (WCAG 2.4.11): tabbing to a photo the heading covers
+  // scrolls it clear of the heading.
+  const covered = await page.evaluate(() => {
+    const bottom = document.querySelector(".month-title").getBoundingClientRect().bottom;
+    const links = Array.from(document.querySelectorAll(".month .card a.open"));
+    const i = links.findIndex((a) => { const r = a.getBoundingClientRect(); return r.top < bottom && r.bottom > 0; });
+    if (i < 1) return null;
+    links[i - 1].closest(".card").querySelector("input").focus({ preventScroll: true });
+    links[i].dataset.target = "1";
+    return i;
+  });
+  assert.ok(covered, "a photo half under the heading");
+  await page.keyboard.press("Tab");
+  const clear = await page.evaluate(() => {
+    const target = document.activeElement;
+    const heading = document.querySelector(".month-title").getBoundingClientRect();
+    return { focused: target.dataset.target === "1", top: target.getBoundingClientRect().top, below: heading.bottom };
+  });
+  assert.ok(clear.focused, "Tab reached the photo");
+  assert.ok(clear.top >= clear.below - 1, `focused photo at ${clear.top}px, under the heading that ends at ${clear.below}px`);
   assert.deepEqual(errors, []);
   await context.close();
 });
