@@ -238,6 +238,7 @@ async fn main() -> anyhow::Result<()> {
                     limit: Some("1000".into()),
                     after: None,
                 },
+                &gallery::when::Span::default(),
             )
             .await?;
             direct.push(t.elapsed());

@@ -21,6 +21,7 @@ pub mod telemetry;
 pub mod usage;
 pub mod voice;
 pub mod web;
+pub mod when;
 
 pub use config::Config;
 pub use state::AppState;

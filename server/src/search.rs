@@ -18,6 +18,9 @@ const FILLER: &[&str] = &[
     "a", "an", "the", "of", "with", "and", "in", "on", "at", "my", "me", "some", "all", "any",
     "for", "from", "to", "show", "find", "photo", "photos", "picture", "pictures", "pic", "pics",
     "image", "images", "shot", "shots", "that", "which", "ones", "one", "is", "are",
+    // Questions about when ("what did I take in july"): the time words go to `when`.
+    "what", "did", "do", "i", "we", "you", "take", "took", "taken", "during", "when", "was", "were",
+    "ago", "could", "please", "can",
 ];
 
 /// A label below a general term counts only from this confidence on: the third label of a
@@ -104,21 +107,47 @@ impl Term {
         (!any.is_empty()).then(|| format!("({})", any.join(" OR ")))
     }
 
-    /// A `LIKE` pattern (with `\` as the escape) for names that contain the term.
-    pub fn name_pattern(&self) -> String {
-        let escaped = self
+    /// `LIKE` patterns (with `\\` as the escape) for the term as whole words of a name in
+    /// the form of [`NAME_WORDS`] (" my cat 2 png "): the word, or its plural.
+    pub fn name_patterns(&self) -> Vec<String> {
+        let words = self
             .text
             .replace('\\', "\\\\")
             .replace('%', "\\%")
-            .replace('_', "\\_");
-        format!("%{escaped}%")
+            .replace('_', " ")
+            .replace(NAME_SEPARATORS, " ");
+        ["", "s", "es"]
+            .iter()
+            .map(|plural| format!("% {words}{plural} %"))
+            .collect()
     }
 
-    /// Whether a name (a file or folder name) contains the term, ignoring case.
+    /// Whether a name (a file or folder name) has the term as whole words, ignoring case
+    /// ("cat" is in "my cat 2.png" and "cats.jpg", not in "catalog.jpg").
     pub fn in_name(&self, name: &str) -> bool {
-        name.to_lowercase().contains(&self.text)
+        let name = format!(" {} ", name_words(name));
+        let words = name_words(&self.text);
+        ["", "s", "es"]
+            .iter()
+            .any(|plural| name.contains(&format!(" {words}{plural} ")))
     }
 }
+
+/// What separates the words of a file name: besides spaces, these become spaces.
+const NAME_SEPARATORS: [char; 6] = ['.', '_', '-', '(', ')', ','];
+
+/// A name as its words: lower case, separated by single spaces.
+fn name_words(name: &str) -> String {
+    name.to_lowercase()
+        .replace(NAME_SEPARATORS, " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The same in SQL for a column `i.filename` (both databases): " my cat 2 png ", the
+/// separators of [`NAME_SEPARATORS`] as spaces, with a space at each end.
+pub const NAME_WORDS: &str = "(' ' || replace(replace(replace(replace(replace(replace(lower(i.filename), '.', ' '), '_', ' '), '-', ' '), '(', ' '), ')', ' '), ',', ' ') || ' ')";
 
 /// Why a query cannot be searched for, in words for people.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,6 +156,16 @@ pub struct Refusal(pub String);
 /// Splits a query into terms: phrases the vocabulary knows ("golden retriever", "sports
 /// car") stay together, plurals and case do not matter, filler words are dropped.
 pub fn parse(q: &str) -> Result<Vec<Term>, Refusal> {
+    parse_terms(q, false)
+}
+
+/// The same, for a query that also said when: nothing left but filler is no terms at all
+/// ("what did I take in july" is every photo of July).
+pub fn parse_with_time(q: &str) -> Result<Vec<Term>, Refusal> {
+    parse_terms(q, true)
+}
+
+fn parse_terms(q: &str, may_be_empty: bool) -> Result<Vec<Term>, Refusal> {
     if q.chars().count() > MAX_QUERY_CHARS {
         return Err(Refusal(format!(
             "the search is too long: at most {MAX_QUERY_CHARS} characters"
@@ -142,11 +181,14 @@ pub fn parse(q: &str) -> Result<Vec<Term>, Refusal> {
         .filter(|w| !FILLER.contains(&w.as_str()))
         .cloned()
         .collect();
-    let words = if meaningful.is_empty() {
+    let words = if meaningful.is_empty() && !may_be_empty {
         words
     } else {
         meaningful
     };
+    if words.is_empty() && may_be_empty {
+        return Ok(Vec::new());
+    }
     if words.is_empty() {
         return Err(Refusal(
             "type what to search for: a thing in the photos, a file or folder name".into(),
@@ -257,5 +299,30 @@ mod tests {
         assert_eq!(texts("the"), ["the"], "a query of filler alone is kept");
         assert!(parse("   ").is_err());
         assert!(parse(&"x".repeat(10_000)).is_err());
+    }
+}
+
+#[cfg(test)]
+mod name_tests {
+    use super::parse;
+
+    #[test]
+    fn a_term_is_in_a_name_as_whole_words() {
+        let cat = &parse("cat").unwrap()[0];
+        for name in [
+            "cat.jpg",
+            "my cat 2.png",
+            "Cats.JPG",
+            "IMG_cat_01.jpg",
+            "cat-(1).jpg",
+        ] {
+            assert!(cat.in_name(name), "{name}");
+        }
+        for name in ["catalog.jpg", "bobcat.jpg", "concatenate", "ca t.jpg"] {
+            assert!(!cat.in_name(name), "{name}");
+        }
+        let phrase = &parse("golden retriever").unwrap()[0];
+        assert!(phrase.in_name("Golden_Retriever-2.jpg"));
+        assert_eq!(cat.name_patterns()[0], "% cat %");
     }
 }

@@ -456,3 +456,142 @@ async fn photos_classified_for_real_are_found_by_meaning() {
     assert_eq!(names(&search(&app, &t, "coffee").await), ["IMG_0002.png"]);
     assert!(search(&app, &t, "dog").await.is_empty());
 }
+
+/// Sets when a photo was taken (epoch ms).
+async fn taken(app: &TestApp, id: &str, ms: i64) {
+    sqlx::query("UPDATE images SET taken_at = $1 WHERE id = $2")
+        .bind(ms)
+        .bind(id)
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_search_understands_when_the_photos_were_taken() {
+    let app = spawn_app().await;
+    let t = app.user("ada@example.org").await;
+    // 2023-07-14, 2023-12-31T23:59:59Z, 2024-01-01, 2024-04-10 and 2021-06-01.
+    for (name, class, ms) in [
+        ("dog-july-2023.jpg", BEAGLE, 1_689_292_800_000_i64),
+        ("dog-new-years-eve.jpg", GOLDEN_RETRIEVER, 1_704_067_199_000),
+        ("dog-new-year.jpg", BEAGLE, 1_704_067_200_000),
+        ("cat-april-2024.jpg", TABBY, 1_712_707_200_000),
+        ("dog-2021.jpg", BEAGLE, 1_622_505_600_000),
+    ] {
+        let id = photo(&app, &t, name, None, &[(class, 0.9)]).await;
+        taken(&app, &id, ms).await;
+    }
+    let found = |q: &'static str| {
+        let (app, t) = (&app, &t);
+        async move {
+            let mut names: Vec<String> = search(app, t, q)
+                .await
+                .iter()
+                .map(|i| i["filename"].as_str().unwrap().to_owned())
+                .collect();
+            names.sort_unstable();
+            names
+        }
+    };
+    assert_eq!(
+        found("dogs 2023").await,
+        ["dog-july-2023.jpg", "dog-new-years-eve.jpg"]
+    );
+    assert_eq!(
+        found("dog photos from july 2023").await,
+        ["dog-july-2023.jpg"]
+    );
+    assert_eq!(
+        found("2024").await,
+        ["cat-april-2024.jpg", "dog-new-year.jpg"],
+        "a year alone lists all of it"
+    );
+    assert_eq!(
+        found("what did I take between march and may 2024").await,
+        ["cat-april-2024.jpg"]
+    );
+    assert_eq!(found("summer 2021").await, ["dog-2021.jpg"]);
+    assert_eq!(found("dogs before 2022").await, ["dog-2021.jpg"]);
+    assert_eq!(found("cats since 2024").await, ["cat-april-2024.jpg"]);
+    assert!(found("dogs 1999").await.is_empty());
+
+    // The same explicitly; the query's own words narrow it further.
+    let explicit = |query: &str| format!("/api/v1/images?{query}");
+    let all: Vec<Value> = fetch(app.get(&t, &explicit("q=dog&taken_after=2024-01-01"))).await;
+    assert_eq!(names(&all), ["dog-new-year.jpg"]);
+    let all: Vec<Value> = fetch(app.get(
+        &t,
+        &explicit("q=dog&taken_after=2023-01-01&taken_before=2024-01-01T00:00:00Z"),
+    ))
+    .await;
+    assert_eq!(
+        sorted(names(&all)),
+        ["dog-july-2023.jpg", "dog-new-years-eve.jpg"]
+    );
+    let all: Vec<Value> =
+        fetch(app.get(&t, &explicit("q=dog%202023&taken_after=2023-12-01"))).await;
+    assert_eq!(names(&all), ["dog-new-years-eve.jpg"]);
+    // A listing takes them too (the top level here).
+    let all: Vec<Value> = fetch(app.get(&t, &explicit("taken_before=2022-01-01"))).await;
+    assert_eq!(names(&all), ["dog-2021.jpg"]);
+    for bad in [
+        "taken_after=yesterday",
+        "taken_before=2024-02-30",
+        "taken_after=2024-13-01",
+    ] {
+        let res = app.get(&t, &explicit(bad)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{bad}");
+        let body: Value = res.json().await.unwrap();
+        assert!(
+            body["error"].as_str().unwrap().contains("like 2024-03-01"),
+            "{body}"
+        );
+    }
+    // Words that only look like time stay words: a file name with a year in it.
+    let id = photo(&app, &t, "img_2019_party.jpg", None, &[]).await;
+    taken(&app, &id, 1_704_067_200_000).await;
+    assert_eq!(found("img_2019_party").await, ["img_2019_party.jpg"]);
+
+    // The page says how it read the query.
+    let b = browser();
+    sign_up_in_browser(&app, &b, "pages@example.org").await;
+    let html = text(b.get(app.url("/gallery?q=dogs%20summer%202023"))).await;
+    assert!(
+        html.contains("· taken summer 2023 (June–August) ·"),
+        "{html}"
+    );
+}
+
+#[tokio::test]
+async fn names_match_whole_words_not_parts_of_words() {
+    let app = spawn_app().await;
+    let t = app.user("ada@example.org").await;
+    for name in [
+        "cat.jpg",
+        "my cat 2.png",
+        "cats_on_the_sofa.jpg",
+        "catalog.jpg",
+        "bobcat.jpg",
+        "Cat-(1).JPG",
+    ] {
+        photo(&app, &t, name, None, &[]).await;
+    }
+    let folder = app.folder(&t, "Catalogue", None).await;
+    photo(&app, &t, "inside.jpg", Some(&folder), &[]).await;
+    let cat_folder = app.folder(&t, "the cat", None).await;
+    photo(&app, &t, "sofa.jpg", Some(&cat_folder), &[]).await;
+    assert_eq!(
+        sorted(names(&search(&app, &t, "cat").await)),
+        [
+            "Cat-(1).JPG",
+            "cat.jpg",
+            "cats_on_the_sofa.jpg",
+            "my cat 2.png",
+            "sofa.jpg"
+        ]
+    );
+    assert_eq!(names(&search(&app, &t, "catalog").await), ["catalog.jpg"]);
+    assert_eq!(names(&search(&app, &t, "png").await), ["my cat 2.png"]);
+    assert!(search(&app, &t, "alog").await.is_empty());
+}

@@ -59,7 +59,8 @@ test("sign in with the OpenID Connect provider, then sign out", async () => {
   assert.match(await page.textContent("header"), /Alice Example/);
   await page.screenshot({ path: join(shots, "oidc-signed-in.png") });
 
-  await page.click("text=Sign out");
+  await page.click("#account-menu summary");
+  await page.click('#account-menu button:has-text("Sign out")');
   await page.waitForURL(/\/login\?signed_out=1$/);
   assert.match(await page.textContent("main"), /You are signed out of the gallery/);
   assert.match(await page.getAttribute("text=Sign out of Test ID too", "href"), /\/session\/end\?client_id=/);

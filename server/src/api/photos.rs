@@ -20,6 +20,7 @@ use crate::jobs::Queue;
 use crate::paging::PageQuery;
 use crate::state::AppState;
 use crate::storage::Storage;
+use crate::when::Span;
 
 pub fn router() -> OpenApiRouter<St> {
     OpenApiRouter::new()
@@ -62,6 +63,11 @@ pub struct ImageQuery {
     #[serde(default)]
     #[param(inline)]
     order: Order,
+    /// Only photos taken on or after this date (ISO: `2024-03-01`, or an RFC 3339 time);
+    /// the upload date stands for the date taken when a photo has none.
+    taken_after: Option<String>,
+    /// Only photos taken before this date (ISO, as `taken_after`).
+    taken_before: Option<String>,
     #[serde(flatten)]
     #[param(ignore)]
     page: PageQuery,
@@ -78,14 +84,20 @@ async fn list_images(
     ApiQuery(q): ApiQuery<ImageQuery>,
 ) -> Result<Response> {
     let folder = q.folder.as_deref().filter(|f| !f.is_empty());
+    let taken = Span::between_dates(
+        q.taken_after.as_deref().filter(|t| !t.is_empty()),
+        q.taken_before.as_deref().filter(|t| !t.is_empty()),
+    )
+    .map_err(Error::bad_request)?;
+    let owner = &s.user.id;
     let listing = match q.q.as_deref() {
         Some(text) => {
             let sort = q.sort.unwrap_or(SortKey::Relevance);
-            images::search(&db, &s.user.id, folder, text, sort, q.order, &q.page).await?
+            images::search(&db, owner, folder, text, sort, q.order, &q.page, &taken).await?
         }
         None => {
             let sort = q.sort.unwrap_or_default();
-            images::list(&db, &s.user.id, folder, sort, q.order, &q.page).await?
+            images::list(&db, owner, folder, sort, q.order, &q.page, &taken).await?
         }
     };
     Ok(paged(&uri, listing.images, listing.next))

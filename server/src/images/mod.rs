@@ -14,6 +14,7 @@ use crate::jobs::{self, Queue};
 use crate::paging::{self, Key, Kind, Page, PageQuery, SortColumn};
 use crate::search;
 use crate::storage::{self, Delivery, Storage};
+use crate::when::{self, Span};
 
 pub use classifier::protocol::{Label, Status};
 
@@ -214,6 +215,8 @@ const NO_MATCH_SCORE: &str = "CAST(-1 AS DOUBLE PRECISION)";
 pub struct Listing {
     pub images: Vec<Image>,
     pub next: Option<String>,
+    /// When the photos were taken, as the request said it ("July 2023"), if it did.
+    pub taken: Option<String>,
 }
 
 /// The images directly in a folder (the root when `None`), sorted, one page.
@@ -224,6 +227,7 @@ pub async fn list(
     sort: SortKey,
     order: Order,
     page: &PageQuery,
+    taken: &Span,
 ) -> Result<Listing> {
     if let Some(folder) = folder {
         folders::get(db, owner, folder).await?;
@@ -233,8 +237,9 @@ pub async fn list(
     let sql = format!(
         "SELECT {COLUMNS}, {LABEL_COLUMNS}, {SORT_NAME} AS sort_name,
                 {NO_MATCH_SCORE} AS match_score {WITH_LABELS}
-         WHERE i.owner_id = $1 AND COALESCE(i.folder_id, '') = $2 AND {}
+         WHERE i.owner_id = $1 AND COALESCE(i.folder_id, '') = $2 AND {} AND {}
          ORDER BY {} LIMIT {}",
+        taken.condition(TAKEN),
         page.condition(&columns, 3),
         paging::order_by(&columns),
         page.fetch(),
@@ -247,6 +252,7 @@ pub async fn list(
     Ok(Listing {
         images: rows.into_iter().map(LabeledRow::into_image).collect(),
         next,
+        taken: (!taken.said.is_empty()).then(|| taken.said.clone()),
     })
 }
 
@@ -271,6 +277,7 @@ pub async fn timeline(db: &Db, owner: &str, page: &PageQuery) -> Result<Listing>
     Ok(Listing {
         images: rows.into_iter().map(LabeledRow::into_image).collect(),
         next,
+        taken: None,
     })
 }
 
@@ -304,6 +311,7 @@ pub async fn months(db: &Db, backend: Backend, owner: &str) -> Result<Vec<(Strin
 /// Photos matching every term of `q` (by meaning, file name or folder name), in a folder
 /// and everything below it, or the whole gallery. Ranked by relevance unless `sort` says
 /// otherwise; each result names the label that matched.
+#[allow(clippy::too_many_arguments)]
 pub async fn search(
     db: &Db,
     owner: &str,
@@ -312,11 +320,30 @@ pub async fn search(
     sort: SortKey,
     order: Order,
     page: &PageQuery,
+    taken: &Span,
 ) -> Result<Listing> {
     if let Some(folder) = folder {
         folders::get(db, owner, folder).await?;
     }
-    let terms = search::parse(q).map_err(|r| Error::bad_request(r.0))?;
+    // Words about when ("dogs last summer") become a span of dates taken; the rest is
+    // searched by meaning and name.
+    if q.chars().count() > search::MAX_QUERY_CHARS {
+        return Err(Error::bad_request(format!(
+            "the search is too long: at most {} characters",
+            search::MAX_QUERY_CHARS
+        )));
+    }
+    let (rest, said) = when::extract(q, time::OffsetDateTime::now_utc().date());
+    let (terms, taken) = match said {
+        Some(span) => (
+            search::parse_with_time(&rest).map_err(|r| Error::bad_request(r.0))?,
+            taken.clone().and(span),
+        ),
+        None => (
+            search::parse(q).map_err(|r| Error::bad_request(r.0))?,
+            taken.clone(),
+        ),
+    };
     let folder_hits = folders::matching_names(db, owner, |name| {
         terms.iter().map(|t| t.in_name(name)).collect()
     })
@@ -335,11 +362,15 @@ pub async fn search(
                 )
             });
         }
-        binds.push(term.name_pattern());
-        any.push(format!(
-            "lower(i.filename) LIKE ${} ESCAPE '\\'",
-            binds.len() + 2
-        ));
+        // The term as whole words of the file name ("cat" is not "catalog").
+        for pattern in term.name_patterns() {
+            binds.push(pattern);
+            any.push(format!(
+                "{} LIKE ${} ESCAPE '\\'",
+                search::NAME_WORDS,
+                binds.len() + 2
+            ));
+        }
         let in_folders: Vec<String> = folder_hits
             .iter()
             .filter(|(_, hits)| hits[n])
@@ -381,9 +412,14 @@ pub async fn search(
          SELECT {COLUMNS}, {LABEL_COLUMNS}, {SORT_NAME} AS sort_name, {match_score} AS match_score
          {WITH_LABELS} {hits_join}
          WHERE i.owner_id = $1 AND ($2 = '' OR i.folder_id IN (SELECT id FROM subtree)) AND {}
-           AND {}
+           AND {} AND {}
          ORDER BY {} LIMIT {}",
-        conditions.join(" AND "),
+        if conditions.is_empty() {
+            "1 = 1".to_owned()
+        } else {
+            conditions.join(" AND ")
+        },
+        taken.condition(TAKEN),
         page.condition(&columns, binds.len() + 3),
         paging::order_by(&columns),
         page.fetch(),
@@ -405,7 +441,11 @@ pub async fn search(
             .max_by(|a, b| a.score.total_cmp(&b.score))
             .cloned();
     }
-    Ok(Listing { images, next })
+    Ok(Listing {
+        images,
+        next,
+        taken: (!taken.said.is_empty()).then(|| taken.said.clone()),
+    })
 }
 
 /// An image's three labels (the classifier stores the top 3), read in the same query as the

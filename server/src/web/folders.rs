@@ -22,6 +22,7 @@ use crate::images::{self, Image, Order, SortKey};
 use crate::paging::{self, PageQuery};
 use crate::state::AppState;
 use crate::storage::Storage;
+use crate::when::Span;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -57,6 +58,8 @@ struct FolderPage {
     everywhere: bool,
     /// Why the search could not run (too long, nothing to search for).
     search_error: Option<String>,
+    /// When the search said the photos were taken ("July 2023").
+    taken: Option<String>,
 }
 
 impl FolderPage {
@@ -160,7 +163,8 @@ pub async fn folder_page(
         Some(q) => {
             let sort = view.sort.unwrap_or(SortKey::Relevance);
             let scope = if everywhere { None } else { folder_id };
-            match images::search(db, owner, scope, q, sort, view.order, &page).await {
+            let anytime = Span::default();
+            match images::search(db, owner, scope, q, sort, view.order, &page, &anytime).await {
                 Ok(found) => (found, sort),
                 // A query that cannot be searched for is answered in the page.
                 Err(Error::BadRequest(message)) => {
@@ -175,7 +179,9 @@ pub async fn folder_page(
                 SortKey::Relevance => SortKey::Date,
                 other => other,
             };
-            let found = images::list(db, owner, folder_id, sort, view.order, &page).await?;
+            let anytime = Span::default();
+            let found =
+                images::list(db, owner, folder_id, sort, view.order, &page, &anytime).await?;
             (found, sort)
         }
     };
@@ -212,6 +218,7 @@ pub async fn folder_page(
         subfolders: folders::children(db, owner, folder_id, &every_subfolder)
             .await?
             .0,
+        taken: listing.taken,
         images: listing.images,
         query,
         more,

@@ -21,6 +21,7 @@ use crate::folders::{self, Crumb};
 use crate::images::{self, Image};
 use crate::paging::PageQuery;
 use crate::state::AppState;
+use crate::when;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/timeline", get(timeline))
@@ -79,21 +80,6 @@ struct TimelineQuery {
     after: Option<String>,
 }
 
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
 /// "2024-06" as (2024, 6), when it is a month.
 fn parse_month(text: &str) -> Option<(i32, u8)> {
     let (year, month) = text.split_once('-')?;
@@ -118,7 +104,7 @@ fn end_of_month(year: i32, month: u8) -> Option<i64> {
 
 fn month_title(key: &str) -> String {
     match parse_month(key) {
-        Some((year, month)) => format!("{} {year}", MONTHS[usize::from(month) - 1]),
+        Some((year, month)) => format!("{} {year}", when::month_name(month)),
         None => key.to_owned(),
     }
 }
@@ -171,7 +157,7 @@ async fn timeline(
         let Some((year, month)) = parse_month(&key) else {
             continue;
         };
-        let short = &MONTHS[usize::from(month) - 1][..3];
+        let short = &when::month_name(month)[..3];
         let year = year.to_string();
         match years.last_mut() {
             Some(last) if last.year == year => last.months.push((key, short, n)),
