@@ -326,3 +326,27 @@ mod name_tests {
         assert_eq!(cat.name_patterns()[0], "% cat %");
     }
 }
+
+/// Words the vocabulary knows that begin with `prefix` and mean one of `classes` (the
+/// classes of someone's photos, so that nothing is suggested that finds nothing), the
+/// shortest first: the search box's suggestions.
+pub fn terms_starting(
+    prefix: &str,
+    classes: &std::collections::HashSet<i64>,
+    limit: usize,
+) -> Vec<String> {
+    let prefix = prefix.to_lowercase();
+    if prefix.is_empty() {
+        return Vec::new();
+    }
+    let mut found: Vec<&String> = VOCABULARY
+        .terms
+        .iter()
+        .filter(|(term, (names, general))| {
+            term.starts_with(&prefix) && names.iter().chain(general).any(|c| classes.contains(c))
+        })
+        .map(|(term, _)| term)
+        .collect();
+    found.sort_by_key(|t| (t.len(), t.as_str()));
+    found.into_iter().take(limit).cloned().collect()
+}

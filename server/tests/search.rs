@@ -595,3 +595,38 @@ async fn names_match_whole_words_not_parts_of_words() {
     assert_eq!(names(&search(&app, &t, "png").await), ["my cat 2.png"]);
     assert!(search(&app, &t, "alog").await.is_empty());
 }
+
+#[tokio::test]
+async fn the_search_box_suggests_words_for_ones_photos_folders_and_times() {
+    let app = spawn_app().await;
+    let b = browser();
+    sign_up_in_browser(&app, &b, "ada@example.org").await;
+    let t = api_token(&app, "ada@example.org").await;
+    photo(&app, &t, "rex.jpg", None, &[(BEAGLE, 0.9)]).await;
+    app.folder(&t, "Dolomites", None).await;
+    let suggest = |q: &str| b.get(app.url(&format!("/search/suggest?q={}", urlencode(q))));
+    let html = text(suggest("do")).await;
+    // "dog" means the beagle; "dome" would find nothing here and is not offered.
+    assert!(html.contains("<option value=\"dog\">"), "{html}");
+    assert!(!html.contains("value=\"dome\""), "{html}");
+    assert!(html.contains("<option value=\"dolomites\">"), "{html}");
+    let html = text(suggest("beagles last sum")).await;
+    assert!(
+        html.contains("<option value=\"beagles last summer\">"),
+        "{html}"
+    );
+    assert!(!html.contains("last last"), "{html}");
+    let html = text(suggest("dogs ju")).await;
+    assert!(
+        html.contains("<option value=\"dogs june\">")
+            && html.contains("<option value=\"dogs july\">"),
+        "{html}"
+    );
+    // Someone else's labels and folders are never suggested.
+    let eve = app.user("eve@example.org").await;
+    photo(&app, &eve, "tabby.jpg", None, &[(TABBY, 0.9)]).await;
+    app.folder(&eve, "Catskills", None).await;
+    let html = text(suggest("ca")).await;
+    assert!(!html.contains("cat"), "{html}");
+    assert_eq!(text(suggest("")).await, "");
+}

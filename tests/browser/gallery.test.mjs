@@ -147,6 +147,9 @@ test("sign up, create a folder, upload two photos and view them", async () => {
   await page.check("#grid .card .pick input");
   assert.equal(await page.textContent("#selection-count"), "1 selected", "the new results can be selected");
   await page.screenshot({ path: join(shots, "search.png"), fullPage: true });
+  // The search box suggests as one types: here the folder's name.
+  await page.fill("#search-input", "vaca");
+  await page.waitForFunction(() => Array.from(document.querySelectorAll("#search-suggestions option")).some((o) => o.value === "vacation"));
   await page.click("#search-clear");
   await page.waitForFunction(() => document.querySelectorAll("#grid .card").length === 2);
 

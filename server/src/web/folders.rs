@@ -28,6 +28,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/gallery", get(root_folder))
         .route("/gallery/{id}", get(folder))
+        .route("/search/suggest", get(suggest))
         .route("/folders", post(create_folder))
         .route("/folders/{id}/rename", post(rename_folder))
         .route("/folders/{id}/move", post(move_folder))
@@ -368,4 +369,124 @@ async fn delete_folder(
     let folder = folders::get(&db, owner, &id).await?;
     folders::delete(&db, &storage, owner, &id).await?;
     Ok(Redirect::to(&folder_href(folder.parent_id.as_deref())).into_response())
+}
+
+/// The search box's suggestions for what has been typed so far: words for things in one's
+/// photos, folder names and words about time that begin with its last word.
+#[derive(Template, WebTemplate)]
+#[template(
+    source = "{% for s in suggestions %}<option value=\"{{ s }}\"></option>{% endfor %}",
+    ext = "html"
+)]
+struct Suggestions {
+    suggestions: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct SuggestQuery {
+    #[serde(default)]
+    q: String,
+}
+
+/// Words about time the search understands (when.rs), offered as one types.
+const TIME_WORDS: &[&str] = &[
+    "today",
+    "yesterday",
+    "this week",
+    "last week",
+    "this month",
+    "last month",
+    "this year",
+    "last year",
+    "last summer",
+    "last winter",
+    "spring",
+    "summer",
+    "autumn",
+    "winter",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
+
+async fn suggest(
+    State(db): State<Db>,
+    SignedIn(session): SignedIn,
+    Query(query): Query<SuggestQuery>,
+) -> PageResult {
+    let typed: String = query
+        .q
+        .chars()
+        .take(crate::search::MAX_QUERY_CHARS)
+        .collect();
+    let typed = typed.trim_start();
+    let (head, last) = match typed.rsplit_once(char::is_whitespace) {
+        Some((head, last)) => (format!("{} ", head.trim_end()), last.to_lowercase()),
+        None => (String::new(), typed.to_lowercase()),
+    };
+    if last.is_empty() {
+        return Ok(Suggestions {
+            suggestions: Vec::new(),
+        }
+        .into_response());
+    }
+    let owner = &session.user.id;
+    let classes: Vec<(i64,)> = sqlx::query_as(
+        "SELECT DISTINCT l.class_index FROM image_labels l JOIN images i ON i.id = l.image_id
+         WHERE i.owner_id = $1",
+    )
+    .bind(owner)
+    .fetch_all(&db)
+    .await
+    .map_err(Error::from)?;
+    let classes = classes.into_iter().map(|(c,)| c).collect();
+    let mut words = crate::search::terms_starting(&last, &classes, 5);
+    let mut names: Vec<String> = folders::all_paths(&db, owner)
+        .await?
+        .into_iter()
+        .map(|c| {
+            c.name
+                .rsplit(" / ")
+                .next()
+                .unwrap_or(&c.name)
+                .to_lowercase()
+        })
+        .filter(|n| n.starts_with(&last) || n.split_whitespace().any(|w| w.starts_with(&last)))
+        .take(3)
+        .collect();
+    words.append(&mut names);
+    let mut suggestions: Vec<String> = words
+        .into_iter()
+        .filter(|w| *w != last)
+        .map(|w| format!("{head}{w}"))
+        .collect();
+    // Words about time: "last sum" is completed to "last summer", not "last last summer".
+    let said = head.trim_end().to_lowercase();
+    suggestions.extend(
+        TIME_WORDS
+            .iter()
+            .filter_map(|phrase| {
+                if phrase.starts_with(&last) {
+                    return Some(format!("{head}{phrase}"));
+                }
+                let (first, second) = phrase.split_once(' ')?;
+                (second.starts_with(&last) && said.ends_with(first))
+                    .then(|| format!("{head}{second}"))
+            })
+            .filter(|s| s.to_lowercase() != typed.to_lowercase())
+            .take(3),
+    );
+    let mut seen = std::collections::HashSet::new();
+    suggestions.retain(|s| seen.insert(s.clone()));
+    suggestions.truncate(8);
+    Ok(Suggestions { suggestions }.into_response())
 }
