@@ -145,9 +145,19 @@ fn name_words(name: &str) -> String {
         .join(" ")
 }
 
-/// The same in SQL for a column `i.filename` (both databases): " my cat 2 png ", the
-/// separators of [`NAME_SEPARATORS`] as spaces, with a space at each end.
-pub const NAME_WORDS: &str = "(' ' || replace(replace(replace(replace(replace(replace(lower(i.filename), '.', ' '), '_', ' '), '-', ' '), '(', ' '), ')', ' '), ',', ' ') || ' ')";
+/// The same in SQL for a column `filename` (both databases): " my cat 2 png ", the
+/// separators of [`NAME_SEPARATORS`] as spaces, with a space at each end. Migration 0008
+/// filled `images.name_words` with it; uploads store [`name_words_of`].
+pub const NAME_WORDS_SQL: &str = "' ' || replace(replace(replace(replace(replace(replace(lower(filename), '.', ' '), '_', ' '), '-', ' '), '(', ' '), ')', ' '), ',', ' ') || ' '";
+
+/// What searches match names against: the stored words of a photo's name, or (a row
+/// written without them) the words made on the fly.
+pub const NAME_WORDS: &str = "COALESCE(i.name_words, ' ' || replace(replace(replace(replace(replace(replace(lower(i.filename), '.', ' '), '_', ' '), '-', ' '), '(', ' '), ')', ' '), ',', ' ') || ' ')";
+
+/// A file name's words as an upload stores them (`images.name_words`): " my cat 2 png ".
+pub fn name_words_of(name: &str) -> String {
+    format!(" {} ", name_words(name))
+}
 
 /// Why a query cannot be searched for, in words for people.
 #[derive(Debug, Clone, PartialEq, Eq)]

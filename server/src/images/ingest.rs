@@ -785,9 +785,10 @@ async fn write_all(
         sqlx::query(
             "INSERT INTO images (id, owner_id, folder_id, filename, content_type, bytes, width, height, sha256,
                 taken_at, created_at, status, object_key, thumb_key, thumb_width, thumb_height,
-                display_key, display_width, display_height, input_key, input_sizing, camera, lens)
+                display_key, display_width, display_height, input_key, input_sizing, camera, lens,
+                name_words)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
-                $20, $21, $22, $23)",
+                $20, $21, $22, $23, $24)",
         )
         .bind(&id)
         .bind(owner)
@@ -812,6 +813,7 @@ async fn write_all(
         .bind(input_key.as_ref().map(|_| p.sizing.to_string()))
         .bind(&p.camera)
         .bind(&p.lens)
+        .bind(crate::search::name_words_of(&p.filename))
         .execute(&mut *tx)
         .await?;
         ids.push(id);
