@@ -78,9 +78,17 @@ test("sign up, create a folder, upload two photos and view them", async () => {
   assert.ok(widths[0] !== widths[1], "the justified grid gives each photo its own width");
   // Classification runs while the page is open: statuses and tags arrive without a reload.
   await page.evaluate(() => { window.notReloaded = true; });
+  const pendingAtLoad = await page.evaluate(() =>
+    Array.from(document.querySelectorAll("#grid .card")).some((c) => c.dataset.status !== "done"));
   await page.waitForFunction(() =>
     Array.from(document.querySelectorAll("#grid .card")).every((c) => c.dataset.status === "done"), null, { timeout: 60000 });
   assert.equal(await page.evaluate(() => window.notReloaded), true);
+  // Screen readers hear the upload's result and then the labels as they arrive.
+  assert.match(await page.textContent("#upload-status"), /2 of 2 uploaded/);
+  if (pendingAtLoad) {
+    await page.waitForFunction(() => /^Classified .*(sunset|forest)\.jpg: /.test(document.querySelector("#announcer").textContent));
+  }
+  assert.equal(await page.getAttribute("#announcer", "aria-live"), "polite");
   assert.equal(await page.locator("#grid .card .tags").count(), 2);
   assert.match(await page.getAttribute("#grid .card img", "alt"), /: /, "the tags are in the thumbnail's text");
   await page.screenshot({ path: join(shots, "folder.png"), fullPage: true });
