@@ -32,6 +32,12 @@
     }
   }
 
+  // A card's labels and their confidences ("golden retriever:93|tennis ball:4").
+  const scoresOf = (card) => (card.dataset.scores || "").split("|").filter(Boolean).map((pair) => {
+    const at = pair.lastIndexOf(":");
+    return { label: pair.slice(0, at), percent: pair.slice(at + 1) };
+  });
+
   // Classification results are announced as they come (the cards change silently).
   const statuses = new Map();
   function announceResults() {
@@ -40,7 +46,7 @@
       const before = statuses.get(card.dataset.id);
       const now = card.dataset.status;
       if (before && before !== now && (now === "done" || now === "error")) {
-        said.push(now === "done" ? `${card.dataset.name}: ${card.dataset.tags || "no labels"}` : `${card.dataset.name} could not be classified`);
+        said.push(now === "done" ? `${card.dataset.name}: ${scoresOf(card).map((s) => s.label).join(", ") || "no labels"}` : `${card.dataset.name} could not be classified`);
       }
       statuses.set(card.dataset.id, now);
     }
@@ -162,11 +168,10 @@
       const d = card.dataset;
       const tags = $("#info-tags");
       tags.textContent = "";
-      for (const pair of (d.scores || "").split("|").filter(Boolean)) {
-        const at = pair.lastIndexOf(":");
+      for (const { label, percent } of scoresOf(card)) {
         const tag = document.createElement("span");
         tag.className = "chip";
-        tag.textContent = `${pair.slice(0, at)} ${pair.slice(at + 1)}%`;
+        tag.textContent = `${label} ${percent}%`;
         tags.append(tag, " ");
       }
       if (!tags.textContent) tags.textContent = d.status === "done" ? "none" : `${d.status}…`;

@@ -175,12 +175,18 @@ pub fn parse_with_time(q: &str) -> Result<Vec<Term>, Refusal> {
     parse_terms(q, true)
 }
 
-fn parse_terms(q: &str, may_be_empty: bool) -> Result<Vec<Term>, Refusal> {
+/// A query no longer than [`MAX_QUERY_CHARS`].
+pub fn check_length(q: &str) -> Result<(), Refusal> {
     if q.chars().count() > MAX_QUERY_CHARS {
         return Err(Refusal(format!(
             "the search is too long: at most {MAX_QUERY_CHARS} characters"
         )));
     }
+    Ok(())
+}
+
+fn parse_terms(q: &str, may_be_empty: bool) -> Result<Vec<Term>, Refusal> {
+    check_length(q)?;
     let words: Vec<String> = q
         .split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '-')
         .map(|w| w.trim_matches(['\'', '-']).to_lowercase())

@@ -96,51 +96,47 @@ fn ms(date: Date) -> i64 {
 }
 
 const MONTHS: [&str; 12] = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
+
+/// The first millisecond (UTC) of the month `n` months after year `y` month `m` (`n` = 1:
+/// the end of that month).
+pub fn month_start(y: i32, m: u8, n: i32) -> Option<i64> {
+    add_months(y, m, n).map(ms)
+}
 
 /// A month's number from its name or usual abbreviation ("sept" too).
 fn month_named(word: &str) -> Option<u8> {
-    if let Some(i) = MONTHS.iter().position(|m| *m == word) {
+    if let Some(i) = MONTHS.iter().position(|m| m.eq_ignore_ascii_case(word)) {
         return Some(i as u8 + 1);
     }
     if word == "sept" {
         return Some(9);
     }
     (word.len() == 3 && word != "may")
-        .then(|| MONTHS.iter().position(|m| m.starts_with(word)))
+        .then(|| {
+            MONTHS
+                .iter()
+                .position(|m| m[..3].eq_ignore_ascii_case(word))
+        })
         .flatten()
         .map(|i| i as u8 + 1)
 }
 
 /// A month's name in English (1 is January).
 pub fn month_name(m: u8) -> &'static str {
-    const NAMES: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
-    NAMES[usize::from(m.clamp(1, 12)) - 1]
+    MONTHS[usize::from(m.clamp(1, 12)) - 1]
 }
 
 /// The seasons: their first month and their name.
@@ -504,6 +500,50 @@ fn found_at(words: &[&str], i: usize, today: Date) -> Option<Found> {
     None
 }
 
+/// Phrases about time the search understands, for the search box's suggestions.
+const PHRASES: [&str; 14] = [
+    "today",
+    "yesterday",
+    "this week",
+    "last week",
+    "this month",
+    "last month",
+    "this year",
+    "last year",
+    "last summer",
+    "last winter",
+    "spring",
+    "summer",
+    "autumn",
+    "winter",
+];
+
+/// Words about time that complete `last`, the word being typed after `before` (what
+/// precedes it): "sum" gives "summer"; after "last", "sum" gives "summer" too (for "last
+/// summer"), never "last summer" again. Each is what replaces `last`.
+pub fn completions(before: &str, last: &str) -> Vec<String> {
+    let before = before.trim_end().to_lowercase();
+    let months = MONTHS.iter().map(|m| m.to_lowercase());
+    PHRASES
+        .iter()
+        .map(|p| (*p).to_owned())
+        .chain(months)
+        .filter_map(|phrase| {
+            if phrase.starts_with(last) {
+                return Some(phrase);
+            }
+            let (first, second) = phrase.split_once(' ')?;
+            (second.starts_with(last) && before.ends_with(first)).then(|| second.to_owned())
+        })
+        .filter(|c| c != last)
+        .fold(Vec::new(), |mut found, c| {
+            if !found.contains(&c) {
+                found.push(c);
+            }
+            found
+        })
+}
+
 fn plural(n: i64) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
@@ -726,5 +766,13 @@ mod tests {
             (Some(1_709_251_200_000), Some(1_717_200_000_000))
         );
         assert_eq!(Span::default().condition("t"), "1 = 1");
+    }
+
+    #[test]
+    fn time_words_are_completed_without_repeating_what_was_typed() {
+        assert_eq!(completions("dogs", "ju"), ["june", "july"]);
+        assert_eq!(completions("dogs last", "sum"), ["summer"]);
+        assert!(completions("", "la").contains(&"last week".to_owned()));
+        assert!(completions("", "today").is_empty());
     }
 }

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { startServer, launchBrowser } from "./server.mjs";
+import { startServer, launchBrowser, signUp } from "./server.mjs";
 
 const shots = process.env.SCREENSHOTS || join(process.cwd(), "..", "..", "test-results");
 const testdata = join(process.cwd(), "..", "..", "classifier-lambda", "testdata");
@@ -32,12 +32,7 @@ before(async () => {
   // The first account is the admin; its three photos are uploaded and classified once.
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
   const page = await context.newPage();
-  await page.goto(`${server.url}/signup`);
-  await page.fill('input[name="email"]', EMAIL);
-  await page.fill('input[name="display_name"]', "Axe");
-  await page.fill('input[name="password"]', PASSWORD);
-  await page.click('main button[type="submit"]');
-  await page.waitForURL(/\/gallery$/);
+  await signUp(page, server.url, EMAIL, { name: "Axe", password: PASSWORD });
   const reloaded = page.waitForEvent("load");
   await page.setInputFiles("#file-input", [
     { name: "dog-on-the-beach.jpg", mimeType: "image/jpeg", buffer: readFileSync(join(testdata, "chelsea.jpg")) },

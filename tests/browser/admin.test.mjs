@@ -5,7 +5,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { startServer, launchBrowser } from "./server.mjs";
+import { startServer, launchBrowser, signUp } from "./server.mjs";
 
 const shots = process.env.SCREENSHOTS || join(process.cwd(), "..", "..", "test-results");
 let server, browser;
@@ -48,11 +48,7 @@ test("an admin sees the dashboard refresh itself and disables an account by keyb
   page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
 
   // The first account is the admin.
-  await page.goto(`${server.url}/signup`);
-  await page.fill('input[name="email"]', "root@example.org");
-  await page.fill('input[name="password"]', "correct horse battery");
-  await page.click('button[type="submit"]');
-  await page.waitForURL(/\/gallery$/);
+  await signUp(page, server.url, "root@example.org");
 
   const password = "correct horse battery";
   assert.equal((await api("/api/v1/auth/signup", { method: "POST", json: { email: "bo@example.org", password } })).status, 201);
@@ -116,11 +112,7 @@ test("an admin sees the dashboard refresh itself and disables an account by keyb
 
 test("a user who is not an admin is refused the dashboard", async () => {
   const page = await browser.newPage();
-  await page.goto(`${server.url}/signup`);
-  await page.fill('input[name="email"]', "plain@example.org");
-  await page.fill('input[name="password"]', "correct horse battery");
-  await page.click('button[type="submit"]');
-  await page.waitForURL(/\/gallery$/);
+  await signUp(page, server.url, "plain@example.org");
   assert.equal(await page.locator('header a[href="/admin"]').count(), 0);
   const res = await page.goto(`${server.url}/admin`);
   assert.equal(res.status(), 403);

@@ -4,7 +4,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { startServer, launchBrowser } from "./server.mjs";
+import { startServer, launchBrowser, signUp } from "./server.mjs";
 
 const shots = process.env.SCREENSHOTS || join(process.cwd(), "..", "..", "test-results");
 let server, browser;
@@ -48,12 +48,7 @@ test("sign up, create a folder, upload two photos and view them", async () => {
   page.on("response", (r) => { if (r.status() >= 400) errors.push(`${r.status()} ${r.url()}`); });
   page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
 
-  await page.goto(`${server.url}/signup`);
-  await page.fill('input[name="email"]', "ada@example.org");
-  await page.fill('input[name="display_name"]', "Ada");
-  await page.fill('input[name="password"]', "correct horse battery");
-  await page.click('button[type="submit"]');
-  await page.waitForURL(/\/gallery$/);
+  await signUp(page, server.url, "ada@example.org", { name: "Ada" });
   assert.match(await page.textContent("header"), /Ada/);
 
   // Folder actions sit in a menu.

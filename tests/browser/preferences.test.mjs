@@ -5,7 +5,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { startServer, launchBrowser } from "./server.mjs";
+import { startServer, launchBrowser, signUp } from "./server.mjs";
 
 const shots = process.env.SCREENSHOTS || join(process.cwd(), "..", "..", "test-results");
 let server, browser;
@@ -79,11 +79,7 @@ test("less motion when the system asks for it", async () => {
 test("the single-key shortcut can be switched off, and Alt+V still works", async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
-  await page.goto(`${server.url}/signup`);
-  await page.fill('input[name="email"]', "keys@example.org");
-  await page.fill('input[name="password"]', "correct horse battery");
-  await page.click('main button[type="submit"]');
-  await page.waitForURL(/\/gallery$/);
+  await signUp(page, server.url, "keys@example.org");
   // Count what the shortcut does: a click on the microphone button.
   const clicks = () => page.evaluate(() => window.micClicks);
   const count = () => page.evaluate(() => {

@@ -48,3 +48,14 @@ export function launchBrowser() {
       "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   });
 }
+
+// Signs up through the sign-up page (the first account is the admin) and waits for the
+// gallery; the page is then signed in.
+export async function signUp(page, url, email, { name, password = "correct horse battery" } = {}) {
+  await page.goto(`${url}/signup`);
+  await page.fill('input[name="email"]', email);
+  if (name) await page.fill('input[name="display_name"]', name);
+  await page.fill('input[name="password"]', password);
+  await page.click('main button[type="submit"]');
+  await page.waitForURL(/\/gallery$/);
+}

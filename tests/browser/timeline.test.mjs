@@ -5,7 +5,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { startServer, launchBrowser } from "./server.mjs";
+import { startServer, launchBrowser, signUp } from "./server.mjs";
 
 const shots = process.env.SCREENSHOTS || join(process.cwd(), "..", "..", "test-results");
 let server, browser, signedIn;
@@ -68,12 +68,7 @@ before(async () => {
   browser = await launchBrowser();
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
   const page = await context.newPage();
-  await page.goto(`${server.url}/signup`);
-  await page.fill('input[name="email"]', "tim@example.org");
-  await page.fill('input[name="display_name"]', "Tim");
-  await page.fill('input[name="password"]', "correct horse battery");
-  await page.click('main button[type="submit"]');
-  await page.waitForURL(/\/gallery$/);
+  await signUp(page, server.url, "tim@example.org", { name: "Tim" });
   const canon = { make: "Canon", model: "Canon EOS 5D Mark IV", lens: "EF24-70mm f/2.8L II USM" };
   const files = [
     { name: "harbour.jpg", buffer: await jpeg(page, { w: 640, h: 480, hue: 200, exif: { ...canon, taken: "2023:07:14 18:30:00" } }) },

@@ -4,7 +4,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { startServer, launchBrowser } from "./server.mjs";
+import { startServer, launchBrowser, signUp } from "./server.mjs";
 
 const shots = process.env.SCREENSHOTS || join(process.cwd(), "..", "..", "test-results");
 const testdata = join(process.cwd(), "..", "..", "classifier-lambda", "testdata");
@@ -57,11 +57,7 @@ test("voice commands open a folder, search, open a photo and delete it after a y
   page.on("pageerror", (e) => errors.push(e.message));
   page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
 
-  await page.goto(`${server.url}/signup`);
-  await page.fill('input[name="email"]', "vee@example.org");
-  await page.fill('input[name="password"]', "correct horse battery");
-  await page.click('main button[type="submit"]');
-  await page.waitForURL(/\/gallery$/);
+  await signUp(page, server.url, "vee@example.org");
   await page.click("#folder-menu summary");
   await page.fill("#new-folder-name", "Vacation");
   await page.click("text=Create folder");

@@ -308,6 +308,19 @@ pub async fn months(db: &Db, backend: Backend, owner: &str) -> Result<Vec<(Strin
     Ok(rows)
 }
 
+/// The classes among the labels of one's photos (the search box suggests only words that
+/// find something).
+pub async fn classes_of(db: &Db, owner: &str) -> Result<std::collections::HashSet<i64>> {
+    let rows: Vec<(i64,)> = sqlx::query_as(
+        "SELECT DISTINCT l.class_index FROM image_labels l JOIN images i ON i.id = l.image_id
+         WHERE i.owner_id = $1",
+    )
+    .bind(owner)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|(c,)| c).collect())
+}
+
 /// Photos matching every term of `q` (by meaning, file name or folder name), in a folder
 /// and everything below it, or the whole gallery. Ranked by relevance unless `sort` says
 /// otherwise; each result names the label that matched.
@@ -327,12 +340,7 @@ pub async fn search(
     }
     // Words about when ("dogs last summer") become a span of dates taken; the rest is
     // searched by meaning and name.
-    if q.chars().count() > search::MAX_QUERY_CHARS {
-        return Err(Error::bad_request(format!(
-            "the search is too long: at most {} characters",
-            search::MAX_QUERY_CHARS
-        )));
-    }
+    search::check_length(q).map_err(|r| Error::bad_request(r.0))?;
     let (rest, said) = when::extract(q, time::OffsetDateTime::now_utc().date());
     let (terms, taken) = match said {
         Some(span) => (

@@ -22,7 +22,7 @@ use crate::images::{self, Image, Order, SortKey};
 use crate::paging::{self, PageQuery};
 use crate::state::AppState;
 use crate::storage::Storage;
-use crate::when::Span;
+use crate::when::{self, Span};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -388,36 +388,6 @@ struct SuggestQuery {
     q: String,
 }
 
-/// Words about time the search understands (when.rs), offered as one types.
-const TIME_WORDS: &[&str] = &[
-    "today",
-    "yesterday",
-    "this week",
-    "last week",
-    "this month",
-    "last month",
-    "this year",
-    "last year",
-    "last summer",
-    "last winter",
-    "spring",
-    "summer",
-    "autumn",
-    "winter",
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-];
-
 async fn suggest(
     State(db): State<Db>,
     SignedIn(session): SignedIn,
@@ -440,17 +410,9 @@ async fn suggest(
         .into_response());
     }
     let owner = &session.user.id;
-    let classes: Vec<(i64,)> = sqlx::query_as(
-        "SELECT DISTINCT l.class_index FROM image_labels l JOIN images i ON i.id = l.image_id
-         WHERE i.owner_id = $1",
-    )
-    .bind(owner)
-    .fetch_all(&db)
-    .await
-    .map_err(Error::from)?;
-    let classes = classes.into_iter().map(|(c,)| c).collect();
-    let mut words = crate::search::terms_starting(&last, &classes, 5);
-    let mut names: Vec<String> = folders::all_paths(&db, owner)
+    let classes = images::classes_of(&db, owner).await?;
+    let words = crate::search::terms_starting(&last, &classes, 5);
+    let names = folders::all_paths(&db, owner)
         .await?
         .into_iter()
         .map(|c| {
@@ -460,31 +422,16 @@ async fn suggest(
                 .unwrap_or(&c.name)
                 .to_lowercase()
         })
-        .filter(|n| n.starts_with(&last) || n.split_whitespace().any(|w| w.starts_with(&last)))
-        .take(3)
-        .collect();
-    words.append(&mut names);
+        .filter(|n| n.split_whitespace().any(|w| w.starts_with(&last)))
+        .take(3);
+    let times = when::completions(&head, &last).into_iter().take(3);
     let mut suggestions: Vec<String> = words
         .into_iter()
+        .chain(names)
         .filter(|w| *w != last)
+        .chain(times)
         .map(|w| format!("{head}{w}"))
         .collect();
-    // Words about time: "last sum" is completed to "last summer", not "last last summer".
-    let said = head.trim_end().to_lowercase();
-    suggestions.extend(
-        TIME_WORDS
-            .iter()
-            .filter_map(|phrase| {
-                if phrase.starts_with(&last) {
-                    return Some(format!("{head}{phrase}"));
-                }
-                let (first, second) = phrase.split_once(' ')?;
-                (second.starts_with(&last) && said.ends_with(first))
-                    .then(|| format!("{head}{second}"))
-            })
-            .filter(|s| s.to_lowercase() != typed.to_lowercase())
-            .take(3),
-    );
     let mut seen = std::collections::HashSet::new();
     suggestions.retain(|s| seen.insert(s.clone()));
     suggestions.truncate(8);

@@ -91,17 +91,6 @@ fn parse_month(text: &str) -> Option<(i32, u8)> {
     (1..=12).contains(&month).then_some((year, month))
 }
 
-/// The first millisecond (UTC) after the month.
-fn end_of_month(year: i32, month: u8) -> Option<i64> {
-    let (year, month) = if month == 12 {
-        (year.checked_add(1)?, 1)
-    } else {
-        (year, month + 1)
-    };
-    let date = time::Date::from_calendar_date(year, time::Month::try_from(month).ok()?, 1).ok()?;
-    Some(date.midnight().assume_utc().unix_timestamp() * 1000)
-}
-
 fn month_title(key: &str) -> String {
     match parse_month(key) {
         Some((year, month)) => format!("{} {year}", when::month_name(month)),
@@ -138,7 +127,7 @@ async fn timeline(
         (_, Some(after)) if !after.is_empty() => Some(after.clone()),
         (Some(month), _) if !month.is_empty() => {
             let end = parse_month(month)
-                .and_then(|(y, m)| end_of_month(y, m))
+                .and_then(|(y, m)| when::month_start(y, m, 1))
                 .ok_or_else(|| Error::bad_request("month must look like 2024-06"))?;
             Some(images::timeline_before(end))
         }
@@ -195,8 +184,8 @@ mod tests {
         assert_eq!(parse_month("24-06"), None);
         assert_eq!(parse_month("2024-6"), None);
         // 2024-07-01T00:00:00Z and 2025-01-01T00:00:00Z.
-        assert_eq!(end_of_month(2024, 6), Some(1_719_792_000_000));
-        assert_eq!(end_of_month(2024, 12), Some(1_735_689_600_000));
+        assert_eq!(when::month_start(2024, 6, 1), Some(1_719_792_000_000));
+        assert_eq!(when::month_start(2024, 12, 1), Some(1_735_689_600_000));
         assert_eq!(month_title("2024-06"), "June 2024");
     }
 }
