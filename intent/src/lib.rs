@@ -2,6 +2,7 @@
 //! values out. A fine-tuned MiniLM encoder (int8 ONNX) with two heads: the intent of the
 //! whole sentence, and a BIO tag per word piece for the free-text slots.
 
+pub mod encoder;
 mod intents;
 pub mod normalise;
 

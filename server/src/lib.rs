@@ -8,6 +8,7 @@ pub mod auth;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod everyday;
 pub mod folders;
 pub mod images;
 pub mod jobs;

@@ -23,10 +23,12 @@ const FILLER: &[&str] = &[
     "ago", "could", "please", "can",
 ];
 
-/// A label below a general term counts only from this confidence on: the third label of a
-/// photo is often a 1% guess, and "food" should not find every photo whose third guess is
-/// an espresso. A term that names the label itself counts at any confidence.
-pub const MIN_GENERAL_SCORE: f64 = 0.05;
+/// A label below a general term (or near a word in meaning) counts only from this
+/// confidence on: the third label of a photo is often a 1% guess, and "food" should not
+/// find every photo whose third guess is an espresso. A term that names the label itself
+/// counts at any confidence. Chosen on `server/tests/search-queries/queries-tune.tsv`
+/// (0.05, 0.1, 0.15 and 0.2 tried: precision 0.85, 0.87, 0.88, 0.88, recall 0.85-0.84).
+pub const MIN_GENERAL_SCORE: f64 = 0.15;
 
 /// The classes a term names, and the classes it is more general than.
 type Classes = (Vec<i64>, Vec<i64>);
@@ -67,33 +69,102 @@ static VOCABULARY: LazyLock<Vocabulary> = LazyLock::new(|| {
 });
 
 /// One thing a search asks for: a word or phrase, and the classes it means: those it names
-/// and those it is more general than (none when it means no ImageNet class, like "beach";
-/// then only names can match it).
+/// and those it is more general than (none when WordNet ties it to no ImageNet class, like
+/// "puppies"; then the everyday-words step may find classes near it in meaning, and names
+/// always can match it).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Term {
     pub text: String,
     pub names: &'static [i64],
     pub general: &'static [i64],
+    /// Classes near the word in meaning (`everyday::widen`), for a word WordNet does not
+    /// know.
+    pub similar: Vec<i64>,
+    /// The words or class names those came by ("dog" for "puppies").
+    pub similar_to: Vec<String>,
+    /// The run of unknown words this one is part of, as said ("something to eat"), when
+    /// there are several.
+    pub phrase: Option<String>,
+    /// The word as typed ("bugs", where `text` is "bug"): what the everyday-words step reads.
+    pub said: String,
+    /// A file name typed whole ("cat.jpg"), or a word that names one of the user's folders:
+    /// it means just that, so no classes are looked for.
+    pub literal: bool,
+}
+
+/// How a photo matched a term.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum How {
+    /// The term names the label, or a synonym of it ("golden retriever").
+    Label,
+    /// The term is more general than the label in WordNet ("dog" above "beagle").
+    Wordnet,
+    /// The term is near the label in meaning ("puppies" near "dog", above "beagle").
+    Similar,
+    /// The term is a whole word of the file name.
+    Name,
+    /// The term is a whole word of the name of the photo's folder or one above it.
+    Folder,
 }
 
 static NOTHING: Classes = (Vec::new(), Vec::new());
 
 impl Term {
-    /// Whether a label of a photo matches this term.
-    pub fn matches(&self, class_index: i64, score: f64) -> bool {
-        self.names.contains(&class_index)
-            || (score >= MIN_GENERAL_SCORE && self.general.contains(&class_index))
+    fn new(text: String, said: String, (names, general): &'static Classes) -> Self {
+        Self {
+            text,
+            names,
+            general,
+            similar: Vec::new(),
+            similar_to: Vec::new(),
+            phrase: None,
+            said,
+            literal: false,
+        }
+    }
+
+    /// Whether WordNet ties the term to no class, so that the everyday-words step should
+    /// look for its meaning (not for numbers: "2019" means no thing; not for file names).
+    pub fn needs_meaning(&self) -> bool {
+        self.names.is_empty()
+            && self.general.is_empty()
+            && !self.literal
+            && self.text.chars().any(char::is_alphabetic)
+    }
+
+    /// Whether (and how) a label of a photo matches this term.
+    pub fn matches(&self, class_index: i64, score: f64) -> Option<How> {
+        if self.names.contains(&class_index) {
+            Some(How::Label)
+        } else if score >= MIN_GENERAL_SCORE && self.general.contains(&class_index) {
+            Some(How::Wordnet)
+        } else if score >= MIN_GENERAL_SCORE && self.similar.contains(&class_index) {
+            Some(How::Similar)
+        } else {
+            None
+        }
     }
 
     /// The same test in SQL, on a row `l` of `image_labels`.
     pub fn label_condition(&self) -> Option<String> {
-        let list = |classes: &[i64]| {
-            classes
-                .iter()
-                .map(i64::to_string)
-                .collect::<Vec<_>>()
-                .join(",")
-        };
+        let wordnet = self.wordnet_condition();
+        let similar = (!self.similar.is_empty()).then(|| {
+            format!(
+                "(l.score >= {MIN_GENERAL_SCORE} AND l.class_index IN ({}))",
+                list(&self.similar)
+            )
+        });
+        match (wordnet, similar) {
+            (Some(w), Some(s)) => Some(format!("({w} OR {s})")),
+            (w, s) => w.or(s),
+        }
+    }
+
+    /// The part of [`Term::label_condition`] that WordNet gives (which ranks first).
+    pub fn wordnet_condition(&self) -> Option<String> {
         let mut any = Vec::new();
         if !self.names.is_empty() {
             any.push(format!("l.class_index IN ({})", list(self.names)));
@@ -131,6 +202,15 @@ impl Term {
             .iter()
             .any(|plural| name.contains(&format!(" {words}{plural} ")))
     }
+}
+
+/// Class indices for SQL: "1,2,3".
+fn list(classes: &[i64]) -> String {
+    classes
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// What separates the words of a file name: besides spaces, these become spaces.
@@ -185,25 +265,58 @@ pub fn check_length(q: &str) -> Result<(), Refusal> {
     Ok(())
 }
 
+/// Extensions that make a typed word a file name ("cat.jpg").
+const FILE_EXTENSIONS: &[&str] = &[
+    "jpg", "jpeg", "png", "gif", "webp", "heic", "heif", "tif", "tiff", "bmp", "avif",
+];
+
+/// A whole file name typed ("cat.jpg", "IMG_0042.JPG"): its words, as names store them.
+fn file_name(token: &str) -> Option<String> {
+    let (stem, extension) = token.rsplit_once('.')?;
+    (!stem.is_empty() && FILE_EXTENSIONS.contains(&extension.to_lowercase().as_str()))
+        .then(|| name_words(token))
+}
+
 fn parse_terms(q: &str, may_be_empty: bool) -> Result<Vec<Term>, Refusal> {
     check_length(q)?;
-    let words: Vec<String> = q
+    // File names typed whole are found by name only, as they are.
+    let mut files = Vec::new();
+    let q: String = q
+        .split_whitespace()
+        .filter(|token| match file_name(token) {
+            Some(words) => {
+                files.push(words);
+                false
+            }
+            None => true,
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    let all: Vec<String> = q
         .split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '-')
         .map(|w| w.trim_matches(['\'', '-']).to_lowercase())
         .filter(|w| !w.is_empty())
         .collect();
-    let meaningful: Vec<String> = words
+    // The words that say what to find, each with its place among all the words.
+    let meaningful: Vec<(usize, &String)> = all
         .iter()
-        .filter(|w| !FILLER.contains(&w.as_str()))
-        .cloned()
+        .enumerate()
+        .filter(|(_, w)| !FILLER.contains(&w.as_str()))
         .collect();
-    let words = if meaningful.is_empty() && !may_be_empty {
-        words
+    let words = if meaningful.is_empty() && !may_be_empty && files.is_empty() {
+        all.iter().enumerate().collect()
     } else {
         meaningful
     };
-    if words.is_empty() && may_be_empty {
-        return Ok(Vec::new());
+    let files: Vec<Term> = files
+        .into_iter()
+        .map(|words| Term {
+            literal: true,
+            ..Term::new(words.clone(), words, &NOTHING)
+        })
+        .collect();
+    if words.is_empty() && (may_be_empty || !files.is_empty()) {
+        return Ok(files);
     }
     if words.is_empty() {
         return Err(Refusal(
@@ -211,23 +324,48 @@ fn parse_terms(q: &str, may_be_empty: bool) -> Result<Vec<Term>, Refusal> {
         ));
     }
     let vocabulary = &*VOCABULARY;
-    let mut terms = Vec::new();
+    // Each term with the places of its first and last word.
+    let mut terms: Vec<(Term, usize, usize)> = Vec::new();
     let mut i = 0;
     while i < words.len() && terms.len() < MAX_TERMS {
         let longest = vocabulary.longest.min(words.len() - i);
         let phrase = (1..=longest).rev().find_map(|n| {
-            let phrase = words[i..i + n].join(" ");
+            let phrase = words[i..i + n]
+                .iter()
+                .map(|(_, w)| w.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
             known(vocabulary, &phrase).map(|(text, classes)| (n, text, classes))
         });
-        let (n, text, (names, general)) =
-            phrase.unwrap_or_else(|| (1, naive_singular(&words[i]), &NOTHING));
-        terms.push(Term {
-            text,
-            names,
-            general,
-        });
+        let (n, text, classes) =
+            phrase.unwrap_or_else(|| (1, naive_singular(words[i].1), &NOTHING));
+        let said = all[words[i].0..=words[i + n - 1].0].join(" ");
+        terms.push((
+            Term::new(text, said, classes),
+            words[i].0,
+            words[i + n - 1].0,
+        ));
         i += n;
     }
+    // Runs of words WordNet does not know also count as one phrase ("something to eat").
+    let mut start = 0;
+    while start < terms.len() {
+        let mut end = start;
+        while end < terms.len() && terms[end].0.needs_meaning() {
+            end += 1;
+        }
+        if end - start >= 2 {
+            let phrase = all[terms[start].1..=terms[end - 1].2].join(" ");
+            for term in &mut terms[start..end] {
+                term.0.phrase = Some(phrase.clone());
+            }
+        }
+        start = end.max(start + 1);
+    }
+    let mut terms: Vec<Term> = files
+        .into_iter()
+        .chain(terms.into_iter().map(|(t, _, _)| t))
+        .collect();
     terms.dedup_by(|a, b| a.text == b.text);
     Ok(terms)
 }
@@ -289,16 +427,22 @@ mod tests {
     fn hypernyms_cover_their_classes() {
         let dog = &parse("dog").unwrap()[0];
         assert_eq!(dog.general.len(), 118);
-        assert!(dog.matches(207, 0.9), "a golden retriever is a dog");
-        assert!(!dog.matches(207, 0.01), "but not a 1% guess of one");
-        assert!(!dog.matches(934, 0.9), "a hot dog is not");
+        assert!(
+            dog.matches(207, 0.9).is_some(),
+            "a golden retriever is a dog"
+        );
+        assert!(
+            dog.matches(207, 0.01).is_none(),
+            "but not a 1% guess of one"
+        );
+        assert!(dog.matches(934, 0.9).is_none(), "a hot dog is not");
         let golden = &parse("golden retriever").unwrap()[0];
         assert!(
-            golden.matches(207, 0.01),
+            golden.matches(207, 0.01).is_some(),
             "its own name matches at any confidence"
         );
         let cat = &parse("Cats").unwrap()[0];
-        assert!(cat.matches(281, 0.5) && cat.matches(283, 0.5));
+        assert!(cat.matches(281, 0.5).is_some() && cat.matches(283, 0.5).is_some());
         assert_eq!(parse("vehicle").unwrap()[0].general.len(), 67);
         assert_eq!(parse("birds").unwrap()[0].general.len(), 59);
     }

@@ -57,6 +57,7 @@ impl AppState {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         let intent_model = config.intent_model_dir.clone();
         let voice = tokio::task::spawn_blocking(move || Voice::load(intent_model)).await?;
+        crate::everyday::warm_up().await;
         let queue = Queue::new(
             db.clone(),
             db::Backend::of_url(&config.database_url)?,

@@ -630,3 +630,107 @@ async fn the_search_box_suggests_words_for_ones_photos_folders_and_times() {
     assert!(!html.contains("cat"), "{html}");
     assert_eq!(text(suggest("")).await, "");
 }
+
+/// The index of a class of the shipped model, by name.
+fn class_index(name: &str) -> i64 {
+    let labels: Value = serde_json::from_str(include_str!(
+        "../../classifier-lambda/models/efficientnet-lite0/labels.json"
+    ))
+    .unwrap();
+    labels
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|l| l["name"] == name)
+        .unwrap_or_else(|| panic!("no class {name}")) as i64
+}
+
+#[tokio::test]
+async fn everyday_words_find_what_wordnet_does_not_know() {
+    let app = spawn_app().await;
+    let b = browser();
+    sign_up_in_browser(&app, &b, "ada@example.org").await;
+    let t = api_token(&app, "ada@example.org").await;
+    zoo(&app, &t).await;
+    let cases: &[(&str, &[&str])] = &[
+        ("puppies", &["beagle.jpg", "golden.jpg"]),
+        ("show me the doggos", &["beagle.jpg", "golden.jpg"]),
+        ("kitty", &["persian.jpg", "tabby.jpg"]),
+        // Not every photo, though each has a 1% espresso guess.
+        ("something to eat", &["coffee.jpg", "lunch.jpg"]),
+        // Nothing here is near enough.
+        ("giraffe", &[]),
+        ("xyzzy", &[]),
+    ];
+    for (query, expected) in cases {
+        let found = search(&app, &t, query).await;
+        assert_eq!(sorted(names(&found)), expected.to_vec(), "{query}");
+    }
+    // Each result says which label matched, and how.
+    let found = search(&app, &t, "puppies").await;
+    let beagle = found
+        .iter()
+        .find(|i| i["filename"] == "beagle.jpg")
+        .unwrap();
+    assert_eq!(beagle["matched"]["label"], class_name(BEAGLE));
+    assert_eq!(beagle["matched_by"]["how"], "similar");
+    assert_eq!(beagle["matched_by"]["term"], "puppy");
+    let near = beagle["matched_by"]["near"].as_str().unwrap();
+    assert!(near.contains("dog") || near.contains("canine"), "{near}");
+    let found = search(&app, &t, "dog").await;
+    assert_eq!(found[0]["matched_by"]["how"], "wordnet");
+    assert!(found[0]["matched_by"].get("near").is_none());
+    let found = search(&app, &t, "beagle").await;
+    assert_eq!(found[0]["matched_by"]["how"], "label");
+    // The page says how it read the word.
+    let html = text(b.get(app.url("/gallery?q=puppies"))).await;
+    assert!(
+        html.contains("2 photos matching “puppies” · “puppies” as "),
+        "{html}"
+    );
+    assert!(html.contains("· in all your photos"));
+}
+
+#[tokio::test]
+async fn wordnet_matches_rank_above_everyday_words_and_names_mean_what_they_say() {
+    let app = spawn_app().await;
+    let t = app.user("ada@example.org").await;
+    let (labrador, beach) = (class_index("Labrador Retriever"), class_index("beach"));
+    // A sure dog on a doubtful beach, and a doubtful dog on a sure beach: for "puppy
+    // beach", the beach WordNet names outranks the dog only near "puppy" in meaning.
+    photo(
+        &app,
+        &t,
+        "sure-dog.jpg",
+        None,
+        &[(labrador, 0.9), (beach, 0.06)],
+    )
+    .await;
+    photo(
+        &app,
+        &t,
+        "sure-beach.jpg",
+        None,
+        &[(beach, 0.6), (labrador, 0.3)],
+    )
+    .await;
+    let found = search(&app, &t, "puppy beach").await;
+    assert_eq!(names(&found), ["sure-beach.jpg", "sure-dog.jpg"]);
+    assert_eq!(found[1]["matched_by"]["how"], "label");
+    assert_eq!(found[1]["matched"]["label"], "beach");
+
+    // A word that names one of one's folders means the folder, not what it is near.
+    let hawaii = app.folder(&t, "Hawaii", None).await;
+    photo(&app, &t, "IMG_1.jpg", Some(&hawaii), &[(labrador, 0.7)]).await;
+    let found = search(&app, &t, "hawaii").await;
+    assert_eq!(names(&found), ["IMG_1.jpg"]);
+    assert_eq!(found[0]["matched_by"]["how"], "folder");
+
+    // A file name typed whole is that name, not a cat and a JPEG.
+    photo(&app, &t, "cat.jpg", None, &[(TABBY, 0.8)]).await;
+    photo(&app, &t, "tabby.jpg", None, &[(TABBY, 0.8)]).await;
+    photo(&app, &t, "catalog.jpg", None, &[(TABBY, 0.8)]).await;
+    let found = search(&app, &t, "cat.jpg").await;
+    assert_eq!(names(&found), ["cat.jpg"]);
+    assert_eq!(found[0]["matched_by"]["how"], "name");
+}

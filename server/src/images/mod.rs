@@ -18,6 +18,18 @@ use crate::when::{self, Span};
 
 pub use classifier::protocol::{Label, Status};
 
+/// How a search result matched: by a label (named, below a broader word in WordNet, or
+/// near in meaning), or by a whole word of its file or folder name.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Matched {
+    pub how: search::How,
+    /// The word of the search it matched.
+    pub term: String,
+    /// For `similar`: the words or classes the search word is near ("dog" for "puppies").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub near: Option<String>,
+}
+
 /// An image as the API and the pages show it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Image {
@@ -41,6 +53,9 @@ pub struct Image {
     /// did); absent when only its file or folder name matched.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub matched: Option<Label>,
+    /// In search results: how the photo matched, and which word of the search.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub matched_by: Option<Matched>,
     #[serde(skip)]
     pub thumb_width: i64,
     #[serde(skip)]
@@ -51,6 +66,25 @@ pub struct Image {
 }
 
 impl Image {
+    /// How a search result matched, in words: "“puppy” is near dog, canine".
+    pub fn how_matched(&self) -> String {
+        let Some(by) = &self.matched_by else {
+            return String::new();
+        };
+        let label = self.matched.as_ref().map_or("", |l| l.label.as_str());
+        match by.how {
+            search::How::Label => format!("“{}” names {label}", by.term),
+            search::How::Wordnet => format!("{label} is a kind of “{}”", by.term),
+            search::How::Similar => format!(
+                "“{}” is near {} in meaning",
+                by.term,
+                by.near.as_deref().unwrap_or(label)
+            ),
+            search::How::Name => format!("“{}” is in the file name", by.term),
+            search::How::Folder => format!("“{}” is in the folder's name", by.term),
+        }
+    }
+
     pub fn is_pending(&self) -> bool {
         !self.status.is_final()
     }
@@ -101,6 +135,7 @@ impl From<ImageRow> for Image {
             status_detail: r.status_detail,
             labels: Vec::new(),
             matched: None,
+            matched_by: None,
             thumb_width: r.thumb_width,
             thumb_height: r.thumb_height,
             display_width: r.display_width,
@@ -217,6 +252,8 @@ pub struct Listing {
     pub next: Option<String>,
     /// When the photos were taken, as the request said it ("July 2023"), if it did.
     pub taken: Option<String>,
+    /// How words WordNet does not know were read: "“puppies” as canine, dog".
+    pub meanings: Vec<String>,
 }
 
 /// The images directly in a folder (the root when `None`), sorted, one page.
@@ -253,6 +290,7 @@ pub async fn list(
         images: rows.into_iter().map(LabeledRow::into_image).collect(),
         next,
         taken: (!taken.said.is_empty()).then(|| taken.said.clone()),
+        meanings: Vec::new(),
     })
 }
 
@@ -278,6 +316,7 @@ pub async fn timeline(db: &Db, owner: &str, page: &PageQuery) -> Result<Listing>
         images: rows.into_iter().map(LabeledRow::into_image).collect(),
         next,
         taken: None,
+        meanings: Vec::new(),
     })
 }
 
@@ -321,9 +360,53 @@ pub async fn classes_of(db: &Db, owner: &str) -> Result<std::collections::HashSe
     Ok(rows.into_iter().map(|(c,)| c).collect())
 }
 
+/// A search as it was read: what to find, and when the photos were taken.
+#[derive(Debug, Clone)]
+pub struct Understood {
+    pub terms: Vec<search::Term>,
+    pub taken: Span,
+}
+
+impl Understood {
+    /// Reads `q` on the day `today`: the words about when ("dogs last summer") become a span
+    /// of dates taken, narrowed by `taken`; the rest are terms. WordNet only: see
+    /// [`Understood::widen`].
+    pub fn read(q: &str, today: time::Date, taken: &Span) -> Result<Self> {
+        search::check_length(q).map_err(|r| Error::bad_request(r.0))?;
+        let (rest, said) = when::extract(q, today);
+        Ok(match said {
+            Some(span) => Self {
+                terms: search::parse_with_time(&rest).map_err(|r| Error::bad_request(r.0))?,
+                taken: taken.clone().and(span),
+            },
+            None => Self {
+                terms: search::parse(q).map_err(|r| Error::bad_request(r.0))?,
+                taken: taken.clone(),
+            },
+        })
+    }
+
+    /// Adds the everyday-words step: classes near in meaning to the words WordNet does not
+    /// know, except words that name one of the owner's folders ("hawaii" means the folder,
+    /// not beaches).
+    pub async fn widen(mut self, db: &Db, owner: &str) -> Result<Self> {
+        if self.terms.iter().any(search::Term::needs_meaning) {
+            let folders = folders::matching_names(db, owner, |name| {
+                self.terms.iter().map(|t| t.in_name(name)).collect()
+            })
+            .await?;
+            for (n, term) in self.terms.iter_mut().enumerate() {
+                term.literal |= folders.iter().any(|(_, hits)| hits[n]);
+            }
+            crate::everyday::widen(&mut self.terms).await;
+        }
+        Ok(self)
+    }
+}
+
 /// Photos matching every term of `q` (by meaning, file name or folder name), in a folder
 /// and everything below it, or the whole gallery. Ranked by relevance unless `sort` says
-/// otherwise; each result names the label that matched.
+/// otherwise; each result names the label that matched, and how.
 #[allow(clippy::too_many_arguments)]
 pub async fn search(
     db: &Db,
@@ -338,20 +421,23 @@ pub async fn search(
     if let Some(folder) = folder {
         folders::get(db, owner, folder).await?;
     }
-    // Words about when ("dogs last summer") become a span of dates taken; the rest is
-    // searched by meaning and name.
-    search::check_length(q).map_err(|r| Error::bad_request(r.0))?;
-    let (rest, said) = when::extract(q, time::OffsetDateTime::now_utc().date());
-    let (terms, taken) = match said {
-        Some(span) => (
-            search::parse_with_time(&rest).map_err(|r| Error::bad_request(r.0))?,
-            taken.clone().and(span),
-        ),
-        None => (
-            search::parse(q).map_err(|r| Error::bad_request(r.0))?,
-            taken.clone(),
-        ),
-    };
+    let understood = Understood::read(q, time::OffsetDateTime::now_utc().date(), taken)?
+        .widen(db, owner)
+        .await?;
+    search_understood(db, owner, folder, &understood, sort, order, page).await
+}
+
+/// [`search`] for a query already read.
+pub async fn search_understood(
+    db: &Db,
+    owner: &str,
+    folder: Option<&str>,
+    understood: &Understood,
+    sort: SortKey,
+    order: Order,
+    page: &PageQuery,
+) -> Result<Listing> {
+    let (terms, taken) = (&understood.terms, &understood.taken);
     let folder_hits = folders::matching_names(db, owner, |name| {
         terms.iter().map(|t| t.in_name(name)).collect()
     })
@@ -396,6 +482,19 @@ pub async fn search(
         .iter()
         .filter_map(search::Term::label_condition)
         .collect();
+    // Labels WordNet gives rank above labels near in meaning: 1 + confidence.
+    let wordnet: Vec<String> = terms
+        .iter()
+        .filter_map(search::Term::wordnet_condition)
+        .collect();
+    let score = if terms.iter().all(|t| t.similar.is_empty()) || wordnet.is_empty() {
+        "MAX(l.score)".to_owned()
+    } else {
+        format!(
+            "MAX(CASE WHEN {} THEN 1 + l.score ELSE l.score END)",
+            wordnet.join(" OR ")
+        )
+    };
     // The best matching label of each of the owner's photos, in one pass over the labels.
     let (hits, hits_join, match_score) = if label_conditions.is_empty() {
         (String::new(), "", NO_MATCH_SCORE)
@@ -403,7 +502,7 @@ pub async fn search(
         (
             format!(
                 ", hits(image_id, score) AS (
-                    SELECT l.image_id, MAX(l.score) FROM image_labels l JOIN images i ON i.id = l.image_id
+                    SELECT l.image_id, {score} FROM image_labels l JOIN images i ON i.id = l.image_id
                     WHERE i.owner_id = $1 AND ({}) GROUP BY l.image_id)",
                 label_conditions.join(" OR ")
             ),
@@ -442,17 +541,57 @@ pub async fn search(
     let (rows, next) = paging::split(rows, &page, |r| sort.keys(r, true));
     let mut images: Vec<Image> = rows.into_iter().map(LabeledRow::into_image).collect();
     for image in &mut images {
-        image.matched = image
+        let best = image
             .labels
             .iter()
-            .filter(|l| terms.iter().any(|t| t.matches(l.class_index, l.score)))
-            .max_by(|a, b| a.score.total_cmp(&b.score))
-            .cloned();
+            .filter_map(|l| {
+                terms
+                    .iter()
+                    .filter_map(|t| t.matches(l.class_index, l.score).map(|how| (how, t)))
+                    .min_by_key(|(how, _)| *how)
+                    .map(|(how, t)| (l, how, t))
+            })
+            // WordNet's matches first, then the most confident.
+            .max_by(|a, b| {
+                (a.1 != search::How::Similar, a.0.score)
+                    .partial_cmp(&(b.1 != search::How::Similar, b.0.score))
+                    .unwrap_or(std::cmp::Ordering::Equal)
+            });
+        image.matched = best.map(|(l, _, _)| l.clone());
+        image.matched_by = match best {
+            Some((_, how, term)) => Some(Matched {
+                how,
+                term: term.text.clone(),
+                near: (how == search::How::Similar).then(|| term.similar_to.join(", ")),
+            }),
+            None => terms.iter().enumerate().find_map(|(n, t)| {
+                let how = if t.in_name(&image.filename) {
+                    search::How::Name
+                } else if folder_hits
+                    .iter()
+                    .any(|(id, hits)| image.folder_id.as_ref() == Some(id) && hits[n])
+                {
+                    search::How::Folder
+                } else {
+                    return None;
+                };
+                Some(Matched {
+                    how,
+                    term: t.text.clone(),
+                    near: None,
+                })
+            }),
+        };
     }
     Ok(Listing {
         images,
         next,
         taken: (!taken.said.is_empty()).then(|| taken.said.clone()),
+        meanings: terms
+            .iter()
+            .filter(|t| !t.similar_to.is_empty())
+            .map(|t| format!("“{}” as {}", t.said, t.similar_to.join(", ")))
+            .collect(),
     })
 }
 

@@ -61,6 +61,8 @@ struct FolderPage {
     search_error: Option<String>,
     /// When the search said the photos were taken ("July 2023").
     taken: Option<String>,
+    /// How words WordNet does not know were read ("“puppies” as canine, dog").
+    meanings: Vec<String>,
 }
 
 impl FolderPage {
@@ -220,6 +222,7 @@ pub async fn folder_page(
             .await?
             .0,
         taken: listing.taken,
+        meanings: listing.meanings,
         images: listing.images,
         query,
         more,
