@@ -58,10 +58,10 @@ impl Intent {
     }
 
     /// The slots the intent takes from the words said (`sort` reads its own from the whole
-    /// sentence), in the order they are said.
+    /// sentence), in the order they are said. `when` is a time, kept as said.
     pub fn slots(self) -> &'static [&'static str] {
         match self {
-            Self::Search => &["query"],
+            Self::Search => &["query", "when"],
             Self::OpenFolder | Self::CreateFolder | Self::DeleteFolder | Self::MoveImages => {
                 &["folder"]
             }

@@ -1,6 +1,7 @@
 //! The voice intent model: a transcript in, one intent of shared/intents.md with its slot
-//! values out. A fine-tuned MiniLM encoder (int8 ONNX) with two heads: the intent of the
-//! whole sentence, and a BIO tag per word piece for the free-text slots.
+//! values out (a search's `query` and, when said, `when`: "dogs" and "last summer"). A
+//! fine-tuned MiniLM encoder (int8 ONNX) with two heads: the intent of the whole sentence,
+//! and a BIO tag per word piece for the free-text slots.
 
 pub mod encoder;
 mod intents;
@@ -177,7 +178,8 @@ impl IntentModel {
             })
             .collect();
         let words = words(&encoding.get_offsets()[..n], &encoding.get_word_ids()[..n]);
-        let spans = normalise::merge_adjacent(text, spans(&words, &tag_ids, &self.labels.tags));
+        let spans =
+            normalise::merge_adjacent(intent, text, spans(&words, &tag_ids, &self.labels.tags));
         let spans = normalise::constrain(intent, spans);
         let slots = if intent == Intent::None {
             BTreeMap::new()
@@ -250,6 +252,11 @@ fn slot_values(
         if slot == "ordinal" {
             if let Some(n) = normalise::ordinal(raw) {
                 slots.insert(slot.clone(), Value::from(n));
+            }
+        } else if slot == normalise::WHEN {
+            let value = normalise::when_value(raw);
+            if !value.is_empty() {
+                slots.entry(slot.clone()).or_insert(Value::from(value));
             }
         } else {
             let value = normalise::strip_articles(raw);

@@ -1,19 +1,42 @@
 //! Slot values as the contract wants them: free text without leading articles or
-//! possessives, ordinals as integers (words or digits, "last" is -1), and the sort key and
-//! order read from the whole sentence. `train/dataset.py` applies the same rules to make
+//! possessives, a time (`when`) as said, ordinals as integers (words or digits, "last" is
+//! -1), and the sort key and order read from the whole sentence. `train/dataset.py` applies the same rules to make
 //! the expected values.
 
 use crate::Intent;
 
 const ARTICLES: [&str; 7] = ["the ", "a ", "an ", "my ", "our ", "some ", "your "];
 
+/// The slot of a time: its words as said ("in 2023", "last summer").
+pub const WHEN: &str = "when";
+
+/// A value without surrounding spaces and punctuation: " In 2023." → "In 2023".
+pub fn trim(value: &str) -> &str {
+    value.trim().trim_matches(|c| ".,!?".contains(c)).trim()
+}
+
+/// A time as said, but a relative one without a "from" before it: "from last summer" is
+/// "last summer" (the contract's example), while "from july" and "in 2023" keep theirs. The
+/// same rule as `when_value` in `train/dataset.py`.
+pub fn when_value(value: &str) -> &str {
+    let value = trim(value);
+    let Some((head, rest)) = value.split_once(' ') else {
+        return value;
+    };
+    let rest = rest.trim();
+    let first = rest.split_whitespace().next().unwrap_or("").to_lowercase();
+    let relative = ["last", "this", "past", "yesterday", "today"].contains(&first.as_str())
+        || rest.to_lowercase().ends_with(" ago");
+    if head.eq_ignore_ascii_case("from") && relative {
+        rest
+    } else {
+        value
+    }
+}
+
 /// "the vacation folder's" → "vacation folder's"; "my dog" → "dog".
 pub fn strip_articles(value: &str) -> String {
-    let mut value = value
-        .trim()
-        .trim_matches(|c| ".,!?".contains(c))
-        .trim()
-        .to_owned();
+    let mut value = trim(value).to_owned();
     loop {
         let lower = value.to_lowercase();
         match ARTICLES.iter().find(|a| lower.starts_with(*a)) {
@@ -119,17 +142,26 @@ pub fn sort_slots(text: &str) -> (&'static str, Option<&'static str>) {
 }
 
 /// Joins free-text spans that only whitespace separates (a tagger may split one name in
-/// two: "holiday" + "snaps"). The same rule as `merge_adjacent` in `train/dataset.py`.
+/// two: "holiday" + "snaps"). A time (`when`) is joined only to a time, when the intent
+/// takes one ("dogs" + "last summer" stay apart); for the other intents it is free text
+/// like the rest ("summer" + "2024" is a folder's name). The same rule as `merge_adjacent`
+/// in `train/dataset.py`.
 pub fn merge_adjacent(
+    intent: Intent,
     text: &str,
     mut spans: Vec<(usize, usize, String)>,
 ) -> Vec<(usize, usize, String)> {
+    let takes_when = intent.slots().contains(&WHEN);
     spans.sort_by_key(|s| s.0);
     let mut out: Vec<(usize, usize, String)> = Vec::new();
-    for span in spans {
+    for mut span in spans {
+        if span.2 == WHEN && !takes_when {
+            span.2 = "query".into();
+        }
         if let Some(last) = out.last_mut()
             && span.2 != "ordinal"
             && last.2 != "ordinal"
+            && (span.2 == WHEN) == (last.2 == WHEN)
             && text
                 .get(last.1..span.0)
                 .is_some_and(|gap| gap.trim().is_empty())
@@ -144,12 +176,14 @@ pub fn merge_adjacent(
 
 /// The slots each intent takes; a free-text span tagged with another slot is read as the
 /// intent's (for `rename_folder` one span is the new name, two are the folder and the new
-/// name). The same rule as `constrain` in `train/dataset.py`.
+/// name). A time stays a time for an intent that takes one. The same rule as `constrain`
+/// in `train/dataset.py`.
 pub fn constrain(
     intent: Intent,
     spans: Vec<(usize, usize, String)>,
 ) -> Vec<(usize, usize, String)> {
     let takes = intent.slots();
+    let free_slot = takes.iter().find(|s| !matches!(**s, "ordinal" | WHEN));
     let free: Vec<_> = spans.iter().filter(|s| s.2 != "ordinal").cloned().collect();
     if intent == Intent::RenameFolder {
         return match free.as_slice() {
@@ -167,7 +201,11 @@ pub fn constrain(
             if takes.contains(&"ordinal") {
                 out.push((start, end, name));
             }
-        } else if let Some(slot) = takes.first().filter(|s| **s != "ordinal")
+        } else if name == WHEN && takes.contains(&WHEN) {
+            if !out.iter().any(|o| o.2 == WHEN) {
+                out.push((start, end, name));
+            }
+        } else if let Some(slot) = free_slot
             && !out.iter().any(|o| o.2 == *slot)
         {
             out.push((start, end, (*slot).to_owned()));
@@ -197,6 +235,60 @@ mod tests {
         assert_eq!(strip_articles("The Beach."), "Beach");
         assert_eq!(strip_articles("a red car"), "red car");
         assert_eq!(strip_articles("theatre"), "theatre");
+    }
+
+    fn span(start: usize, end: usize, slot: &str) -> (usize, usize, String) {
+        (start, end, slot.to_owned())
+    }
+
+    #[test]
+    fn a_time_stays_apart_from_the_query_of_a_search() {
+        let text = "show me the dogs from last summer";
+        let spans = vec![span(12, 16, "query"), span(22, 33, WHEN)];
+        let merged = merge_adjacent(Intent::Search, text, spans.clone());
+        assert_eq!(constrain(Intent::Search, merged), spans);
+        // Only whitespace between them: still two slots.
+        let text = "dogs last summer";
+        let spans = vec![span(0, 4, "query"), span(5, 9, WHEN), span(10, 16, WHEN)];
+        let merged = merge_adjacent(Intent::Search, text, spans);
+        assert_eq!(
+            merged,
+            [span(0, 4, "query"), span(5, 16, WHEN)],
+            "a time split in two is one time"
+        );
+        // Another intent takes no time: the words are part of its free text.
+        let text = "open summer 2024";
+        let spans = vec![span(5, 11, "folder"), span(12, 16, WHEN)];
+        let merged = merge_adjacent(Intent::OpenFolder, text, spans);
+        assert_eq!(
+            constrain(Intent::OpenFolder, merged),
+            [span(5, 16, "folder")]
+        );
+        let text = "rename it to italy 2023";
+        let spans = vec![span(13, 18, "new_name"), span(19, 23, WHEN)];
+        let merged = merge_adjacent(Intent::RenameFolder, text, spans);
+        assert_eq!(
+            constrain(Intent::RenameFolder, merged),
+            [span(13, 23, "new_name")]
+        );
+    }
+
+    #[test]
+    fn a_time_is_kept_as_said() {
+        assert_eq!(when_value(" In 2023. "), "In 2023");
+        assert_eq!(when_value("a week ago,"), "a week ago");
+        assert_eq!(when_value("from july"), "from july");
+        assert_eq!(
+            when_value("from november to february"),
+            "from november to february"
+        );
+        assert_eq!(when_value("since last june"), "since last june");
+        // A relative time stands alone, as the contract's "from last summer" → "last summer".
+        assert_eq!(when_value("From last summer"), "last summer");
+        assert_eq!(when_value("from this week"), "this week");
+        assert_eq!(when_value("from yesterday"), "yesterday");
+        assert_eq!(when_value("from a year ago"), "a year ago");
+        assert_eq!(when_value("from"), "from");
     }
 
     #[test]

@@ -81,6 +81,48 @@ fn the_contract_examples_come_out_as_written() {
 }
 
 #[test]
+fn a_search_says_when_apart_from_what() {
+    let model = IntentModel::load(model_dir()).unwrap();
+    // The words for the time as said, a month's or a year's preposition with them; the query
+    // without its article, as ever ("the dogs" is "dogs": words are not made singular).
+    for (text, query, when) in [
+        (
+            "show me the dogs from last summer",
+            Some("dogs"),
+            "last summer",
+        ),
+        ("beach photos from 2023", Some("beach"), "from 2023"),
+        (
+            "Find pictures of my cat taken yesterday.",
+            Some("cat"),
+            "yesterday",
+        ),
+        // No query: every photo of July.
+        ("what did I take in july", None, "in july"),
+    ] {
+        let i = model.interpret(text).unwrap();
+        assert_eq!(i.intent, intent::Intent::Search, "{text}: {i:?}");
+        assert_eq!(
+            i.slots.get("query").and_then(Value::as_str),
+            query,
+            "{text}: {i:?}"
+        );
+        assert_eq!(
+            i.slots.get("when").and_then(Value::as_str),
+            Some(when),
+            "{text}: {i:?}"
+        );
+    }
+    // Without a time there is no `when`, and everything is still everything.
+    let i = model.interpret("show me pictures of dogs").unwrap();
+    assert_eq!(i.slots.get("when"), None);
+    for text in ["show me everything", "show all"] {
+        let i = model.interpret(text).unwrap();
+        assert_eq!(i.intent, intent::Intent::ShowAll, "{text}: {i:?}");
+    }
+}
+
+#[test]
 fn empty_and_overlong_transcripts_are_input_errors() {
     let model = IntentModel::load(model_dir()).unwrap();
     assert!(matches!(
@@ -106,7 +148,8 @@ fn the_predict_command_speaks_json_lines() {
     let mut stdin = child.stdin.take().unwrap();
     stdin
         .write_all(
-            b"{\"text\":\"open the third picture\"}\n{\"text\":\"turn on the lights\"}\nnot json\n",
+            b"{\"text\":\"open the third picture\"}\n{\"text\":\"turn on the lights\"}\nnot json\n\
+              {\"text\":\"show me the dogs from last summer\"}\n",
         )
         .unwrap();
     drop(stdin);
@@ -116,7 +159,7 @@ fn the_predict_command_speaks_json_lines() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(lines.len(), 3);
+    assert_eq!(lines.len(), 4);
     assert_eq!(lines[0]["text"], "open the third picture");
     assert_eq!(lines[0]["intent"], "open_image");
     assert_eq!(lines[0]["slots"]["ordinal"], 3);
@@ -124,4 +167,9 @@ fn the_predict_command_speaks_json_lines() {
     assert_eq!(lines[1]["intent"], "none");
     assert_eq!(lines[1]["slots"], serde_json::json!({}));
     assert!(lines[2]["error"].is_string());
+    assert_eq!(lines[3]["intent"], "search");
+    assert_eq!(
+        lines[3]["slots"],
+        serde_json::json!({"query": "dogs", "when": "last summer"})
+    );
 }

@@ -14,7 +14,7 @@ import sys
 import templates as T
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SPAN_SLOTS = {"q": "query", "f": "folder", "n": "new_name", "o": "ordinal"}
+SPAN_SLOTS = {"q": "query", "f": "folder", "n": "new_name", "o": "ordinal", "w": "when"}
 IMPERATIVE = {
     "show", "find", "search", "look", "get", "filter", "display", "bring", "open", "go", "take", "switch",
     "navigate", "jump", "enter", "head", "browse", "create", "make", "add", "set", "start", "rename", "call",
@@ -39,8 +39,27 @@ ORDINAL_WORDS = {
 }
 
 
+def trim(value):
+    """A value without surrounding spaces and punctuation: `when` is kept as said."""
+    return value.strip().strip(".,!?").strip()
+
+
+RELATIVE = ("last", "this", "past", "yesterday", "today")
+
+
+def when_value(value):
+    """A time as said, but a relative one without a "from" before it: "from last summer" is
+    "last summer" (the contract's example), while "from july" and "in 2023" keep theirs."""
+    value = trim(value)
+    head, _, rest = value.partition(" ")
+    rest = rest.strip()
+    if head.lower() == "from" and rest and (rest.split()[0].lower() in RELATIVE or rest.lower().endswith(" ago")):
+        return rest
+    return value
+
+
 def strip_articles(value):
-    value = value.strip().strip(".,!?").strip()
+    value = trim(value)
     changed = True
     while changed:
         changed = False
@@ -78,7 +97,7 @@ def sort_slots(text):
 
 # Which slots each intent takes; a span tagged with another slot is read as the intent's.
 ALLOWED = {
-    "search": ["query"], "open_folder": ["folder"], "create_folder": ["folder"], "delete_folder": ["folder"],
+    "search": ["query", "when"], "open_folder": ["folder"], "create_folder": ["folder"], "delete_folder": ["folder"],
     "move_images": ["folder"], "rename_folder": ["folder", "new_name"], "open_image": ["ordinal"],
     "select_image": ["ordinal"],
 }
@@ -86,8 +105,11 @@ ALLOWED = {
 
 def constrain(intent, spans):
     """Keeps the spans an intent can have, renaming free-text slots to the one it takes
-    (for rename_folder a single span is the new name, two are the folder and the new name)."""
+    (for rename_folder a single span is the new name, two are the folder and the new name).
+    A `when` span stays `when` for an intent that takes it (merge_adjacent made it free text
+    for the others)."""
     allowed = ALLOWED.get(intent, [])
+    free_slots = [a for a in allowed if a not in ("ordinal", "when")]
     free = [s for s in spans if s[2] != "ordinal"]
     if intent == "rename_folder":
         if len(free) == 1:
@@ -100,9 +122,12 @@ def constrain(intent, spans):
         if name == "ordinal":
             if "ordinal" in allowed:
                 out.append([start, end, name])
-        elif allowed and allowed[0] != "ordinal":
-            if not any(o[2] == allowed[0] for o in out):
-                out.append([start, end, allowed[0]])
+        elif name == "when" and "when" in allowed:
+            if not any(o[2] == "when" for o in out):
+                out.append([start, end, name])
+        elif free_slots:
+            if not any(o[2] == free_slots[0] for o in out):
+                out.append([start, end, free_slots[0]])
     return out
 
 
@@ -115,6 +140,8 @@ def normalise(intent, text, spans):
             value = ordinal(raw)
             if value is not None:
                 slots[name] = value
+        elif name == "when":
+            slots[name] = when_value(raw)
         else:
             slots[name] = strip_articles(raw)
     if intent == "sort":
@@ -158,15 +185,21 @@ def vary(template, rng):
     return " ".join(words)
 
 
-def merge_adjacent(text, spans):
+def merge_adjacent(intent, text, spans):
     """Joins spans of free text that only whitespace separates (a tagger may split one
-    name in two), so "holiday" + "snaps" is one slot."""
+    name in two), so "holiday" + "snaps" is one slot. A time (`when`) is joined only to a
+    time, when the intent takes one ("dogs" + "last summer" stay apart); for the other
+    intents it is free text like the rest ("summer" + "2024" is a folder's name)."""
+    takes_when = "when" in ALLOWED.get(intent, [])
     out = []
-    for span in sorted(spans, key=lambda s: s[0]):
-        if out and span[2] != "ordinal" and out[-1][2] != "ordinal" and text[out[-1][1]:span[0]].strip() == "":
-            out[-1] = [out[-1][0], span[1], out[-1][2]]
+    for start, end, name in sorted(spans, key=lambda s: s[0]):
+        if name == "when" and not takes_when:
+            name = "query"
+        if (out and name != "ordinal" and out[-1][2] != "ordinal" and (name == "when") == (out[-1][2] == "when")
+                and text[out[-1][1]:start].strip() == ""):
+            out[-1] = [out[-1][0], end, out[-1][2]]
         else:
-            out.append(list(span))
+            out.append([start, end, name])
     return out
 
 
@@ -182,11 +215,17 @@ def fill(template, rng):
             value = rng.choice(T.FOLDERS)
         elif key == "n":
             value = rng.choice(T.NEW_NAMES)
+        elif key == "w":
+            value = T.when(rng)
         else:
             value = rng.choice(T.ORDINALS)[0]
-        # The slot excludes a leading article or possessive, as the contract's values do.
-        core = strip_articles(value)
-        lead = value[: len(value) - len(core)]
+        if key == "w":
+            # A time is the words as said, but a relative one without its preposition.
+            lead, _, core = value.rpartition("|")
+        else:
+            # The slot excludes a leading article or possessive, as the contract's values do.
+            core = strip_articles(value)
+            lead = value[: len(value) - len(core)]
         text += lead
         spans.append([len(text), len(text) + len(core), SPAN_SLOTS[key]])
         text += core
@@ -215,12 +254,14 @@ def dress(text, spans, rng):
     return text2, spans
 
 
-def generated(rng, per_intent=150):
+def generated(rng, per_intent=150, timed=450):
     examples = []
-    for intent, templates in T.TEMPLATES.items():
+    pools = list(T.TEMPLATES.items()) + [("search", T.TIMED_SEARCH + T.WHEN_ONLY_SEARCH)]
+    for n, (intent, templates) in enumerate(pools):
+        per_intent_here = timed if n == len(T.TEMPLATES) else per_intent
         seen = set()
         tries = 0
-        while len(seen) < per_intent and tries < per_intent * 20:
+        while len(seen) < per_intent_here and tries < per_intent_here * 20:
             tries += 1
             text, spans = fill(vary(rng.choice(templates), rng), rng)
             text, spans = dress(text, spans, rng)
@@ -250,7 +291,7 @@ def parse_test(path):
         text, spans, pos = "", [], 0
         for m in re.finditer(r"\[(\w+):([^\]]+)\]", rest):
             text += rest[pos:m.start()]
-            core = strip_articles(m.group(2))
+            core = trim(m.group(2)) if m.group(1) == "when" else strip_articles(m.group(2))
             lead = m.group(2)[: len(m.group(2)) - len(core)]
             text += lead
             spans.append([len(text), len(text) + len(core), m.group(1)])

@@ -1,8 +1,8 @@
 """Training phrasings of the gallery's voice intents (shared/intents.md), as templates.
 
-`{q}`, `{f}`, `{n}` and `{o}` are filled with search terms, folder names, new names and
-ordinals; in the generated data they become the `query`, `folder`, `new_name` and
-`ordinal` slots. The test split is NOT made from these: it is written apart, by hand,
+`{q}`, `{f}`, `{n}`, `{o}` and `{w}` are filled with search terms, folder names, new names,
+ordinals and times ([`when`]); in the generated data they become the `query`, `folder`,
+`new_name`, `ordinal` and `when` slots. The test split is NOT made from these: it is written apart, by hand,
 in `test.txt`.
 """
 
@@ -212,7 +212,7 @@ QUERIES = [
     "dogs on the beach", "buildings", "bridges", "bicycles", "the ocean", "animals", "vehicles", "planes",
     "the wedding", "golden retrievers", "fish", "spiders", "a cat sleeping", "people", "castles", "sheep",
     "guitars", "pasta", "mushrooms", "tigers", "elephants", "the park", "rockets", "umbrellas", "hats",
-    "kittens", "a sunset over the sea", "old cars", "the mountains in winter", "my grandmother", "ducks",
+    "kittens", "a sunset over the sea", "old cars", "snowy mountains", "my grandmother", "ducks",
     "a yellow taxi", "fireworks", "the dog and the cat", "bears", "trains", "sailboats", "laptops", "the zoo",
     "wolves", "bananas", "a church", "lakes", "skyscrapers", "butterflies", "horses in a field", "sushi",
 ]
@@ -222,13 +222,14 @@ FOLDERS = [
     "recipes", "cars", "archive", "photos from mom", "hiking", "2023", "best of", "misc", "the farm",
     "graduation", "road trip", "dog pictures", "tokyo trip", "receipts 2022", "mom's birthday", "spring break",
     "drafts", "to print", "scans", "bali", "office party", "the cabin", "iceland 2019", "wallpapers",
+    "july 2022", "spring 2021", "winter holidays", "2020", "summer in greece", "march madness",
     "baby pictures", "ideas", "house renovation", "soccer", "concerts", "lisbon weekend", "xmas 2020",
 ]
 NEW_NAMES = [
     "summer trip", "old stuff", "italy 2023", "best shots", "family photos", "to sort", "keepers", "road trip",
     "grandma", "work projects", "spring", "archive 2022", "the good ones", "pets", "honeymoon", "birthday",
     "vacation 2025", "done", "backup", "trip photos", "edited", "wedding day", "summer camp", "misc stuff",
-    "portfolio", "travel", "holiday 2019", "selected", "prints",
+    "portfolio", "travel", "holiday 2019", "selected", "prints", "autumn 2024", "june trip", "2021",
 ]
 ORDINALS = [
     ("first", 1), ("second", 2), ("third", 3), ("fourth", 4), ("fifth", 5), ("sixth", 6), ("seventh", 7),
@@ -236,6 +237,8 @@ ORDINALS = [
     ("1st", 1), ("2nd", 2), ("3rd", 3), ("4th", 4), ("5th", 5), ("10th", 10), ("20th", 20),
     ("one", 1), ("two", 2), ("three", 3), ("four", 4), ("five", 5), ("six", 6), ("seven", 7), ("eight", 8),
     ("twelve", 12), ("fifteen", 15), ("twenty", 20), ("1", 1), ("2", 2), ("3", 3), ("4", 4), ("7", 7), ("12", 12),
+    # "last" is said of times too ("last summer", `when`): the last one is seen more often.
+    ("last", -1), ("last", -1), ("last", -1),
 ]
 
 PREFIXES = ["", "", "", "um ", "uh ", "please ", "okay ", "hey gallery ", "so ", "alright ", "now ", "um please ",
@@ -311,3 +314,110 @@ OUT_OF_SCOPE += [
     "search the web for recipes", "what's the time in tokyo", "delete my alarm", "call the office",
     "make a reservation for tonight", "close the windows", "show me my messages", "open spotify",
 ]
+
+OUT_OF_SCOPE += [
+    "what's the weather going to be like next week", "how many days until july", "play the top songs of 2023",
+    "what happened in 1969", "who won the world cup in 2018", "set a reminder for next monday",
+    "book a hotel for july", "how many steps did i walk yesterday", "what was the news last week",
+    "find cheap flights for june", "did it rain yesterday", "how old will i be in 2030",
+    "play music from the eighties", "what meetings did i have last week", "order the same pizza as last time",
+]
+
+# Searches that say when: `{w}` is a time as said (see `when`). With a query, and alone
+# ("what did i take in july": every photo of July, no query).
+TIMED_SEARCH = [
+    "show me {q} {w}", "show me pictures of {q} {w}", "find {q} {w}", "find photos of {q} {w}",
+    "find photos of {q} taken {w}", "search for {q} {w}", "look for {q} {w}", "{q} {w}", "{q} pictures {w}",
+    "{w}, show me {q}", "{w}, the {q} photos", "i want to see {q} {w}",
+    "do i have any pictures of {q} {w}", "get me the {q} photos i took {w}", "show me the {q} pictures we took {w}",
+    "find the photos of {q} that i took {w}", "where are the {q} pictures {w}", "any shots of {q} {w}",
+    "let me see {q} {w}", "can you find {q} {w}", "show {q} photos {w}", "i'm looking for {q} photos taken {w}",
+    "search my photos for {q} {w}", "pull up {q} {w}", "bring up the {q} pictures {w}",
+    "which pictures of {q} did i take {w}", "photos {w} with {q} in them", "only show {q} {w}",
+    "filter by {q} {w}", "display images of {q} {w}", "got any {q} pictures {w}", "i need the {q} photos {w}",
+    "{w} i took pictures of {q}, show me", "the {q} ones {w}", "look up {q} {w} please",
+]
+WHEN_ONLY_SEARCH = [
+    "what did i take {w}", "what photos did i take {w}", "show me what i took {w}", "what have i got {w}",
+    "show me the photos i took {w}", "photos taken {w}", "all my photos {w}", "show me everything {w}",
+    "show all photos {w}", "everything {w}", "photos i took {w}", "show me {w}", "let me see {w}",
+    "find photos {w}", "what do i have {w}", "any photos {w}", "show me my pictures {w}", "bring up everything {w}",
+    "pictures {w}", "what did we snap {w}", "{w}, what did i take", "i want to see everything {w}",
+]
+
+# Times as said, for `{w}`. The words before "|" are said but are not the slot: a relative
+# time stands alone ("from |last summer" is `when` = "last summer"), while a month's, a
+# year's or a season's preposition belongs to it ("in 2023", "from july"). Every one is
+# understood by the server's time reader (server/src/when.rs, whose test reads them here).
+MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+          "november", "december"]
+SEASONS = ["spring", "summer", "autumn", "fall", "winter"]
+NUMBERS = ["a", "one", "two", "three", "four", "five", "six", "ten", "2", "3", "4", "5", "6", "7", "10", "12",
+           "a few", "a couple"]
+PLACE = ["in ", "in ", "from ", "from ", "during ", ""]
+
+
+def _year(rng):
+    return str(rng.choice(range(1998, 2027)))
+
+
+def _month(rng, bare_ok=True):
+    m = rng.choice(MONTHS)
+    return rng.choice(MONTHS[:4] + MONTHS[5:]) if m == "may" and not bare_ok else m
+
+
+def _relative(rng):
+    said = rng.choice(["yesterday", "today", "last week", "this week", "last month", "this month", "last year",
+                       "this year", "last week", "last year"])
+    if rng.random() < 0.5:
+        n = rng.choice(NUMBERS)
+        unit = rng.choice(["day", "week", "month", "year"])
+        said = f"{n} {unit}{'' if n in ('a', 'one') else 's'} ago"
+    return said
+
+
+def when(rng):
+    """A time as said, with the unspoken-for lead marked by "|"."""
+    kind = rng.choice(["year", "month", "month_year", "season", "season", "relative", "relative", "range", "open"])
+    if kind == "year":
+        return rng.choice(PLACE) + _year(rng)
+    if kind == "month":
+        place = rng.choice(PLACE)
+        if rng.random() < 0.3:
+            return rng.choice(["last ", "this "]) + _month(rng)
+        return place + _month(rng, bare_ok=bool(place))
+    if kind == "month_year":
+        sep = " of " if rng.random() < 0.15 else " "
+        return rng.choice(PLACE) + _month(rng) + sep + _year(rng)
+    if kind == "season":
+        s = rng.choice(SEASONS)
+        r = rng.random()
+        if r < 0.35:
+            return rng.choice(["", "", "from |"]) + rng.choice(["last ", "last ", "this "]) + s
+        if r < 0.6:
+            return rng.choice(PLACE) + s + " " + _year(rng)
+        if r < 0.75:
+            return rng.choice(["in ", "from ", "during ", ""]) + "the " + s + " of " + _year(rng)
+        return rng.choice(["in the ", "during the ", "in the ", "in "]) + s
+    if kind == "relative":
+        return rng.choice(["", "", "from |"]) + _relative(rng)
+    if kind == "range":
+        a, b = rng.sample(MONTHS, 2)
+        r = rng.random()
+        if r < 0.3:
+            return f"between {a} and {b}" + ("" if rng.random() < 0.5 else " " + _year(rng))
+        if r < 0.6:
+            word = rng.choice(["to", "to", "through", "until"])
+            return f"from {a} {word} {b}" + ("" if rng.random() < 0.5 else " " + _year(rng))
+        y1 = rng.choice(range(1998, 2025))
+        y2 = rng.choice(range(y1 + 1, 2027))
+        if r < 0.85:
+            return rng.choice([f"from {y1} to {y2}", f"between {y1} and {y2}"])
+        return f"from {a} {y1} to {b} {y2}"
+    word = rng.choice(["since", "since", "before", "before", "after", "until"])
+    r = rng.random()
+    if r < 0.5:
+        return f"{word} {_year(rng)}"
+    if r < 0.75:
+        return f"{word} {_month(rng)}"
+    return f"{word} {_month(rng)} {_year(rng)}"

@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use crate::db::{Db, now_ms};
 use crate::error::{Error, Result};
-use crate::{folders, images};
+use crate::{folders, images, when};
 
 /// The loaded intent model, or why there is none.
 pub enum Voice {
@@ -82,11 +82,47 @@ pub fn slot<'a>(i: &'a Interpretation, name: &str) -> Option<&'a str> {
     i.slots.get(name).and_then(Value::as_str)
 }
 
+/// What a voice search looks for, as the search box takes it: the query and the time said
+/// ("dogs last summer"; the search reads the time in its words), or the time alone ("in
+/// july": every photo of July). None when neither was said.
+pub fn search_words(i: &Interpretation) -> Option<String> {
+    let words: Vec<&str> = [slot(i, "query"), slot(i, "when")]
+        .into_iter()
+        .flatten()
+        .map(str::trim)
+        .filter(|w| !w.is_empty())
+        .collect();
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
+/// The sentence of a search: what for, and when the photos were taken, if the search
+/// understands the time said (words it does not are searched for as they are).
+fn say_search(i: &Interpretation) -> String {
+    let query = slot(i, "query").map(str::trim).filter(|q| !q.is_empty());
+    let taken = slot(i, "when").map(str::trim).filter(|w| {
+        !w.is_empty()
+            && when::extract(w, time::OffsetDateTime::now_utc().date())
+                .1
+                .is_some()
+    });
+    match (query, taken) {
+        (Some(q), Some(w)) => format!("Searching for {q}, taken {w}."),
+        (None, Some(w)) => format!("Showing the photos taken {w}."),
+        _ => match search_words(i) {
+            Some(words) => format!("Searching for {words}."),
+            None => ASK_QUERY.into(),
+        },
+    }
+}
+
+/// What a search without words asks.
+pub const ASK_QUERY: &str = "What should I search for?";
+
 /// A short sentence for an interpretation, before anything is done.
 pub fn say(i: &Interpretation) -> String {
     let q = |name| slot(i, name).unwrap_or("");
     match i.intent {
-        Intent::Search => format!("Searching for {}.", q("query")),
+        Intent::Search => say_search(i),
         Intent::ShowAll => "Showing all photos.".into(),
         Intent::OpenFolder => format!("Opening {}.", q("folder")),
         Intent::GoBack => "Going back.".into(),
@@ -119,9 +155,10 @@ pub fn say(i: &Interpretation) -> String {
     }
 }
 
-pub const HELP: &str = "You can say: show me pictures of dogs, open the vacation folder, create a folder \
-    called trips, move these to trips, open the second one, next, zoom in, start the slideshow, \
-    sort by name, select all, delete this photo, what is this, or go home.";
+pub const HELP: &str = "You can say: show me pictures of dogs, the dogs from last summer, \
+    open the vacation folder, create a folder called trips, move these to trips, open the \
+    second one, next, zoom in, start the slideshow, sort by name, select all, delete this \
+    photo, what is this, or go home.";
 pub const NOT_UNDERSTOOD: &str = "Sorry, that is not something I can do here. Try \u{201c}show me pictures of dogs\u{201d} or say \u{201c}help\u{201d}.";
 
 /// A destructive action waiting for its "yes", per signed-in session. It is kept in the
@@ -225,5 +262,37 @@ pub fn describe(image: &images::Image) -> String {
         }
         (images::Status::Error, _) => "I could not classify this photo.".into(),
         _ => "This photo is still being classified.".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn search(slots: &[(&str, &str)]) -> Interpretation {
+        Interpretation {
+            intent: Intent::Search,
+            confidence: 0.9,
+            slots: slots
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), Value::from(*v)))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_search_says_what_and_when() {
+        let both = search(&[("query", "dogs"), ("when", "last summer")]);
+        assert_eq!(search_words(&both).as_deref(), Some("dogs last summer"));
+        assert_eq!(say(&both), "Searching for dogs, taken last summer.");
+        let alone = search(&[("when", "in july")]);
+        assert_eq!(search_words(&alone).as_deref(), Some("in july"));
+        assert_eq!(say(&alone), "Showing the photos taken in july.");
+        // Words the search does not read as a time are searched for as they are.
+        let unknown = search(&[("query", "dogs"), ("when", "over the holidays")]);
+        assert_eq!(say(&unknown), "Searching for dogs over the holidays.");
+        assert_eq!(say(&search(&[("query", "dogs")])), "Searching for dogs.");
+        assert_eq!(search_words(&search(&[])), None);
+        assert_eq!(say(&search(&[])), ASK_QUERY);
     }
 }

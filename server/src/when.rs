@@ -234,6 +234,13 @@ fn latest_month(today: Date, m: u8) -> i32 {
     }
 }
 
+/// "of 2023" at `words[i]`, as in "the summer of 2023" or "july of 2023": the year.
+fn of_year(words: &[&str], i: usize) -> Option<i32> {
+    (*words.get(i)? == "of")
+        .then(|| words.get(i + 1).and_then(|w| year_of(w)))
+        .flatten()
+}
+
 /// A month name, a year, or a month and a year, at `words[i]`: the point and its length.
 /// A month without a year is its latest one (`latest`), or the one named by `year_hint`.
 fn point_at(
@@ -249,6 +256,9 @@ fn point_at(
     let m = month_named(word)?;
     if let Some(y) = words.get(i + 1).and_then(|w| year_of(w)) {
         return Some((Point::Month(y, m), 2));
+    }
+    if let Some(y) = of_year(words, i + 1) {
+        return Some((Point::Month(y, m), 3));
     }
     let y = year_hint.unwrap_or_else(|| latest_month(today, m));
     Some((Point::Month(y, m), 1))
@@ -282,6 +292,7 @@ fn month_here(words: &[&str], i: usize) -> bool {
                 | "till"
         )
     ) || after.is_some_and(|w| year_of(w).is_some())
+        || of_year(words, i + 1).is_some()
 }
 
 /// The season `first` (its first month) of the year it ends in... named as people do:
@@ -460,7 +471,11 @@ fn found_at(words: &[&str], i: usize, today: Date) -> Option<Found> {
     }
     // A season, with its year or the latest one that has begun.
     if let Some((first, name)) = season_named(word) {
-        let year = next.and_then(year_of);
+        let (year, year_len) = match (next.and_then(year_of), of_year(words, i + 1)) {
+            (Some(y), _) => (Some(y), 2),
+            (None, Some(y)) => (Some(y), 3),
+            (None, None) => (None, 1),
+        };
         if word == "fall"
             && year.is_none()
             && !i
@@ -470,7 +485,7 @@ fn found_at(words: &[&str], i: usize, today: Date) -> Option<Found> {
             return None;
         }
         let (len, y) = match year {
-            Some(y) => (2, y),
+            Some(y) => (year_len, y),
             None => {
                 let (y, m) = (today.year(), u8::from(today.month()));
                 let begun = if first == 12 { m == 12 } else { m >= first };
@@ -751,6 +766,72 @@ mod tests {
             read("in may").1,
             Some((date!(2026 - 05 - 01), date!(2026 - 06 - 01)))
         );
+    }
+
+    #[test]
+    fn a_season_or_month_of_a_year() {
+        assert_eq!(
+            read("in the summer of 2022").1,
+            Some((date!(2022 - 06 - 01), date!(2022 - 09 - 01)))
+        );
+        assert_eq!(
+            read("mountains from the fall of 2022").1,
+            Some((date!(2022 - 09 - 01), date!(2022 - 12 - 01)))
+        );
+        assert_eq!(
+            read("july of 2023").1,
+            Some((date!(2023 - 07 - 01), date!(2023 - 08 - 01)))
+        );
+        assert_eq!(
+            read("dogs may of 2021").1,
+            Some((date!(2021 - 05 - 01), date!(2021 - 06 - 01)))
+        );
+        assert_eq!(read("you may of course").1, None);
+    }
+
+    /// The words a time was said with in a voice search (the intent model's `when` slot:
+    /// "in 2023", "from july", "last summer"), alone: what is left besides the span is
+    /// only the words the search drops ("in", "from", "during", "the").
+    fn understood_alone(when: &str) -> bool {
+        let (rest, span) = extract(when, TODAY);
+        span.is_some()
+            && rest
+                .split_whitespace()
+                .all(|w| ["in", "from", "during", "the", "of", "on", "at", "a", "an"].contains(&w))
+    }
+
+    #[test]
+    fn the_times_of_voice_searches_are_understood() {
+        for when in [
+            "from july",
+            "in 2023",
+            "last summer",
+            "yesterday",
+            "from may",
+            "during the winter",
+            "in the fall",
+            "from november to february",
+            "a couple years ago",
+            "a few weeks ago",
+            "in the summer of 2022",
+        ] {
+            assert!(understood_alone(when), "{when}");
+        }
+        assert!(!understood_alone("since last summer"));
+        // Every `when` the intent model is trained on or tested with (intent/train).
+        let data = concat!(env!("CARGO_MANIFEST_DIR"), "/../intent/train/data");
+        let mut seen = 0;
+        for split in ["train", "dev", "test"] {
+            let text = std::fs::read_to_string(format!("{data}/{split}.jsonl")).unwrap();
+            for line in text.lines() {
+                let row: serde_json::Value = serde_json::from_str(line).unwrap();
+                if let Some(when) = row["slots"]["when"].as_str() {
+                    seen += 1;
+                    assert!(understood_alone(when), "{split}: {when:?} in {line}");
+                }
+            }
+        }
+        assert!(seen > 100, "the intent data says when {seen} times");
     }
 
     #[test]

@@ -150,6 +150,75 @@ async fn search_show_all_and_sort_change_the_view() {
     assert_eq!(navigate(&answer), "/gallery?sort=date&order=asc");
 }
 
+/// Sets when a photo was taken (epoch ms).
+async fn taken(p: &Page, id: &str, ms: i64) {
+    sqlx::query("UPDATE images SET taken_at = $1 WHERE id = $2")
+        .bind(ms)
+        .bind(id)
+        .execute(&p.app.state.db)
+        .await
+        .unwrap();
+}
+
+/// The photos (file names) a page's address lists, through the API's same search.
+async fn listed(p: &Page, url: &str) -> Vec<String> {
+    let query = url.split_once('?').map_or("", |(_, q)| q);
+    let found: Vec<Value> = fetch(p.app.get(&p.token, &format!("/api/v1/images?{query}"))).await;
+    let mut names: Vec<String> = found
+        .iter()
+        .map(|i| i["filename"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort_unstable();
+    names
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_search_said_with_a_time_shows_the_photos_taken_then() {
+    let p = page().await;
+    let today = time::OffsetDateTime::now_utc().date();
+    let span = |said: &str| gallery::when::extract(said, today).1.unwrap();
+    let (summer, july) = (span("last summer"), span("in july"));
+    let day = 86_400_000;
+    // A dog of last summer's first days, one of a year before, and a cat of the latest July.
+    let dog = p.photo("dog-a.jpg", None).await;
+    taken(&p, &dog, summer.start.unwrap() + day).await;
+    let older = p.photo("dog-b.jpg", None).await;
+    taken(&p, &older, summer.start.unwrap() + day - 365 * day).await;
+    let cat = p.photo("cat-c.jpg", None).await;
+    taken(&p, &cat, july.start.unwrap() + day).await;
+
+    let answer = p.say("show me the dogs from last summer", json!({})).await;
+    assert_eq!(answer["intent"], "search", "{answer}");
+    assert_eq!(
+        answer["slots"],
+        json!({"query": "dogs", "when": "last summer"}),
+        "the time is not part of the query"
+    );
+    assert_eq!(answer["say"], "Searching for dogs, taken last summer.");
+    let url = navigate(&answer);
+    assert_eq!(url, "/gallery?q=dogs+last+summer");
+    assert_eq!(listed(&p, url).await, ["dog-a.jpg"]);
+    let html = common::text(p.browser.get(p.app.url(url))).await;
+    assert!(
+        html.contains(&format!("· taken {} ·", summer.said)),
+        "the page says how it read the time: {html}"
+    );
+
+    // A time alone is every photo taken then; "show me everything" is still all of them.
+    let answer = p.say("what did i take in july", json!({})).await;
+    assert_eq!(answer["intent"], "search", "{answer}");
+    assert_eq!(answer["slots"], json!({"when": "in july"}));
+    assert_eq!(answer["say"], "Showing the photos taken in july.");
+    let url = navigate(&answer);
+    assert_eq!(url, "/gallery?q=in+july");
+    assert_eq!(listed(&p, url).await, ["cat-c.jpg"]);
+    let answer = p
+        .say("show me everything", json!({"query": "in july"}))
+        .await;
+    assert_eq!(answer["intent"], "show_all", "{answer}");
+    assert_eq!(navigate(&answer), "/gallery");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn folders_are_opened_created_renamed_and_left_by_voice() {
     let p = page().await;

@@ -254,10 +254,12 @@ impl Page<'_> {
         })
     }
 
+    /// The search of what was said: the query with the time said ("dogs last summer"), or
+    /// the time alone ("in july"), which the search reads as dates taken.
     fn search(&self, i: &Interpretation) -> Reply {
-        match slot(i, "query") {
-            Some(q) => navigate(folder_url(self.here(), &[("q", q)])),
-            None => just("What should I search for?"),
+        match voice::search_words(i) {
+            Some(q) => navigate(folder_url(self.here(), &[("q", &q)])),
+            None => just(voice::ASK_QUERY),
         }
     }
 
