@@ -7,7 +7,6 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use ort::session::Session;
-use ort::value::TensorRef;
 use tokenizers::Tokenizer;
 
 use crate::Error;
@@ -48,27 +47,12 @@ impl SentenceEncoder {
             .encode(text, true)
             .map_err(|e| Error::Model(e.to_string()))?;
         let n = encoding.get_ids().len().min(MAX_PIECES);
-        let ids: Vec<i64> = encoding.get_ids()[..n]
-            .iter()
-            .map(|&i| i64::from(i))
-            .collect();
-        let ones = vec![1i64; n];
-        let zeros = vec![0i64; n];
-        let failed = |e: ort::Error| Error::Model(format!("sentence encoder failed: {e}"));
-        let mut session = self
-            .session
-            .lock()
-            .map_err(|_| Error::Model("the sentence encoder is unavailable".into()))?;
-        let outputs = session
-            .run(ort::inputs![
-                "input_ids" => TensorRef::from_array_view(([1usize, n], ids.as_slice())).map_err(failed)?,
-                "attention_mask" => TensorRef::from_array_view(([1usize, n], ones.as_slice())).map_err(failed)?,
-                "token_type_ids" => TensorRef::from_array_view(([1usize, n], zeros.as_slice())).map_err(failed)?,
-            ])
-            .map_err(failed)?;
-        let (_, embedding) = outputs["embedding"]
-            .try_extract_tensor::<f32>()
-            .map_err(failed)?;
-        Ok(embedding.to_vec())
+        let mut outputs = crate::minilm::run(
+            &self.session,
+            &encoding.get_ids()[..n],
+            &["embedding"],
+            "sentence encoder",
+        )?;
+        Ok(outputs.swap_remove(0))
     }
 }

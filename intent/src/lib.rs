@@ -5,6 +5,7 @@
 
 pub mod encoder;
 mod intents;
+mod minilm;
 pub mod normalise;
 
 pub use intents::Intent;
@@ -14,7 +15,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use ort::session::Session;
-use ort::value::TensorRef;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokenizers::Tokenizer;
@@ -131,30 +131,13 @@ impl IntentModel {
             .encode(text, true)
             .map_err(|e| Error::Model(e.to_string()))?;
         let n = encoding.get_ids().len().min(self.labels.max_len.max(8));
-        let ids: Vec<i64> = encoding.get_ids()[..n]
-            .iter()
-            .map(|&i| i64::from(i))
-            .collect();
-        let ones = vec![1i64; n];
-        let zeros = vec![0i64; n];
-        let failed = |e: ort::Error| Error::Model(format!("intent inference failed: {e}"));
-        let mut session = self
-            .session
-            .lock()
-            .map_err(|_| Error::Model("the intent model is unavailable".into()))?;
-        let outputs = session
-            .run(ort::inputs![
-                "input_ids" => TensorRef::from_array_view(([1usize, n], ids.as_slice())).map_err(failed)?,
-                "attention_mask" => TensorRef::from_array_view(([1usize, n], ones.as_slice())).map_err(failed)?,
-                "token_type_ids" => TensorRef::from_array_view(([1usize, n], zeros.as_slice())).map_err(failed)?,
-            ])
-            .map_err(failed)?;
-        let (_, intent_logits) = outputs["intent_logits"]
-            .try_extract_tensor::<f32>()
-            .map_err(failed)?;
-        let (_, slot_logits) = outputs["slot_logits"]
-            .try_extract_tensor::<f32>()
-            .map_err(failed)?;
+        let outputs = minilm::run(
+            &self.session,
+            &encoding.get_ids()[..n],
+            &["intent_logits", "slot_logits"],
+            "intent",
+        )?;
+        let (intent_logits, slot_logits) = (&outputs[0], &outputs[1]);
         let probabilities = onnx_runtime::softmax(intent_logits);
         let (best, confidence) = probabilities
             .iter()
