@@ -115,7 +115,8 @@ impl IntentModel {
         &self.intents
     }
 
-    /// One transcript's intent and slots; `none` when the model is not confident enough.
+    /// One transcript's intent and slots; `none` when the model is not confident enough, or
+    /// when the transcript is nothing but fillers and noise ([`normalise::only_filler`]).
     pub fn interpret(&self, text: &str) -> Result<Interpretation, Error> {
         let text = text.trim();
         if text.is_empty() {
@@ -145,7 +146,8 @@ impl IntentModel {
             .enumerate()
             .max_by(|a, b| a.1.total_cmp(&b.1))
             .ok_or_else(|| Error::Model("the intent model gave no scores".into()))?;
-        let intent = if confidence >= self.labels.threshold {
+        // Fillers and noise alone say nothing, whatever the model reads (issue 18).
+        let intent = if confidence >= self.labels.threshold && !normalise::only_filler(text) {
             self.intents[best]
         } else {
             Intent::None

@@ -91,6 +91,46 @@ const ORDINALS: [(&str, i64); 42] = [
     ("final", -1),
 ];
 
+/// Words that say nothing on their own: hesitations, back-channel sounds ("mm-hmm" and
+/// "uh-huh" are read as "mm hmm", "uh huh") and the discourse words a sentence starts with
+/// ("okay so", "well", "right"). The same list as `FILLER_ONLY` in `train/dataset.py`.
+const FILLERS: [&str; 32] = [
+    "um", "umm", "ummm", "uh", "uhh", "uhhh", "uhm", "er", "erm", "err", "ehm", "hmm", "hm",
+    "hmmm", "mm", "mmm", "mhm", "mmhmm", "huh", "ah", "ahh", "oh", "ohh", "eh", "ahem", "okay",
+    "ok", "alright", "so", "well", "like", "right",
+];
+
+/// True when a transcript holds nothing but fillers, marks of noise ("[noise]", "(coughs)",
+/// "*sighs*") and punctuation: "um", "Okay so...", "mm-hmm", "[BLANK_AUDIO]". Such a
+/// transcript is `none` whatever the model reads in it: it must never answer a question
+/// (shared/intents.md). The same rule as `only_filler` in `train/dataset.py`.
+pub fn only_filler(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    let mut words = String::with_capacity(lower.len());
+    let mut rest = lower.as_str();
+    while let Some(c) = rest.chars().next() {
+        let close = match c {
+            '[' => Some(']'),
+            '(' => Some(')'),
+            '*' => Some('*'),
+            _ => None,
+        };
+        // A mark of noise is skipped whole, when it is closed.
+        if let Some(end) = close.and_then(|close| rest[1..].find(close)) {
+            rest = &rest[end + 2..];
+            words.push(' ');
+            continue;
+        }
+        words.push(if c.is_alphanumeric() || c == '\'' {
+            c
+        } else {
+            ' '
+        });
+        rest = &rest[c.len_utf8()..];
+    }
+    words.split_whitespace().all(|w| FILLERS.contains(&w))
+}
+
 /// "third" → 3, "3rd" → 3, "12" → 12, "last" → -1.
 pub fn ordinal(value: &str) -> Option<i64> {
     let v = value.trim().to_lowercase();
@@ -289,6 +329,41 @@ mod tests {
         assert_eq!(when_value("from yesterday"), "yesterday");
         assert_eq!(when_value("from a year ago"), "a year ago");
         assert_eq!(when_value("from"), "from");
+    }
+
+    #[test]
+    fn fillers_and_noise_alone_say_nothing() {
+        for text in [
+            "um",
+            "Uh.",
+            "hmm?",
+            "okay so",
+            "Okay so...",
+            "ok",
+            "mm-hmm",
+            "uh-huh",
+            "um, well, like",
+            "...",
+            "[noise]",
+            "[BLANK_AUDIO]",
+            "(coughs) um",
+            "*sighs*",
+        ] {
+            assert!(only_filler(text), "{text}");
+        }
+        for text in [
+            "yes",
+            "um yes",
+            "okay do it",
+            "no",
+            "uh open the second one",
+            "[noise] delete it",
+            "[um yes",
+            "right now",
+            "thank you",
+        ] {
+            assert!(!only_filler(text), "{text}");
+        }
     }
 
     #[test]

@@ -1,5 +1,5 @@
 """Builds the intent dataset: train and dev generated from templates.py, test parsed from
-the hand-written test.txt. Each example: {"text", "intent", "spans": [[start, end, slot]],
+the hand-written test.txt, and test18 from test-18.txt (issue 18, held out of train and dev). Each example: {"text", "intent", "spans": [[start, end, slot]],
 "slots": {name: value}} with character spans of the tagged slots and the expected
 normalised values.
 
@@ -254,11 +254,16 @@ def dress(text, spans, rng):
     return text2, spans
 
 
+# The answers of a pending deletion get more examples: the line between an explicit answer
+# and a filler must be learnt well (issue 18).
+PER_INTENT = {"confirm": 250, "cancel": 220}
+
+
 def generated(rng, per_intent=150, timed=450):
     examples = []
     pools = list(T.TEMPLATES.items()) + [("search", T.TIMED_SEARCH + T.WHEN_ONLY_SEARCH)]
     for n, (intent, templates) in enumerate(pools):
-        per_intent_here = timed if n == len(T.TEMPLATES) else per_intent
+        per_intent_here = timed if n == len(T.TEMPLATES) else PER_INTENT.get(intent, per_intent)
         seen = set()
         tries = 0
         while len(seen) < per_intent_here and tries < per_intent_here * 20:
@@ -273,7 +278,125 @@ def generated(rng, per_intent=150, timed=450):
         for _ in range(3):
             text, _ = dress(sentence, [], rng)
             examples.append({"text": text, "intent": "none", "spans": [], "slots": {}})
+    # Issue 18's `none`: from a generator of its own, so the examples above stay as they were.
+    examples += nothing_said(random.Random(18))
     return examples
+
+
+# Words a sentence may end on when it was cut off before what it was about.
+DANGLING = {"the", "a", "an", "my", "of", "to", "into", "in", "for", "called", "named", "with", "by", "as",
+            "me", "under", "on", "from", "at", "about", "some", "and"}
+
+
+def half_sentences():
+    """Openings of the templates cut off right before their slot, so before they say
+    anything: "show me pictures of", "open the", "move these to the". A cut that leaves a
+    whole command before its last word ("zoom in on") is not one, and neither is an answer
+    cut short ("yes delete the" says yes). Commands without a slot are not cut: what is left
+    of them still says what they want ("sort from z to" is a sort)."""
+    whole = {t for ts in T.TEMPLATES.values() for t in ts if "{" not in t}
+    cuts = set()
+    commands = [ts for intent, ts in T.TEMPLATES.items() if intent not in ("confirm", "cancel")]
+    for templates in commands + [T.TIMED_SEARCH, T.WHEN_ONLY_SEARCH]:
+        for t in templates:
+            if "{" not in t:
+                continue
+            head = t.split("{", 1)[0].replace(",", "").split()
+            if not head or head[-1] not in DANGLING:
+                continue
+            if " ".join(head) in whole or " ".join(head[:-1]) in whole:
+                continue
+            cuts.add(" ".join(head))
+    return sorted(cuts)
+
+
+def oos_sentence(rng):
+    """An out-of-scope request from the patterns of templates.OOS_PATTERNS."""
+    pattern = rng.choice(T.OOS_PATTERNS)
+    return re.sub(r"\{(\w+)\}", lambda m: rng.choice(T.OOS_FILL[m.group(1)]), pattern)
+
+
+def nothing_said(rng, fillers=300, halves=350, oos=450, answers=120, phrases=100):
+    """`none` that must never act (issue 18): fillers and noise alone, half sentences,
+    non-answers, out-of-scope requests and random phrases."""
+    filler_pool = T.FILLER_WORDS * 3 + T.NOISE
+    cut = half_sentences() + T.HALF_SENTENCES * 2
+
+    def filler():
+        n = rng.choice([1, 1, 1, 2, 2, 3])
+        sep = rng.choice([" ", " ", ", ", "... "])
+        return sep.join(rng.choice(filler_pool) for _ in range(n))
+
+    def half():
+        text = rng.choice(cut)
+        if rng.random() < 0.3:
+            text = rng.choice(T.FILLER_WORDS[:12]) + rng.choice([" ", ", "]) + text
+        if rng.random() < 0.15:
+            text += rng.choice([" um", " uh", " er", "...", " the", " hmm"])
+        return text
+
+    def answer():
+        text = rng.choice(T.NOT_AN_ANSWER)
+        return (rng.choice(T.FILLER_WORDS[:12]) + " " + text) if rng.random() < 0.3 else text
+
+    def phrase():
+        return rng.choice(T.RANDOM_PHRASES)
+
+    def oos_():
+        return oos_sentence(rng)
+
+    examples = []
+    for make, n in [(filler, fillers), (half, halves), (answer, answers), (oos_, oos), (phrase, phrases)]:
+        seen, tries = set(), 0
+        while len(seen) < n and tries < n * 30:
+            tries += 1
+            text = make()
+            # Requests are dressed as the commands are ("hey gallery", "please", "thanks");
+            # fillers and half sentences keep their own words, in any case.
+            if make in (oos_, phrase) or (make is answer and rng.random() < 0.5):
+                text, _ = dress(text, [], rng)
+            else:
+                text, _ = casing(text, rng)
+            if text in seen:
+                continue
+            seen.add(text)
+            examples.append({"text": text, "intent": "none", "spans": [], "slots": {}})
+    return examples
+
+
+def casing(text, rng):
+    """Case and punctuation only, as transcripts vary."""
+    r = rng.random()
+    if r < 0.2:
+        text = text[0].upper() + text[1:] + rng.choice([".", "?", "!", "...", ""])
+    elif r < 0.25:
+        text = text.upper()
+    return text, []
+
+
+def key(text):
+    """A sentence as compared for overlap: lower case, words only ("Mm-hmm." is "mm hmm");
+    one of punctuation alone is kept as it is."""
+    words = re.sub(r"[^\w']+", " ", text.lower().replace("-", " ")).split()
+    return " ".join(words) if words else text.strip().lower()
+
+
+# The words of a transcript that says nothing but fillers ("um", "uh hmm", "okay so",
+# "mm-hmm"): such a transcript is `none` whatever the model says, as in
+# `normalise::only_filler` of the Rust crate (the same list).
+FILLER_ONLY = {
+    "um", "umm", "ummm", "uh", "uhh", "uhhh", "uhm", "er", "erm", "err", "ehm", "hmm", "hm", "hmmm", "mm", "mmm",
+    "mhm", "mmhmm", "huh", "ah", "ahh", "oh", "ohh", "eh", "ahem", "okay", "ok", "alright", "so", "well", "like",
+    "right",
+}
+
+
+def only_filler(text):
+    """True when a transcript holds nothing but fillers, noise marks ("[noise]", "(coughs)",
+    "*sighs*") and punctuation."""
+    text = re.sub(r"\[[^\]]*\]|\([^)]*\)|\*[^*]*\*", " ", text.lower())
+    words = re.sub(r"[^\w']+", " ", text.replace("-", " ")).split()
+    return all(w in FILLER_ONLY for w in words)
 
 
 def parse_test(path):
@@ -307,15 +430,40 @@ def parse_test(path):
 def main(out):
     rng = random.Random(4)
     examples = generated(rng)
+    test18 = parse_test(os.path.join(HERE, "test-18.txt"))
+    # Issue 18's test split is held out: no generated sentence is one of its lines, even in
+    # another case or punctuation.
+    held_out = {key(r["text"]) for r in test18}
+    before = len(examples)
+    examples = [e for e in examples if key(e["text"]) not in held_out]
+    print(f"held out: {before - len(examples)} generated examples were lines of test-18.txt")
     rng.shuffle(examples)
     n_dev = len(examples) // 10
     os.makedirs(out, exist_ok=True)
-    splits = {"train": examples[n_dev:], "dev": examples[:n_dev], "test": parse_test(os.path.join(HERE, "test.txt"))}
+    splits = {"train": examples[n_dev:], "dev": examples[:n_dev], "test": parse_test(os.path.join(HERE, "test.txt")),
+              "test18": test18}
     for name, rows in splits.items():
         with open(os.path.join(out, f"{name}.jsonl"), "w") as f:
             for row in rows:
                 f.write(json.dumps(row) + "\n")
         print(f"{name}: {len(rows)} examples")
+    return overlap(splits)
+
+
+def overlap(splits):
+    """How many lines of each test split are also in train or dev: verbatim, and as `key`."""
+    generated_text = {r["text"] for s in ("train", "dev") for r in splits[s]}
+    generated_key = {key(t) for t in generated_text}
+    report = {}
+    for name in ("test", "test18"):
+        rows = splits[name]
+        report[name] = {
+            "lines": len(rows),
+            "verbatim_in_train_or_dev": sum(r["text"] in generated_text for r in rows),
+            "same_words_in_train_or_dev": sum(key(r["text"]) in generated_key for r in rows),
+        }
+    print("overlap with train/dev:", report)
+    return report
 
 
 if __name__ == "__main__":

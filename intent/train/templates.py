@@ -178,9 +178,10 @@ TEMPLATES = {
         "turn off voice", "quit listening", "mute", "go to sleep", "stop voice control", "no more listening",
         "microphone off", "you can stop listening", "that's it for now",
     ],
+    # Only an explicit answer confirms (issue 18): a lone "ok"/"okay" is a filler (NOT_AN_ANSWER).
     "confirm": [
         "yes", "yeah", "yep", "sure", "confirm", "do it", "yes please", "go ahead", "okay do it", "correct",
-        "absolutely", "yes delete it", "that's right", "affirmative", "ok", "yes i'm sure", "definitely", "please do",
+        "absolutely", "yes delete it", "that's right", "affirmative", "yes i'm sure", "definitely", "please do",
         "sure thing", "yup",
     ],
     "cancel": [
@@ -302,7 +303,7 @@ MORE = {
     "logout": ["log out please", "sign out now", "log me off", "i'm leaving, sign me out"],
     "stop_listening": ["stop listening now", "mic off please", "turn the microphone off", "quiet now",
                        "stop taking commands"],
-    "confirm": ["yes go ahead", "yeah do it", "sure go ahead", "correct, yes", "yes, that's it", "okay"],
+    "confirm": ["yes go ahead", "yeah do it", "sure go ahead", "correct, yes", "yes, that's it"],
     "cancel": ["no, cancel", "don't do that", "no, leave it", "stop, no", "cancel it", "no thank you"],
 }
 for _intent, _phrases in MORE.items():
@@ -421,3 +422,146 @@ def when(rng):
     if r < 0.75:
         return f"{word} {_month(rng)}"
     return f"{word} {_month(rng)} {_year(rng)}"
+
+
+# Issue 18, safety: `confirm` is only an explicit answer; a filler, a noise, a half sentence
+# or anything outside the gallery is `none`, and never settles a deletion. The explicit
+# answers, with and without what they answer ("sure, delete them" is the contract's):
+EXPLICIT_CONFIRM = [
+    "yes delete them", "sure, delete them", "yes remove them", "yes get rid of it", "yeah delete it",
+    "yes delete the folder", "yes, go ahead and delete", "go for it", "proceed", "please proceed",
+    "confirmed", "yes confirmed", "that's fine, do it", "fine, do it", "ok yes", "okay yes do it",
+    "yes do it please", "yes you can delete them", "yeah get rid of them", "sure delete it",
+    "yes i want them gone", "yeah i'm sure", "yes absolutely", "yes of course", "yes that's correct",
+    "yes please go ahead", "yeah that's right", "do it now", "go ahead and remove them", "yes, remove the folder",
+    "yes, i'm sure, delete it", "affirmative, delete", "sure, go for it", "yep delete them", "yes, all of them",
+    "i said yes", "yes yes", "definitely delete it", "yeah, go ahead", "delete them, yes",
+]
+EXPLICIT_CANCEL = [
+    "no keep them", "don't delete them", "no don't", "no leave them", "no stop", "please don't delete it",
+    "cancel the delete", "no i don't want that", "no never mind", "no, not now", "leave it", "leave it alone",
+    "nope not that", "no no", "definitely not", "of course not", "no, keep the photos", "don't remove it",
+    "no that's wrong", "nope, cancel", "no i want to keep it", "no don't do that", "keep them please",
+    "no, keep the folder", "cancel, don't delete", "no, forget it", "not that one, cancel", "nah, keep them",
+    "no, stop that", "no, wrong one",
+]
+TEMPLATES["confirm"].extend(EXPLICIT_CONFIRM)
+TEMPLATES["cancel"].extend(EXPLICIT_CANCEL)
+
+# Fillers and sounds that say nothing, alone or a few in a row ("um", "uh hmm", "okay so").
+# A lone "ok"/"okay"/"alright" is the commonest filler and a frequent transcription of noise;
+# "mm-hmm" and "uh-huh" are back-channel sounds that a transcriber tells from "uh-uh" (no)
+# by tone alone: none of them is an explicit answer.
+FILLER_WORDS = [
+    "um", "umm", "ummm", "uh", "uhh", "uhhh", "uhm", "er", "erm", "err", "ehm", "hmm", "hm", "hmmm", "mm",
+    "mmm", "mhm", "mm-hmm", "mmhmm", "uh-huh", "uh-uh", "ah", "ahh", "oh", "ohh", "eh", "huh", "ahem", "okay",
+    "ok", "alright", "so", "well", "like", "right", "you know", "i mean", "anyway", "yeah so", "oh well",
+]
+# What a transcriber makes of noise, music, coughs and silence.
+NOISE = [
+    "[noise]", "[music]", "[inaudible]", "[silence]", "[ silence ]", "(laughs)", "(sighs)", "(background noise)",
+    "*coughs*", "*sneezes*", "[applause]", "(door closes)", "[blank_audio]", "[ music ]", "...", "…", "?", "-",
+    "♪", "♪ ♪", "thank you", "thanks", "thank you very much", "bye", "bye bye", "thank you for watching",
+    "please subscribe", "subtitles by the amara.org community", "shh", "psst", "la la la", "blah blah blah",
+    "testing", "testing testing", "test one two", "mic check", "hello", "hello?", "hi", "hey", "hey gallery",
+    "okay gallery", "excuse me", "sorry", "pardon", "bless you", "oops", "whoops",
+    "oh no", "wow", "cool", "nice", "great", "interesting", "ha ha", "haha", "lol", "ugh", "meh", "phew", "whoa",
+]
+# Not an answer either: it neither says yes nor no. ("what was that" is not here: it is
+# said of a photo, as "what is that", describe_image.)
+NOT_AN_ANSWER = [
+    "maybe", "perhaps", "i don't know", "not sure", "i'm not sure", "dunno", "let me think about it",
+    "give me a second", "one sec", "just a moment", "wait", "wait a minute", "hmm maybe", "possibly",
+    "good question", "say that again", "come again", "what did you say", "i didn't catch that", "where was i", "what was i saying", "let me see", "hmm let me see", "i wonder", "who knows",
+]
+# Half sentences: openings cut off before they say anything. More are cut from the
+# templates (dataset.half_sentences).
+HALF_SENTENCES = [
+    "could you", "can you", "would you", "will you", "could you please", "can you please", "would you please",
+    "please", "please could you", "i want", "i want to", "i wanna", "i'd like", "i'd like to", "i need",
+    "i need to", "i would like to", "let me", "let's", "let's see", "can i", "could i", "may i", "is there",
+    "are there", "do i have", "what about", "how about", "and", "and then", "and also", "but", "but then", "then",
+    "or", "or maybe", "the", "a", "my", "this", "that", "these", "those", "i think", "i think i", "i was",
+    "i was going to", "i was wondering if", "what", "where", "how do i", "do you", "so i", "so can you",
+    "so what i need is", "what i want is", "the thing is", "could you maybe", "would you mind", "i'd like you to",
+    "it's", "there's", "is it", "what if", "can we", "we should", "let's go to the", "and the", "with the",
+]
+
+# More out-of-scope requests, made from patterns: weather, music, jokes, timers, maths,
+# facts, home, messages, shopping, chat, and random phrases.
+OOS_PATTERNS = [
+    "what's the weather {place}", "is it going to rain {day}", "how cold is it {place}", "will it snow {day}",
+    "what's the temperature {place}", "do i need a jacket {day}", "weather forecast {place}",
+    "is it sunny {place}", "how windy is it {day}", "when is sunset {day}",
+    "play {music}", "put on {music}", "play {music} please", "shuffle {music}", "i want to hear {music}",
+    "turn the music up", "turn the music down", "skip this song", "next track", "previous song", "pause the song",
+    "resume the music", "what song is this", "who sings this", "add this song to my playlist", "like this song",
+    "tell me a joke", "tell me a joke about {thing}", "say something funny", "tell me something interesting",
+    "knock knock", "tell me a fun fact", "do you know a good pun", "tell me a bedtime story",
+    "set a timer for {n} minutes", "set an alarm for {clock}", "wake me up at {clock}", "cancel the alarm",
+    "stop the timer", "pause the timer", "how much time is left", "snooze", "remind me to {task} {day}",
+    "remind me at {clock} to {task}", "start a stopwatch", "set a {n} minute timer",
+    "what's {a} plus {b}", "what is {a} times {b}", "what's {a} divided by {b}", "calculate {a} minus {b}",
+    "what's {a} percent of {b}", "what's the square root of {a}", "how much is {a} times {b}", "{a} plus {b}",
+    "convert {a} {unit} to {unit2}", "how many {unit} in a {unit2}", "is {a} a prime number",
+    "who is {person}", "when was {person} born", "how old is {person}", "what's the capital of {country}",
+    "how far away is {country}", "what language do they speak in {country}", "what does {word} mean",
+    "how do you spell {word}", "translate {word} into {lang}", "what's the population of {country}",
+    "turn on the {device}", "turn off the {device}", "dim the {room} lights", "lock the {door}", "open the {door}",
+    "close the {door}", "set the heating to {n} degrees", "is the {door} locked", "start the {appliance}",
+    "call {contact}", "text {contact} that {msg}", "send a message to {contact}", "email {contact}",
+    "read my messages", "check my email", "any new emails", "facetime {contact}",
+    "order {food}", "buy {item}", "add {item} to my shopping list", "how much does {item} cost",
+    "find a {shop} near me", "when does the {shop} open", "book a table at {shop}", "get me a ride to {dest}",
+    "how long does it take to get to {dest}", "what's the traffic like", "directions to {dest}",
+    "how are you", "how are you today", "what's up", "who made you", "are you a robot", "do you like {thing}",
+    "i love {thing}", "you're great", "good job", "that's funny", "i'm tired", "i'm so hungry", "good evening",
+    "good afternoon", "what's your favourite colour", "do you dream", "are you there", "can you hear me",
+]
+OOS_FILL = {
+    "place": ["in london", "in madrid", "outside", "here", "in new york", "at the beach", "in berlin today",
+              "this afternoon", "tonight", "in the mountains"],
+    "day": ["today", "tomorrow", "tonight", "this weekend", "on friday", "next week", "later", "this evening"],
+    "music": ["some rock", "classical music", "the beatles", "my running playlist", "lo-fi beats",
+              "taylor swift", "something relaxing", "the radio", "a podcast about history", "my favourite songs",
+              "some country music", "the new album by adele", "christmas songs", "white noise"],
+    "thing": ["cats", "computers", "the weather", "chickens", "pizza", "the ocean", "summer", "football",
+              "dinosaurs", "chocolate"],
+    "n": ["five", "ten", "twenty", "thirty", "2", "15", "45", "three"],
+    "clock": ["seven", "6 am", "half past eight", "noon", "seven thirty", "9 pm", "five o'clock"],
+    "task": ["call the dentist", "buy bread", "water the plants", "take my pills", "pick up the kids",
+             "pay the rent", "feed the cat"],
+    "a": ["two", "seven", "12", "twenty five", "100", "three hundred", "nine", "64", "eighteen"],
+    "b": ["four", "three", "8", "eleven", "50", "six", "twelve"],
+    "unit": ["miles", "kilograms", "feet", "cups", "liters", "ounces", "inches"],
+    "unit2": ["kilometers", "pounds", "meters", "gallon", "grams", "centimeters", "tablespoons"],
+    "person": ["the president", "albert einstein", "taylor swift", "the queen", "shakespeare", "my doctor",
+               "leonardo da vinci"],
+    "country": ["japan", "brazil", "canada", "germany", "kenya", "peru", "norway"],
+    "word": ["ephemeral", "ubiquitous", "rhythm", "onomatopoeia", "hello", "gratitude", "quixotic"],
+    "lang": ["spanish", "german", "japanese", "italian", "french"],
+    "device": ["lights", "tv", "fan", "radio", "bedroom lamp", "porch light", "air conditioning", "kettle"],
+    "room": ["kitchen", "living room", "bedroom", "hallway", "office"],
+    "door": ["front door", "back door", "garage door", "gate", "blinds", "curtains", "windows", "shutters"],
+    "appliance": ["dishwasher", "washing machine", "coffee machine", "robot vacuum", "dryer"],
+    "contact": ["mom", "dad", "john", "my boss", "the doctor", "sarah", "grandpa", "my sister"],
+    "msg": ["i'm on my way", "dinner is ready", "i'll be late", "call me back", "happy birthday"],
+    "food": ["a pizza", "sushi", "a burger", "thai food", "some groceries", "a coffee", "chinese takeout"],
+    "item": ["milk", "batteries", "new headphones", "a birthday present", "eggs", "toothpaste", "a new phone"],
+    "shop": ["pharmacy", "bakery", "restaurant", "supermarket", "gas station", "post office", "cafe"],
+    "dest": ["the airport", "work", "the station", "the city centre", "grandma's house"],
+}
+# Random phrases said near a microphone that left on.
+RANDOM_PHRASES = [
+    "the cat is on the roof again", "i need to buy milk", "my train is late again", "it's raining cats and dogs",
+    "tomorrow is monday", "we had pasta for lunch", "the meeting ran long", "where did i park the car",
+    "have you seen my glasses", "dinner's ready", "i can't find my keys", "who left the door open",
+    "that's not what i said", "i'll call you back", "the kids are asleep", "put the kettle on",
+    "did you lock the car", "what a day", "this is so annoying", "i'm going to the shop", "see you tomorrow",
+    "the blue one is nicer", "close enough", "come here", "sit down please", "stop it, both of you",
+    "the dog needs a walk", "it's too hot in here", "my phone is dying", "i forgot my password",
+    "we should paint the kitchen", "the game starts at eight", "honey where are you", "not bad at all",
+    "seventeen", "purple", "tuesday", "carrots", "keyboard", "elephant", "pineapple juice", "the end",
+    "blue sky green grass", "one two three four", "a b c", "hello world", "lorem ipsum dolor sit amet",
+    "the quick fox", "it was the best of times", "once upon a time", "to be or not to be", "row row row your boat",
+]

@@ -232,7 +232,7 @@ async fn folders_are_opened_created_renamed_and_left_by_voice() {
         format!("/gallery/{rome}"),
         "closest match among the folders"
     );
-    let answer = p.say("open the folder called nowhere", json!({})).await;
+    let answer = p.say("open the folder called atlantis", json!({})).await;
     assert_eq!(answer["action"]["kind"], "none");
     assert!(answer["say"].as_str().unwrap().contains("could not find"));
     let answer = p.say("go back", json!({"folder_id": rome})).await;
@@ -320,6 +320,60 @@ async fn deleting_asks_first_and_yes_deletes_while_no_keeps() {
     let left: Vec<Value> = fetch(p.app.get(&p.token, "/api/v1/images")).await;
     assert_eq!(left.len(), 1);
     assert_eq!(left[0]["id"], b.as_str());
+    p.app.assert_consistent().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_filler_answers_nothing_and_another_command_withdraws_the_question() {
+    let p = page().await;
+    let a = p.photo("a.jpg", None).await;
+    p.photo("b.jpg", None).await;
+    let answer = p.say("delete this photo", json!({"open_image": a})).await;
+    assert_eq!(answer["action"]["kind"], "confirm");
+    // A filler or a noise alone is no answer: nothing deleted, and the question still waits.
+    for filler in ["um", "Uh...", "hmm", "okay so", "mm-hmm", "could you"] {
+        let answer = p.say(filler, json!({"open_image": a})).await;
+        assert_eq!(answer["intent"], "none", "{filler}: {answer}");
+        assert_eq!(answer["action"]["kind"], "confirm", "{filler}: {answer}");
+        assert_eq!(
+            answer["action"]["question"],
+            "Delete 1 photo? Say yes or no."
+        );
+        assert!(
+            answer["say"]
+                .as_str()
+                .unwrap()
+                .contains("not a yes or a no"),
+            "{answer}"
+        );
+        assert_eq!(p.app.rows("images").await, 2, "{filler} deleted nothing");
+    }
+
+    // Another command instead of the answer: the question is gone, and a "yes" after it
+    // settles nothing.
+    let answer = p.say("open the second one", json!({})).await;
+    assert_eq!(page_op(&answer), ("open", Some(2)));
+    let answer = p.say("yes", json!({"open_image": a})).await;
+    assert_eq!(answer["intent"], "confirm");
+    assert!(
+        answer["say"]
+            .as_str()
+            .unwrap()
+            .contains("nothing to confirm"),
+        "{answer}"
+    );
+    assert_eq!(p.app.rows("images").await, 2);
+
+    // Something outside the gallery does not withdraw it either: the "yes" after it deletes.
+    p.say("delete this photo", json!({"open_image": a})).await;
+    let answer = p
+        .say("what's the weather like", json!({"open_image": a}))
+        .await;
+    assert_eq!(answer["intent"], "none");
+    assert_eq!(answer["action"]["kind"], "confirm", "{answer}");
+    let answer = p.say("yes", json!({"open_image": a})).await;
+    assert_eq!(navigate(&answer), "/gallery");
+    assert_eq!(p.app.rows("images").await, 1);
     p.app.assert_consistent().await;
 }
 

@@ -1,7 +1,8 @@
 //! Voice commands in the page: the intent of what was said, carried out in the page's
 //! context (folder, selection, open photo) by one small function per intent, and answered
 //! with what the page does next. Changes are made here, on the server; deletions only after
-//! a confirmation ("yes" by voice or a click).
+//! a confirmation ("yes" by voice or a click). Only an explicit, clear answer settles the
+//! question: a filler or an unsure "yes" asks it again, and any other command withdraws it.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -213,6 +214,11 @@ impl Page<'_> {
         if let Some(folder) = self.here() {
             folders::get(self.db, self.owner, folder).await?;
         }
+        // Another command instead of the answer: the question waits no longer (a deletion
+        // asks its own).
+        if !matches!(i.intent, Intent::Confirm | Intent::Cancel | Intent::None) {
+            Pending::withdraw(self.db, self.session).await?;
+        }
         let (say, action) = match i.intent {
             Intent::Search => self.search(&i),
             Intent::ShowAll => navigate(folder_url(self.here(), &[])),
@@ -224,7 +230,7 @@ impl Page<'_> {
             Intent::DeleteFolder => self.delete_folder(&i).await?,
             Intent::MoveImages => self.move_images(&i).await?,
             Intent::DeleteImages => self.delete_images().await?,
-            Intent::Confirm => self.confirm().await?,
+            Intent::Confirm => self.confirm(&i).await?,
             Intent::Cancel => self.cancel().await?,
             Intent::Sort => self.sort(&i),
             Intent::DescribeImage => self.describe().await?,
@@ -243,7 +249,7 @@ impl Page<'_> {
             Intent::Help => page_op(PageOp::ShowHelp),
             Intent::Logout => page_op(PageOp::SignOut),
             Intent::StopListening => page_op(PageOp::StopListening),
-            Intent::None => (None, Action::None),
+            Intent::None => self.nothing().await?,
         };
         Ok(Outcome {
             say: say.unwrap_or_else(|| voice::say(&i)),
@@ -342,18 +348,58 @@ impl Page<'_> {
             return Ok(just("Open the folder to delete first, or say its name."));
         };
         let folder = folders::get(self.db, self.owner, &id).await?;
-        let inside = folders::contents(self.db, self.owner, &id).await?;
-        let question = format!(
-            "Delete the folder {} with its {} photos and {} sub-folders? Say yes or no.",
-            folder.name, inside.images, inside.folders
-        );
-        Pending::DeleteFolder {
+        let pending = Pending::DeleteFolder {
             id,
             name: folder.name,
-        }
-        .ask(self.db, self.session)
-        .await?;
+        };
+        let question = self.question(&pending).await?;
+        pending.ask(self.db, self.session).await?;
         Ok((Some(question.clone()), Action::Confirm { question }))
+    }
+
+    /// What a deletion asks.
+    async fn question(&self, pending: &Pending) -> Result<String> {
+        Ok(match pending {
+            Pending::DeleteFolder { id, name } => {
+                let inside = folders::contents(self.db, self.owner, id).await?;
+                format!(
+                    "Delete the folder {name} with its {} photos and {} sub-folders? Say yes or no.",
+                    inside.images, inside.folders
+                )
+            }
+            Pending::DeleteImages { ids } => {
+                format!("Delete {}? Say yes or no.", plural(ids.len(), "photo"))
+            }
+        })
+    }
+
+    /// The question still waiting, asked again after what did not answer it (and the page's
+    /// dialog kept open); None when no question waits.
+    async fn ask_again(&self, why: &str) -> Result<Option<Reply>> {
+        let Some(pending) = Pending::waiting(self.db, self.session).await? else {
+            return Ok(None);
+        };
+        match self.question(&pending).await {
+            Ok(question) => Ok(Some((
+                Some(format!("{why} {question}")),
+                Action::Confirm { question },
+            ))),
+            // The folder went another way meanwhile: nothing to ask any more.
+            Err(Error::NotFound) => {
+                Pending::withdraw(self.db, self.session).await?;
+                Ok(None)
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Not a command (a filler, a noise, half a sentence, another domain): nothing is done,
+    /// and a question waiting is asked again, not answered.
+    async fn nothing(&self) -> Result<Reply> {
+        Ok(self
+            .ask_again("That was not a yes or a no.")
+            .await?
+            .unwrap_or((None, Action::None)))
     }
 
     async fn move_images(&self, i: &Interpretation) -> Result<Reply> {
@@ -386,16 +432,23 @@ impl Page<'_> {
             return Ok(just("Select or open the photos to delete first."));
         }
         let chosen = images::get_all(self.db, self.owner, &targets).await?;
-        let question = format!("Delete {}? Say yes or no.", plural(chosen.len(), "photo"));
-        Pending::DeleteImages {
+        let pending = Pending::DeleteImages {
             ids: chosen.into_iter().map(|i| i.id).collect(),
-        }
-        .ask(self.db, self.session)
-        .await?;
+        };
+        let question = self.question(&pending).await?;
+        pending.ask(self.db, self.session).await?;
         Ok((Some(question.clone()), Action::Confirm { question }))
     }
 
-    async fn confirm(&self) -> Result<Reply> {
+    /// A "yes": it settles the question only when the model is sure of it (a click is);
+    /// an unsure one asks again.
+    async fn confirm(&self, i: &Interpretation) -> Result<Reply> {
+        if i.confidence < voice::CONFIRM_AT_LEAST {
+            return Ok(self
+                .ask_again("I did not catch a clear yes.")
+                .await?
+                .unwrap_or_else(|| just("There is nothing to confirm.")));
+        }
         Ok(match Pending::answer(self.db, self.session).await? {
             Some(Pending::DeleteFolder { id, name }) => {
                 let folder = folders::get(self.db, self.owner, &id).await?;
