@@ -184,14 +184,8 @@ async fn found(
     today: time::Date,
     everyday: bool,
 ) -> anyhow::Result<BTreeSet<String>> {
-    let mut understood =
+    let understood =
         Understood::read(q, today, &Span::default()).map_err(|e| anyhow::anyhow!("{q}: {e:?}"))?;
-    if everyday {
-        understood = understood
-            .widen(&state.db, OWNER)
-            .await
-            .map_err(|e| anyhow::anyhow!("{q}: {e:?}"))?;
-    }
     let page = PageQuery {
         limit: Some("1000".into()),
         after: None,
@@ -200,7 +194,8 @@ async fn found(
         &state.db,
         OWNER,
         None,
-        &understood,
+        understood,
+        everyday,
         SortKey::Relevance,
         Order::Desc,
         &page,

@@ -11,7 +11,7 @@
 //! core), and the last few hundred phrases are remembered.
 
 use std::num::NonZeroUsize;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, LazyLock, Mutex};
 
 use intent::encoder::SentenceEncoder;
@@ -64,8 +64,7 @@ pub struct Everyday {
 }
 
 static SHIPPED: LazyLock<Option<Everyday>> = LazyLock::new(|| {
-    let found = onnx_runtime::find(&DIR, |p: &Path| p.join("encoder.onnx").is_file());
-    let Some(dir) = found else {
+    let Some(dir) = onnx_runtime::find(&DIR, |p: &Path| p.join("encoder.onnx").is_file()) else {
         tracing::warn!("server/data/everyday was not found: searches use WordNet and names only");
         return None;
     };
@@ -248,9 +247,4 @@ pub async fn widen(terms: &mut [Term]) {
         }
         Err(err) => tracing::warn!(%err, "everyday words"),
     }
-}
-
-/// The folder of the shipped files, for tools.
-pub fn dir() -> Option<PathBuf> {
-    onnx_runtime::find(&DIR, |p: &Path| p.join("encoder.onnx").is_file())
 }

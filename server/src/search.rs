@@ -151,12 +151,7 @@ impl Term {
     /// The same test in SQL, on a row `l` of `image_labels`.
     pub fn label_condition(&self) -> Option<String> {
         let wordnet = self.wordnet_condition();
-        let similar = (!self.similar.is_empty()).then(|| {
-            format!(
-                "(l.score >= {MIN_GENERAL_SCORE} AND l.class_index IN ({}))",
-                list(&self.similar)
-            )
-        });
+        let similar = (!self.similar.is_empty()).then(|| confident_in(&self.similar));
         match (wordnet, similar) {
             (Some(w), Some(s)) => Some(format!("({w} OR {s})")),
             (w, s) => w.or(s),
@@ -170,10 +165,7 @@ impl Term {
             any.push(format!("l.class_index IN ({})", list(self.names)));
         }
         if !self.general.is_empty() {
-            any.push(format!(
-                "(l.score >= {MIN_GENERAL_SCORE} AND l.class_index IN ({}))",
-                list(self.general)
-            ));
+            any.push(confident_in(self.general));
         }
         (!any.is_empty()).then(|| format!("({})", any.join(" OR ")))
     }
@@ -202,6 +194,14 @@ impl Term {
             .iter()
             .any(|plural| name.contains(&format!(" {words}{plural} ")))
     }
+}
+
+/// A label of `classes` at [`MIN_GENERAL_SCORE`] or more, in SQL on a row `l`.
+fn confident_in(classes: &[i64]) -> String {
+    format!(
+        "(l.score >= {MIN_GENERAL_SCORE} AND l.class_index IN ({}))",
+        list(classes)
+    )
 }
 
 /// Class indices for SQL: "1,2,3".

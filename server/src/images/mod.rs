@@ -369,8 +369,8 @@ pub struct Understood {
 
 impl Understood {
     /// Reads `q` on the day `today`: the words about when ("dogs last summer") become a span
-    /// of dates taken, narrowed by `taken`; the rest are terms. WordNet only: see
-    /// [`Understood::widen`].
+    /// of dates taken, narrowed by `taken`; the rest are terms, as WordNet reads them (the
+    /// everyday-words step comes in [`search_understood`]).
     pub fn read(q: &str, today: time::Date, taken: &Span) -> Result<Self> {
         search::check_length(q).map_err(|r| Error::bad_request(r.0))?;
         let (rest, said) = when::extract(q, today);
@@ -384,23 +384,6 @@ impl Understood {
                 taken: taken.clone(),
             },
         })
-    }
-
-    /// Adds the everyday-words step: classes near in meaning to the words WordNet does not
-    /// know, except words that name one of the owner's folders ("hawaii" means the folder,
-    /// not beaches).
-    pub async fn widen(mut self, db: &Db, owner: &str) -> Result<Self> {
-        if self.terms.iter().any(search::Term::needs_meaning) {
-            let folders = folders::matching_names(db, owner, |name| {
-                self.terms.iter().map(|t| t.in_name(name)).collect()
-            })
-            .await?;
-            for (n, term) in self.terms.iter_mut().enumerate() {
-                term.literal |= folders.iter().any(|(_, hits)| hits[n]);
-            }
-            crate::everyday::widen(&mut self.terms).await;
-        }
-        Ok(self)
     }
 }
 
@@ -421,27 +404,36 @@ pub async fn search(
     if let Some(folder) = folder {
         folders::get(db, owner, folder).await?;
     }
-    let understood = Understood::read(q, time::OffsetDateTime::now_utc().date(), taken)?
-        .widen(db, owner)
-        .await?;
-    search_understood(db, owner, folder, &understood, sort, order, page).await
+    let understood = Understood::read(q, time::OffsetDateTime::now_utc().date(), taken)?;
+    search_understood(db, owner, folder, understood, true, sort, order, page).await
 }
 
-/// [`search`] for a query already read.
+/// [`search`] for a query already read; with `everyday`, words WordNet does not know also
+/// find classes near them in meaning, except words that name one of the owner's folders
+/// ("hawaii" means the folder, not beaches).
+#[allow(clippy::too_many_arguments)]
 pub async fn search_understood(
     db: &Db,
     owner: &str,
     folder: Option<&str>,
-    understood: &Understood,
+    understood: Understood,
+    everyday: bool,
     sort: SortKey,
     order: Order,
     page: &PageQuery,
 ) -> Result<Listing> {
-    let (terms, taken) = (&understood.terms, &understood.taken);
+    let Understood { mut terms, taken } = understood;
     let folder_hits = folders::matching_names(db, owner, |name| {
         terms.iter().map(|t| t.in_name(name)).collect()
     })
     .await?;
+    if everyday {
+        for (n, term) in terms.iter_mut().enumerate() {
+            term.literal |= folder_hits.iter().any(|(_, hits)| hits[n]);
+        }
+        crate::everyday::widen(&mut terms).await;
+    }
+    let (terms, taken) = (&terms, &taken);
     let mut binds: Vec<String> = Vec::new();
     let mut conditions = Vec::with_capacity(terms.len());
     for (n, term) in terms.iter().enumerate() {
