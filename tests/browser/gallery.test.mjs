@@ -151,6 +151,11 @@ test("sign up, create a folder, upload two photos and view them", async () => {
   await page.check("#grid .card .pick input");
   assert.equal(await page.textContent("#selection-count"), "1 selected", "the new results can be selected");
   await page.screenshot({ path: join(shots, "search.png"), fullPage: true });
+  // A second search replaces the first (the address bar already holds the first's words).
+  await page.fill("#search-input", "forest");
+  await page.waitForFunction(() => document.querySelector("#grid .card")?.dataset.name === "forest.jpg");
+  assert.match(page.url(), /q=forest/);
+  assert.doesNotMatch(page.url(), /sunsets/);
   // The search box suggests as one types: here the folder's name.
   await page.fill("#search-input", "vaca");
   await page.waitForFunction(() => Array.from(document.querySelectorAll("#search-suggestions option")).some((o) => o.value === "vacation"));

@@ -78,9 +78,15 @@ impl FolderPage {
         folder_href(self.folder.as_ref().and_then(|f| f.parent_id.as_deref()))
     }
 
+    /// This folder's address without a query: where the live search sends its words (the
+    /// address bar's own `q` would be sent twice, and refused).
+    fn path(&self) -> String {
+        folder_href(self.folder.as_ref().map(|f| f.id.as_str()))
+    }
+
     /// This page's address, to come back to after a form (a search stays a search).
     fn here(&self) -> String {
-        let folder = folder_href(self.folder.as_ref().map(|f| f.id.as_str()));
+        let folder = self.path();
         match &self.query {
             Some(q) => {
                 let mut pairs = vec![("q", q.as_str())];
