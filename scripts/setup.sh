@@ -2,7 +2,7 @@
 # Installs what the gallery needs to build and run, skipping what is already there.
 #   scripts/setup.sh          the embedded default: cmake and nasm (to build libjpeg-turbo) and
 #                             the ONNX Runtime library from the PyPI onnxruntime wheel
-#   scripts/setup.sh --test   also what the tests use: Chromium, PostgreSQL, playwright-core, and a venv with
+#   scripts/setup.sh --test   also what the tests use: Chromium, PostgreSQL, espeak-ng and sox, playwright-core, and a venv with
 #                             schemathesis and the Python reference classifier (onnxruntime, Pillow)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -47,6 +47,9 @@ if [ "${1:-}" = "--test" ]; then
   command -v curl >/dev/null || missing+=(curl)
   command -v node >/dev/null || missing+=(nodejs npm)
   ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1 || missing+=(postgresql)
+  # The spoken test commands (scripts/make-test-speech.sh).
+  command -v espeak-ng >/dev/null || missing+=(espeak-ng)
+  command -v sox >/dev/null || missing+=(sox)
   if [ ${#missing[@]} -gt 0 ]; then
     say "Installing ${missing[*]} (apt)"
     apt_install "${missing[@]}" fonts-dejavu-core

@@ -146,6 +146,35 @@ pub struct Config {
     #[arg(long, env = intent::MODEL_SETTING)]
     pub intent_model_dir: Option<PathBuf>,
 
+    /// Speech model folder (Whisper-base as ONNX, with encoder.onnx); the shipped one by
+    /// default.
+    #[arg(long, env = speech::MODEL_SETTING)]
+    pub speech_model_dir: Option<PathBuf>,
+
+    /// Voice commands transcribed at once on this server.
+    #[arg(long, env = "GALLERY_SPEECH_WORKERS", default_value_t = 1)]
+    pub speech_workers: usize,
+
+    /// ONNX Runtime threads of one transcription.
+    #[arg(long, env = "GALLERY_SPEECH_THREADS", default_value_t = 1)]
+    pub speech_threads: usize,
+
+    /// Voice commands that may wait for a transcription; more are answered 503.
+    #[arg(long, env = "GALLERY_SPEECH_QUEUE", default_value_t = 8)]
+    pub speech_queue: usize,
+
+    /// Largest recording of a voice command, in bytes.
+    #[arg(long, env = "GALLERY_SPEECH_MAX_BYTES", default_value_t = 2 * 1024 * 1024)]
+    pub speech_max_bytes: usize,
+
+    /// Longest recording of a voice command, in seconds (at most 30).
+    #[arg(long, env = "GALLERY_SPEECH_MAX_SECONDS", default_value_t = 15.0)]
+    pub speech_max_seconds: f32,
+
+    /// Voice commands transcribed per account and minute.
+    #[arg(long, env = "GALLERY_SPEECH_PER_MINUTE", default_value_t = 30)]
+    pub speech_per_minute: u32,
+
     /// Path of the ONNX Runtime library, when it is not in the usual places.
     #[arg(long, env = onnx_runtime::LIBRARY_SETTING)]
     pub ort_library: Option<PathBuf>,

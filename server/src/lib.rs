@@ -19,6 +19,7 @@ pub mod search;
 pub mod state;
 pub mod storage;
 pub mod telemetry;
+pub mod transcription;
 pub mod usage;
 pub mod voice;
 pub mod web;

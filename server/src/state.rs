@@ -19,6 +19,7 @@ use crate::jobs::Queue;
 use crate::jobs::lambda::Receiver;
 use crate::net::TrustedProxies;
 use crate::storage::{FsStore, S3Store, Storage};
+use crate::transcription::Transcriber;
 use crate::voice::Voice;
 
 #[derive(Clone)]
@@ -30,6 +31,8 @@ pub struct AppState {
     pub trusted_proxies: TrustedProxies,
     pub uploads: Arc<Uploads>,
     pub voice: Arc<Voice>,
+    /// Speech recognised on this server, for pages and clients that send recordings.
+    pub transcriber: Arc<Transcriber>,
     /// The Content-Security-Policy of every answer (images may come from S3).
     pub csp: HeaderValue,
     /// The OpenID Connect provider, when configured (set once the address is known).
@@ -79,6 +82,7 @@ impl AppState {
             csp: content_security_policy(image_origin.as_deref()),
             queue,
             voice: Arc::new(voice),
+            transcriber: Arc::new(Transcriber::new(&config)),
             oidc: Arc::new(OnceLock::new()),
             callbacks: Arc::new(OnceLock::new()),
             trusted_proxies,
@@ -167,6 +171,7 @@ parts! {
     TrustedProxies => trusted_proxies,
     Arc<Uploads> => uploads,
     Arc<Voice> => voice,
+    Arc<Transcriber> => transcriber,
     Arc<OnceLock<Oidc>> => oidc,
     Arc<OnceLock<Receiver>> => callbacks,
     Arc<System> => system,

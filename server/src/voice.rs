@@ -54,6 +54,25 @@ impl Voice {
     }
 }
 
+/// What the page says when a recording held no speech.
+pub const NOTHING_HEARD: &str =
+    "I did not hear a command. Try again, a little closer to the microphone.";
+
+impl Voice {
+    /// What words heard in a recording mean: nothing, when there were none.
+    pub async fn heard(&self, text: &str) -> Result<Interpreted> {
+        if text.trim().is_empty() {
+            return Ok(Interpreted {
+                intent: Intent::None,
+                confidence: 1.0,
+                slots: BTreeMap::new(),
+                say: NOTHING_HEARD.into(),
+            });
+        }
+        Ok(self.interpret(text).await?.into())
+    }
+}
+
 /// An interpretation as the JSON API answers it: the contract's fields.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Interpreted {

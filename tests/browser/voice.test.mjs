@@ -2,7 +2,7 @@
 // transcripts; the page sends them to the server and performs what comes back.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startServer, launchBrowser, signUp } from "./server.mjs";
 
@@ -130,11 +130,60 @@ test("without speech recognition the command box takes typed commands", async ()
   await page.fill('input[name="password"]', "correct horse battery");
   await page.click('main button[type="submit"]');
   await page.waitForURL(/\/gallery$/);
-  await page.click("#voice-button");
-  assert.match(await page.textContent("#voice-reply"), /no speech recognition/);
+  // Recognition falls to the server; the browser's own cannot be chosen.
+  assert.equal(await page.inputValue("#voice-engine"), "server");
+  assert.equal(await page.isDisabled('#voice-engine option[value="browser"]'), true);
   await page.fill("#voice-text", "open the vacation folder");
   await page.press("#voice-text", "Enter");
   await page.waitForURL(/\/gallery\/[0-9a-f]+$/);
   assert.match(await page.textContent(".crumbs"), /Vacation/);
   await context.close();
+});
+
+// A WAV as the microphone: 1 s of silence, a spoken command, 2 s of silence.
+function paddedWav(path, out) {
+  const wav = readFileSync(path);
+  const rate = wav.readUInt32LE(24);
+  const data = wav.subarray(44);
+  const silence = (s) => Buffer.alloc(Math.round(s * rate) * 2);
+  const body = Buffer.concat([silence(1), data, silence(2)]);
+  const head = Buffer.from(wav.subarray(0, 44));
+  head.writeUInt32LE(36 + body.length, 4);
+  head.writeUInt32LE(body.length, 40);
+  writeFileSync(out, Buffer.concat([head, body]));
+}
+
+test("with server recognition the page records a command, shows the level and the words, and acts", async () => {
+  const wav = join(server.dir, "command.wav");
+  paddedWav(join(process.cwd(), "..", "..", "speech", "tests", "data", "show-me-pictures-of-my-dog.wav"), wav);
+  const listening = await launchBrowser([
+    "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+    `--use-file-for-fake-audio-capture=${wav}%noloop`, "--autoplay-policy=no-user-gesture-required",
+  ]);
+  try {
+    const context = await listening.newContext();
+    await context.addInitScript(() => { delete window.SpeechRecognition; delete window.webkitSpeechRecognition; });
+    const page = await context.newPage();
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+    await signUp(page, server.url, "wes@example.org");
+    const transcribed = page.waitForResponse((r) => r.url().endsWith("/voice/transcribe"), { timeout: 30000 });
+    await page.click("#voice-button");
+    // The level meter shows while listening, and moves with the voice.
+    await page.waitForSelector("#voice-level:not([hidden])");
+    await page.waitForFunction(() => document.querySelector("#voice-level").value > 0.3, null, { timeout: 10000 });
+    const response = await transcribed;
+    assert.equal(response.status(), 200);
+    assert.equal(response.request().headers()["content-type"], "audio/wav");
+    const heard = await response.json();
+    assert.match(heard.transcript.toLowerCase(), /pictures of my dog/);
+    // The words go the way typed ones do: a search for dogs.
+    await page.waitForURL(/q=dog/, { timeout: 15000 });
+    assert.match(await page.textContent("#result-count"), /matching/);
+    assert.deepEqual(errors, []);
+    await context.close();
+  } finally {
+    await listening.close();
+  }
 });

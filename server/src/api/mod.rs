@@ -69,7 +69,7 @@ pub fn router(state: &AppState) -> Router<St> {
         .merge(account::router())
         .merge(folders::router())
         .merge(photos::router())
-        .merge(voice::router())
+        .merge(voice::router(state))
         .merge(admin::router())
         .merge(classifier::router())
         .layer(TimeoutLayer::with_status_code(

@@ -43,6 +43,8 @@ pub enum Subject<'a> {
     SignInAddress(IpAddr),
     SignUpAddress(IpAddr),
     ProviderStartAddress(IpAddr),
+    /// Voice commands recognised on the server, per account.
+    Transcription(&'a str),
 }
 
 impl Subject<'_> {
@@ -52,6 +54,7 @@ impl Subject<'_> {
             Self::SignInAddress(ip) => format!("signin-ip:{}", net::network(*ip)),
             Self::SignUpAddress(ip) => format!("signup-ip:{}", net::network(*ip)),
             Self::ProviderStartAddress(ip) => format!("oidc-ip:{}", net::network(*ip)),
+            Self::Transcription(user) => format!("speech:{user}"),
         }
     }
 
@@ -66,6 +69,9 @@ impl Subject<'_> {
             ),
             Self::ProviderStartAddress(_) => {
                 format!("too many sign-ins were started; try again in {wait_secs} seconds")
+            }
+            Self::Transcription(_) => {
+                format!("too many voice commands at once; try again in {wait_secs} seconds")
             }
         };
         Error::TooManyRequests {

@@ -42,6 +42,11 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../../static/voice.js"),
     ),
     (
+        "voice-capture.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../static/voice-capture.js"),
+    ),
+    (
         "share.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../../static/share.js"),

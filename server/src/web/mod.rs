@@ -38,7 +38,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(folders::router())
         .merge(photos::router())
         .merge(timeline::router())
-        .merge(voice::router())
+        .merge(voice::router(state))
         .route("/static/{*file}", get(assets::serve))
         .route("/sw.js", get(assets::service_worker))
         .layer(TimeoutLayer::with_status_code(

@@ -7,7 +7,10 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use axum::extract::State;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::HeaderMap;
 use axum::routing::post;
 use axum::{Json, Router};
 use intent::{Intent, Interpretation};
@@ -19,11 +22,40 @@ use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::state::AppState;
 use crate::storage::Storage;
+use crate::transcription::Transcriber;
 use crate::voice::{self, Pending, Voice, slot};
 use crate::{folders, images};
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/voice", post(command))
+pub fn router(state: &AppState) -> Router<AppState> {
+    Router::new().route("/voice", post(command)).route(
+        "/voice/transcribe",
+        post(transcribe).layer(DefaultBodyLimit::max(state.transcriber.max_bytes + 1)),
+    )
+}
+
+/// What the server heard in the page's recording; the page then sends the words to
+/// `/voice` as it sends the browser's own transcripts.
+#[derive(Debug, Serialize)]
+pub struct Heard {
+    pub transcript: String,
+    /// Seconds of speech found in the recording (0: none).
+    pub speech_seconds: f32,
+}
+
+async fn transcribe(
+    State(transcriber): State<Arc<Transcriber>>,
+    State(db): State<Db>,
+    ScriptSession(session): ScriptSession,
+    headers: HeaderMap,
+    body: std::result::Result<Bytes, BytesRejection>,
+) -> Result<Json<Heard>> {
+    let heard = transcriber
+        .hear(&db, &session.user.id, &headers, body)
+        .await?;
+    Ok(Json(Heard {
+        transcript: heard.text,
+        speech_seconds: heard.speech_seconds,
+    }))
 }
 
 /// Where the page is when the command is spoken.
