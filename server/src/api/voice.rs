@@ -47,6 +47,12 @@ async fn interpret(
     Ok(Json(voice.interpret(&body.text).await?.into()))
 }
 
+/// A recording of one command: its bytes, as its Content-Type says.
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+#[allow(dead_code)]
+struct Recording(Vec<u8>);
+
 /// What was said, and what it means.
 #[derive(Serialize, ToSchema)]
 pub struct Transcribed {
@@ -64,7 +70,7 @@ pub struct Transcribed {
 /// trimmed; a recording without speech answers an empty transcript and the intent `none`.
 /// Nothing is done.
 #[utoipa::path(post, path = "/voice/transcribe", tag = "voice",
-    request_body(content = Vec<u8>, content_type = "audio/wav"),
+    request_body(content = Recording, content_type = "audio/wav"),
     responses((status = 200, body = Transcribed),
         (status = 413, description = "past the size or duration limit", body = ErrorBody),
         (status = 415, description = "not a kind of audio taken", body = ErrorBody),
