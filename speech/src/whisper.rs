@@ -112,7 +112,16 @@ impl Whisper {
         let session = |name: &str| {
             let path = dir.join(name);
             Session::builder(&env)
-                .and_then(|b| Ok(b.with_intra_threads(threads)?.with_inter_threads(1)?))
+                .and_then(|b| {
+                    // Every command has its own shapes: ONNX Runtime's arena and memory
+                    // patterns would keep growing for them (hundreds of MB) and save nothing.
+                    Ok(b.with_intra_threads(threads)?
+                        .with_inter_threads(1)?
+                        .with_memory_pattern(false)?
+                        .with_execution_providers([ort::ep::CPU::default()
+                            .with_arena_allocator(false)
+                            .build()])?)
+                })
                 .and_then(|mut b| b.commit_from_file(&path))
                 .map(Mutex::new)
                 .map_err(|e| bad(&path, &e))
