@@ -29,11 +29,7 @@ impl SentenceEncoder {
         let mut tok = Tokenizer::from_file(tokenizer).map_err(|e| bad(tokenizer, &e))?;
         tok.with_padding(None);
         tok.with_truncation(None).map_err(|e| bad(tokenizer, &e))?;
-        let env = onnx_runtime::environment().map_err(Error::Model)?;
-        let session = Session::builder(&env)
-            .and_then(|b| Ok(b.with_intra_threads(1)?.with_inter_threads(1)?))
-            .and_then(|mut b| b.commit_from_file(model))
-            .map_err(|e| bad(model, &e))?;
+        let session = onnx_runtime::session(model, 1, Ok).map_err(Error::Model)?;
         Ok(Self {
             session: Mutex::new(session),
             tokenizer: tok,

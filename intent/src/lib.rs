@@ -98,11 +98,8 @@ impl IntentModel {
         tokenizer
             .with_truncation(None)
             .map_err(|e| bad("tokenizer", &e))?;
-        let env = onnx_runtime::environment().map_err(Error::Model)?;
-        let session = Session::builder(&env)
-            .and_then(|b| Ok(b.with_intra_threads(1)?.with_inter_threads(1)?))
-            .and_then(|mut b| b.commit_from_file(dir.join("intent.onnx")))
-            .map_err(|e| bad("cannot load intent.onnx", &e))?;
+        let session =
+            onnx_runtime::session(&dir.join("intent.onnx"), 1, Ok).map_err(Error::Model)?;
         Ok(Self {
             session: Mutex::new(session),
             tokenizer,

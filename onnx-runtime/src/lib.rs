@@ -9,6 +9,8 @@ use std::sync::OnceLock;
 
 pub use ort;
 use ort::environment::Environment;
+use ort::session::Session;
+use ort::session::builder::SessionBuilder;
 
 pub const LIBRARY: &str = "libonnxruntime.so.1.32.0";
 /// The setting (of each program) that names the library file, for installs that keep it
@@ -78,6 +80,25 @@ pub fn environment() -> Result<Environment, String> {
             .map_err(|e| format!("cannot start ONNX Runtime: {e}"))
     })
     .clone()
+}
+
+/// A session of the ONNX file at `path`: `threads` threads within an operator, one across
+/// them, and whatever else `tune` sets on the builder (most models: nothing). Errors name
+/// the file.
+pub fn session(
+    path: &Path,
+    threads: usize,
+    tune: impl FnOnce(SessionBuilder) -> ort::Result<SessionBuilder>,
+) -> Result<Session, String> {
+    let env = environment()?;
+    Session::builder(&env)
+        .and_then(|b| {
+            Ok(b.with_intra_threads(threads.max(1))?
+                .with_inter_threads(1)?)
+        })
+        .and_then(tune)
+        .and_then(|mut b| b.commit_from_file(path))
+        .map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// Probabilities from a model's raw scores.

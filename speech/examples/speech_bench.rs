@@ -115,7 +115,7 @@ fn main() {
             let heard = recogniser
                 .recognise_with(&samples, options)
                 .expect("recognises");
-            let got = intents.interpret(&heard.text);
+            let got = intents.interpret(heard.text());
             total.push(started.elapsed().as_secs_f64() * 1000.0);
             if let Some(t) = &heard.transcript {
                 encoder += t.encoder_ms;
@@ -130,11 +130,11 @@ fn main() {
                     row.voice,
                     row.noise,
                     row.text,
-                    heard.text,
+                    heard.text(),
                     serde_json::to_string(&got.intent).unwrap_or_default(),
                     serde_json::to_string(&got.slots).unwrap_or_default()
                 )),
-                Err(e) => missed.push(format!("  {} heard {:?}: {e}", row.id, heard.text)),
+                Err(e) => missed.push(format!("  {} heard {:?}: {e}", row.id, heard.text())),
             }
         }
         let n = rows.len() as f64;

@@ -2,7 +2,6 @@
 //! it down.
 
 use std::path::Path;
-use std::time::Instant;
 
 use crate::vad::Vad;
 use crate::whisper::{Options, Prompt, Whisper};
@@ -26,13 +25,17 @@ pub struct Recogniser {
 /// What was heard in a recording.
 #[derive(Debug, Clone)]
 pub struct Heard {
-    /// The words, empty when no speech was found.
-    pub text: String,
     /// Seconds of speech found (with its margins), 0 for none.
     pub speech_seconds: f32,
-    pub vad_ms: f64,
     /// None when there was no speech to transcribe.
     pub transcript: Option<Transcript>,
+}
+
+impl Heard {
+    /// The words, empty when no speech was found.
+    pub fn text(&self) -> &str {
+        self.transcript.as_ref().map_or("", |t| t.text.as_str())
+    }
 }
 
 impl Recogniser {
@@ -52,14 +55,9 @@ impl Recogniser {
     }
 
     pub fn recognise_with(&self, samples: &[f32], options: Options) -> Result<Heard, Error> {
-        let started = Instant::now();
-        let speech = self.vad.speech(samples)?;
-        let vad_ms = started.elapsed().as_secs_f64() * 1000.0;
-        let Some(speech) = speech else {
+        let Some(speech) = self.vad.speech(samples)? else {
             return Ok(Heard {
-                text: String::new(),
                 speech_seconds: 0.0,
-                vad_ms,
                 transcript: None,
             });
         };
@@ -67,9 +65,7 @@ impl Recogniser {
         let prompt = options.prompt.then_some(&self.prompt);
         let transcript = self.whisper.transcribe(said, options, prompt)?;
         Ok(Heard {
-            text: transcript.text.clone(),
             speech_seconds: said.len() as f32 / crate::mel::SAMPLE_RATE as f32,
-            vad_ms,
             transcript: Some(transcript),
         })
     }

@@ -37,11 +37,7 @@ pub struct Speech {
 
 impl Vad {
     pub fn load(model: &Path) -> Result<Self, Error> {
-        let env = onnx_runtime::environment().map_err(Error::Model)?;
-        let session = Session::builder(&env)
-            .and_then(|b| Ok(b.with_intra_threads(1)?.with_inter_threads(1)?))
-            .and_then(|mut b| b.commit_from_file(model))
-            .map_err(|e| Error::Model(format!("{}: {e}", model.display())))?;
+        let session = onnx_runtime::session(model, 1, Ok).map_err(Error::Model)?;
         Ok(Self {
             session: Mutex::new(session),
         })

@@ -77,9 +77,6 @@ impl Default for Options {
 pub struct Transcript {
     pub text: String,
     pub tokens: usize,
-    /// Encoder positions run (1500 for the whole window).
-    pub positions: usize,
-    pub mel_ms: f64,
     pub encoder_ms: f64,
     pub decoder_ms: f64,
 }
@@ -108,23 +105,16 @@ impl Whisper {
         let tokenizer_path = dir.join("tokenizer.json");
         let tokenizer =
             Tokenizer::from_file(&tokenizer_path).map_err(|e| bad(&tokenizer_path, &e))?;
-        let env = onnx_runtime::environment().map_err(Error::Model)?;
         let session = |name: &str| {
-            let path = dir.join(name);
-            Session::builder(&env)
-                .and_then(|b| {
-                    // Every command has its own shapes: ONNX Runtime's arena and memory
-                    // patterns would keep growing for them (hundreds of MB) and save nothing.
-                    Ok(b.with_intra_threads(threads)?
-                        .with_inter_threads(1)?
-                        .with_memory_pattern(false)?
-                        .with_execution_providers([ort::ep::CPU::default()
-                            .with_arena_allocator(false)
-                            .build()])?)
-                })
-                .and_then(|mut b| b.commit_from_file(&path))
-                .map(Mutex::new)
-                .map_err(|e| bad(&path, &e))
+            // Every command has its own shapes: ONNX Runtime's arena and memory patterns
+            // would keep growing for them and save nothing.
+            onnx_runtime::session(&dir.join(name), threads, |b| {
+                Ok(b.with_memory_pattern(false)?.with_execution_providers([
+                    ort::ep::CPU::default().with_arena_allocator(false).build(),
+                ])?)
+            })
+            .map(Mutex::new)
+            .map_err(Error::Model)
         };
         let (blocked, blocked_first) = blocked_tokens(&config);
         Ok(Self {
@@ -161,7 +151,6 @@ impl Whisper {
         options: Options,
         prompt: Option<&Prompt>,
     ) -> Result<Transcript, Error> {
-        let started = Instant::now();
         let frames = if options.cut {
             let said = samples.len().div_ceil(HOP) + options.margin_frames;
             // An even number of frames (the second convolution halves them), at most 30 s.
@@ -172,7 +161,6 @@ impl Whisper {
         let max_samples = FULL_FRAMES * HOP;
         let samples = &samples[..samples.len().min(max_samples)];
         let mel = self.mel.compute(samples, frames);
-        let mel_ms = ms(started);
 
         let failed = |e: ort::Error| Error::Model(format!("speech recognition failed: {e}"));
         let started = Instant::now();
@@ -252,16 +240,9 @@ impl Whisper {
         Ok(Transcript {
             text: text.trim().to_owned(),
             tokens: said.len(),
-            positions,
-            mel_ms,
             encoder_ms,
             decoder_ms: ms(started),
         })
-    }
-
-    /// Seconds of audio one transcription takes at most.
-    pub fn max_seconds() -> f32 {
-        (FULL_FRAMES * HOP) as f32 / SAMPLE_RATE as f32
     }
 }
 

@@ -32,7 +32,7 @@ fn opus_from_chrome_and_from_ogg_is_heard() {
         assert!((3.9..4.3).contains(&seconds), "{name}: {seconds} s");
         let heard = r.recognise(&samples).unwrap();
         assert_eq!(
-            words(&heard.text),
+            words(heard.text()),
             "turn on the kitchen lights and set the thermostat to 21 degrees",
             "{name}"
         );
@@ -71,7 +71,7 @@ fn a_wav_at_another_rate_in_stereo_is_brought_to_16_khz_mono() {
         converted.len()
     );
     let heard = recogniser().recognise(&converted).unwrap();
-    assert_eq!(words(&heard.text), "show me pictures of my dog");
+    assert_eq!(words(heard.text()), "show me pictures of my dog");
 }
 
 #[test]

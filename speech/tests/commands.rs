@@ -31,13 +31,17 @@ fn spoken_commands_are_understood_as_well_as_measured() {
     for row in &rows {
         let samples = spoken::samples(&dir.join(format!("{}.wav", row.id)));
         let heard = recogniser.recognise(&samples).expect("recognises");
-        let got = intents.interpret(&heard.text).expect("interprets");
+        let got = intents.interpret(heard.text()).expect("interprets");
         if spoken::right(row, &got) {
             right += 1;
         } else {
             missed.push(format!(
                 "{}: said {:?}, heard {:?}, read {:?} {:?}",
-                row.id, row.text, heard.text, got.intent, got.slots
+                row.id,
+                row.text,
+                heard.text(),
+                got.intent,
+                got.slots
             ));
         }
     }
@@ -65,12 +69,12 @@ fn noise_and_silence_are_not_words() {
         let heard = recogniser
             .recognise(&spoken::samples(&dir.join(name)))
             .expect("recognises");
-        assert_eq!(heard.text, "", "{name} was heard as {:?}", heard.text);
+        assert_eq!(heard.text(), "", "{name} was heard as {:?}", heard.text());
         assert!(heard.transcript.is_none(), "{name} reached Whisper");
     }
     // Digital silence too (a muted microphone).
     let heard = recogniser
         .recognise(&vec![0.0; 32_000])
         .expect("recognises");
-    assert_eq!(heard.text, "");
+    assert_eq!(heard.text(), "");
 }

@@ -85,9 +85,9 @@ async fn transcribe(
     body: std::result::Result<Bytes, BytesRejection>,
 ) -> Result<Json<Transcribed>> {
     let heard = transcriber.hear(&db, &user.user.id, &headers, body).await?;
-    let interpreted = voice.heard(&heard.text).await?;
+    let interpreted = voice.heard(heard.text()).await?;
     Ok(Json(Transcribed {
-        transcript: heard.text,
+        transcript: heard.text().to_owned(),
         interpreted,
     }))
 }

@@ -53,7 +53,7 @@ async fn transcribe(
         .hear(&db, &session.user.id, &headers, body)
         .await?;
     Ok(Json(Heard {
-        transcript: heard.text,
+        transcript: heard.text().to_owned(),
         speech_seconds: heard.speech_seconds,
     }))
 }
