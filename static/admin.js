@@ -17,3 +17,38 @@
     }
   });
 })();
+
+// Registering a classifier: the form goes as multipart with the page's CSRF token; the
+// server checks the model (it loads, runs a photo in time, its outputs match the labels)
+// and says why when it refuses it.
+(function () {
+  "use strict";
+  const form = document.getElementById("model-form");
+  if (!form) return;
+  const status = document.getElementById("model-status");
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const token = document.querySelector('meta[name="csrf-token"]').content;
+    const data = new FormData(form);
+    const labels = form.elements.labels.files[0];
+    if (labels) data.set("labels", await labels.text());
+    const button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    status.textContent = "Uploading and checking the model…";
+    try {
+      const res = await fetch("/admin/models", { method: "POST", body: data, headers: { "X-CSRF-Token": token }, credentials: "same-origin" });
+      let body = {};
+      try { body = await res.json(); } catch (_) { /* not JSON */ }
+      if (res.ok) {
+        status.textContent = `Registered ${body.name}: ${body.classes} labels, ${Math.round(body.check_ms)} ms for one photo.`;
+        setTimeout(() => location.reload(), 1200);
+      } else {
+        status.textContent = `Not registered: ${body.error || `the server answered ${res.status}`}`;
+      }
+    } catch (err) {
+      status.textContent = `Not registered: ${err.message}`;
+    } finally {
+      button.disabled = false;
+    }
+  });
+})();

@@ -184,6 +184,9 @@
       download.href = d.original;
       download.setAttribute("download", d.name);
       for (const input of $$("[data-viewer-id]", dialog)) input.value = d.id;
+      const compared = $("#info-compare-result");
+      compared.textContent = "";
+      compared.dataset.photo = d.id;
     };
     const show = (i) => {
       const list = cards();
@@ -329,3 +332,31 @@
     setupViewer();
   });
 })();
+
+// The viewer's comparison: the photo classified by every classifier, side by side.
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest("#info-compare");
+  if (!button) return;
+  const out = document.getElementById("info-compare-result");
+  const id = out.dataset.photo;
+  if (!id) return;
+  button.disabled = true;
+  out.textContent = "Classifying with every classifier…";
+  try {
+    const res = await fetch(`/photos/${encodeURIComponent(id)}/compare`, { credentials: "same-origin" });
+    const text = await res.text();
+    if (out.dataset.photo !== id) return;
+    if (res.ok) {
+      out.innerHTML = text;
+    } else {
+      let message = `the comparison failed (${res.status})`;
+      const found = new DOMParser().parseFromString(text, "text/html").querySelector(".error, main p");
+      if (found) message = found.textContent.trim();
+      out.textContent = message;
+    }
+  } catch (err) {
+    out.textContent = `the comparison failed: ${err.message}`;
+  } finally {
+    button.disabled = false;
+  }
+});

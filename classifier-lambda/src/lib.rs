@@ -68,8 +68,83 @@ impl Classifier {
         preprocess::to_input(&image, &model.description)
     }
 
+    /// Whether the session takes the input and gives the output its description names.
+    pub fn check_names(&self) -> Result<(), Error> {
+        let d = &self.model.description;
+        let names = |outlets: &[ort::value::Outlet]| {
+            outlets
+                .iter()
+                .map(|o| format!("{:?}", o.name()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if !self.session.inputs().iter().any(|i| i.name() == d.input) {
+            return Err(Error::Model(format!(
+                "the model has no input {:?} (its inputs: {})",
+                d.input,
+                names(self.session.inputs())
+            )));
+        }
+        if !self.session.outputs().iter().any(|o| o.name() == d.output) {
+            return Err(Error::Model(format!(
+                "the model has no output {:?} (its outputs: {})",
+                d.output,
+                names(self.session.outputs())
+            )));
+        }
+        Ok(())
+    }
+
+    /// Runs one prepared input, stopped once `limit` has passed: its `k` most likely
+    /// classes and how long the run took. A model too slow for the limit is refused.
+    pub fn predict_within(
+        &mut self,
+        input: Vec<f32>,
+        k: usize,
+        limit: std::time::Duration,
+    ) -> Result<(Vec<Label>, std::time::Duration), Error> {
+        let failed = |e: ort::Error| Error::Model(format!("inference failed: {e}"));
+        let options = Arc::new(ort::session::RunOptions::new().map_err(failed)?);
+        let (done, finished) = std::sync::mpsc::channel::<()>();
+        let fired = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let watchdog = {
+            let (options, fired) = (options.clone(), fired.clone());
+            std::thread::spawn(move || {
+                if finished.recv_timeout(limit).is_err() {
+                    fired.store(true, std::sync::atomic::Ordering::SeqCst);
+                    let _ = options.terminate();
+                }
+            })
+        };
+        let started = std::time::Instant::now();
+        let outcome = self.predict_with(std::slice::from_ref(&input), Some(&options));
+        let took = started.elapsed();
+        let _ = done.send(());
+        let _ = watchdog.join();
+        if fired.load(std::sync::atomic::Ordering::SeqCst) || took >= limit {
+            let limit = if limit.as_millis() >= 1000 {
+                format!("{:.1} s", limit.as_secs_f64())
+            } else {
+                format!("{} ms", limit.as_millis())
+            };
+            return Err(Error::Model(format!(
+                "the model is too slow: it did not classify a photo within {limit} (one core)"
+            )));
+        }
+        let probabilities = outcome?;
+        Ok((top_k(&probabilities[0], k, &self.model.labels), took))
+    }
+
     /// Runs prepared inputs as one batch; returns each one's probabilities.
     pub fn predict(&mut self, inputs: &[Vec<f32>]) -> Result<Vec<Vec<f32>>, Error> {
+        self.predict_with(inputs, None)
+    }
+
+    fn predict_with(
+        &mut self,
+        inputs: &[Vec<f32>],
+        options: Option<&ort::session::RunOptions>,
+    ) -> Result<Vec<Vec<f32>>, Error> {
         let d = &self.model.description;
         let crop = d.crop as usize;
         let shape = match d.layout {
@@ -79,17 +154,26 @@ impl Classifier {
         let data: Vec<f32> = inputs.concat();
         let failed = |e: ort::Error| Error::Model(format!("inference failed: {e}"));
         let tensor = TensorRef::from_array_view((shape, data.as_slice())).map_err(failed)?;
-        let outputs = self
-            .session
-            .run(ort::inputs![d.input.as_str() => tensor])
-            .map_err(failed)?;
-        let (out_shape, values) = outputs[d.output.as_str()]
-            .try_extract_tensor::<f32>()
-            .map_err(failed)?;
+        let inputs_of = ort::inputs![d.input.as_str() => tensor];
+        let outputs = match options {
+            Some(options) => self.session.run_with_options(inputs_of, options),
+            None => self.session.run(inputs_of),
+        }
+        .map_err(failed)?;
+        let output = outputs
+            .get(d.output.as_str())
+            .ok_or_else(|| Error::Model(format!("the model gave no output {:?}", d.output)))?;
+        let (out_shape, values) = output.try_extract_tensor::<f32>().map_err(|e| {
+            Error::Model(format!(
+                "the output {:?} is not a tensor of 32-bit floats: {e}",
+                d.output
+            ))
+        })?;
         let classes = out_shape.last().copied().unwrap_or(0) as usize;
         if classes != self.model.labels.len() || values.len() != classes * inputs.len() {
             return Err(Error::Model(format!(
-                "the model gave {classes} classes, the labels have {}",
+                "the model gives {} values per photo, but there are {} labels",
+                values.len() / inputs.len().max(1),
                 self.model.labels.len()
             )));
         }

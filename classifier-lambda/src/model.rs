@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Error;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Layout {
     NCHW,
     NHWC,
@@ -21,7 +21,7 @@ pub enum Interpolation {
     Bicubic,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum OutputKind {
     /// Raw scores: softmax gives probabilities.
@@ -33,10 +33,13 @@ pub enum OutputKind {
 /// How one model wants its input: shorter side resized to `resize`, centre crop of
 /// `crop`, then `(x / scale * 255 - mean) / std` per channel (x in 0..255, `scale` 255
 /// means mean/std are in 0..255 units, `scale` 1 that they are in 0..1 units).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Description {
     pub name: String,
+    /// The ONNX file and the labels, in the folder (a registered model's are its own).
+    #[serde(default = "default_onnx_file")]
     pub model: String,
+    #[serde(default = "default_labels_file")]
     pub labels: String,
     pub input: String,
     pub output: String,
@@ -49,14 +52,29 @@ pub struct Description {
     pub scale: f32,
     pub output_kind: OutputKind,
     /// SHA-256 of the ONNX file, checked at load when present.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sha256: Option<String>,
 }
 
+fn default_onnx_file() -> String {
+    "model.onnx".into()
+}
+
+fn default_labels_file() -> String {
+    "labels.json".into()
+}
+
+/// The most classes a model may tell apart (ImageNet-21k has 21 841).
+pub const MAX_CLASSES: usize = 50_000;
+/// The largest input side a description may ask for.
+pub const MAX_SIDE: u32 = 1024;
+
 /// One class the model tells apart: its name, WordNet id and other names.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Class {
     pub name: String,
+    /// Empty for a class without one (a registered model's own labels may have none).
+    #[serde(default)]
     pub wnid: String,
     #[serde(default)]
     pub synonyms: Vec<String>,
@@ -87,6 +105,7 @@ impl Description {
 }
 
 impl Model {
+    /// A model folder of the gallery's own: `model.json`, its ONNX file and 1000 ImageNet labels.
     pub fn load(dir: impl AsRef<Path>) -> Result<Self, Error> {
         let dir = dir.as_ref().to_path_buf();
         let description = Description::read(&dir)?;
@@ -101,32 +120,72 @@ impl Model {
                 labels.len()
             )));
         }
-        if description.crop == 0 || description.resize < description.crop {
+        let onnx = read(&dir.join(&description.model))?;
+        match Self::from_parts(description, labels, onnx.into()) {
+            Ok(model) => Ok(Self { dir, ..model }),
+            Err(Error::Model(e) | Error::Decode(e)) => {
+                Err(Error::Model(format!("{}: {e}", dir.display())))
+            }
+        }
+    }
+
+    /// A model from its description, labels and ONNX bytes (a registered model, read from
+    /// storage): checked as far as it can be without running it.
+    pub fn from_parts(
+        description: Description,
+        labels: Vec<Class>,
+        onnx: Arc<[u8]>,
+    ) -> Result<Self, Error> {
+        description.check()?;
+        if labels.is_empty() || labels.len() > MAX_CLASSES {
             return Err(Error::Model(format!(
-                "{}: resize must be at least crop, and crop above 0",
-                dir.display()
+                "a model needs between 1 and {MAX_CLASSES} labels, not {}",
+                labels.len()
             )));
         }
-        let onnx = read(&dir.join(&description.model))?;
         if let Some(expected) = &description.sha256 {
             let actual = sha256_hex(&onnx);
             if !actual.eq_ignore_ascii_case(expected) {
                 return Err(Error::Model(format!(
                     "{} is corrupt: its SHA-256 is {actual}, the description says {expected}",
-                    dir.join(&description.model).display()
+                    description.model
                 )));
             }
         }
         Ok(Self {
-            dir,
+            dir: PathBuf::new(),
             description,
             labels,
-            onnx: onnx.into(),
+            onnx,
         })
     }
 }
 
-fn sha256_hex(data: &[u8]) -> String {
+impl Description {
+    /// Sizes and numbers a model can be fed with.
+    pub fn check(&self) -> Result<(), Error> {
+        let bad = |why: String| Err(Error::Model(why));
+        if self.crop == 0 || self.resize < self.crop {
+            return bad("resize must be at least crop, and crop above 0".into());
+        }
+        if self.resize > MAX_SIDE {
+            return bad(format!("resize may be at most {MAX_SIDE} pixels"));
+        }
+        if self.std.iter().any(|s| !s.is_finite() || *s == 0.0)
+            || self.mean.iter().any(|m| !m.is_finite())
+            || !self.scale.is_finite()
+            || self.scale <= 0.0
+        {
+            return bad("mean must be finite, std and scale finite and not 0".into());
+        }
+        if self.input.is_empty() || self.output.is_empty() {
+            return bad("the description must name the input and the output".into());
+        }
+        Ok(())
+    }
+}
+
+pub fn sha256_hex(data: &[u8]) -> String {
     use sha2::{Digest, Sha256};
     hex::encode(Sha256::digest(data))
 }

@@ -24,6 +24,26 @@ pub struct Invocation {
     /// and its attempt. The function only echoes it.
     pub token: String,
     pub top_k: usize,
+    /// A registered model to classify with instead of the function's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<ModelRef>,
+}
+
+/// A registered model in the bucket: the folder (`…/models/ID/`) with its description
+/// ([`ModelRef::DESCRIPTION`], a `model.json`), labels and ONNX file, stored as the
+/// gallery stores photos (keys without dots, as the gallery's file store wants them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModelRef {
+    pub key: String,
+    /// Of the ONNX file: the function checks what it read, and caches by it.
+    pub sha256: String,
+    pub bytes: u64,
+}
+
+impl ModelRef {
+    pub const DESCRIPTION: &str = "description";
+    pub const LABELS: &str = "labels";
+    pub const ONNX: &str = "onnx";
 }
 
 /// Where a photo's classification stands: the `status` of an image, and of a callback
@@ -148,6 +168,8 @@ pub struct Trust {
     pub bucket: String,
     /// Keys must start with this (`{prefix}/u/`, or `u/` without a prefix).
     pub key_prefix: String,
+    /// Registered models' folders start with this (`{prefix}/models/`).
+    pub model_prefix: String,
     /// Origins (`https://host[:port]`) callbacks may go to.
     pub origins: Vec<String>,
     /// The largest object the function reads (the gallery's upload limit).
@@ -184,11 +206,14 @@ impl Trust {
             return Err("GALLERY_STORAGE names no bucket".into());
         }
         let prefix = prefix.trim_matches('/');
-        let key_prefix = if prefix.is_empty() {
-            "u/".to_owned()
-        } else {
-            format!("{prefix}/u/")
+        let under = |folder: &str| {
+            if prefix.is_empty() {
+                format!("{folder}/")
+            } else {
+                format!("{prefix}/{folder}/")
+            }
         };
+        let (key_prefix, model_prefix) = (under("u"), under("models"));
         let origins = origins
             .split(',')
             .map(str::trim)
@@ -207,6 +232,7 @@ impl Trust {
         Ok(Self {
             bucket: bucket.to_owned(),
             key_prefix,
+            model_prefix,
             origins,
             max_bytes,
         })
@@ -220,14 +246,22 @@ impl Trust {
                 job.callback_url.chars().take(200).collect::<String>()
             )));
         }
-        let key_ok = |key: &str| {
-            key.starts_with(&self.key_prefix)
-                && !key
-                    .split('/')
-                    .any(|part| part.is_empty() || part == "." || part == "..")
+        let plain = |key: &str| {
+            !key.split('/')
+                .any(|part| part.is_empty() || part == "." || part == "..")
                 && key.len() <= 1024
         };
-        let keys_ok = key_ok(&job.key) && job.original_key.as_deref().is_none_or(key_ok);
+        let key_ok = |key: &str| key.starts_with(&self.key_prefix) && plain(key);
+        let model_ok = |model: &ModelRef| {
+            model.key.starts_with(&self.model_prefix)
+                && model.key.ends_with('/')
+                && plain(model.key.trim_end_matches('/'))
+                && model.sha256.len() == 64
+                && model.sha256.bytes().all(|b| b.is_ascii_hexdigit())
+        };
+        let keys_ok = key_ok(&job.key)
+            && job.original_key.as_deref().is_none_or(key_ok)
+            && job.model.as_ref().is_none_or(model_ok);
         if job.bucket != self.bucket || !keys_ok {
             return Err(Refusal::Object(
                 "the event names an object outside the gallery's photos".into(),
@@ -252,6 +286,7 @@ mod tests {
             callback_url: callback.into(),
             token: "t".into(),
             top_k: 3,
+            model: None,
         }
     }
 
@@ -291,6 +326,23 @@ mod tests {
         assert_eq!(t.check(&with_original), Ok(()));
         with_original.original_key = Some("prod/secrets.txt".into());
         assert!(matches!(t.check(&with_original), Err(Refusal::Object(_))));
+        // So is a registered model: a folder under the gallery's models, named by its hash.
+        let mut with_model = event("photos", "prod/u/a/b", cb);
+        let sha256 = "ab".repeat(32);
+        for (key, ok) in [
+            ("prod/models/m1/", true),
+            ("prod/models/m1", false),
+            ("prod/u/a/", false),
+            ("prod/models/../u/", false),
+            ("other/models/m1/", false),
+        ] {
+            with_model.model = Some(ModelRef {
+                key: key.into(),
+                sha256: sha256.clone(),
+                bytes: 10,
+            });
+            assert_eq!(t.check(&with_model).is_ok(), ok, "{key}");
+        }
         for callback in [
             "https://evil.example.com/api/v1/classifier/callback",
             "https://gallery.example.org.evil.com/x",

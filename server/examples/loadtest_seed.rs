@@ -175,7 +175,13 @@ async fn main() -> anyhow::Result<()> {
     {
         let labels = &classified[&job.image_id];
         queue
-            .complete(&job, labels, gallery::jobs::Runner::Local, None)
+            .complete(
+                &job,
+                labels,
+                "efficientnet-lite0",
+                gallery::jobs::Runner::Local,
+                None,
+            )
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
     }

@@ -82,8 +82,8 @@ pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()>
         ClassifierMode::Local => {
             let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
             let workers = config.classifier_workers.unwrap_or(cores);
-            let model = config.model_dir.clone();
-            jobs::worker::start(state.queue.clone(), state.storage.clone(), model, workers).await;
+            let models = state.models.clone();
+            jobs::worker::start(state.queue.clone(), state.storage.clone(), models, workers).await;
         }
         ClassifierMode::Lambda(function) => {
             let settings = lambda::Settings {

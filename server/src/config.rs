@@ -179,6 +179,15 @@ pub struct Config {
     #[arg(long, env = onnx_runtime::LIBRARY_SETTING)]
     pub ort_library: Option<PathBuf>,
 
+    /// The largest classifier an admin may register, in bytes (ONNX files stop at 2 GB).
+    #[arg(long, env = "GALLERY_MAX_MODEL_BYTES", default_value_t = 1 << 30)]
+    pub max_model_bytes: u64,
+
+    /// How long a registered classifier may take over one photo (one core), in
+    /// milliseconds; a slower one is refused.
+    #[arg(long, env = "GALLERY_MODEL_MAX_MS", default_value_t = 5000)]
+    pub model_max_ms: u64,
+
     /// Local classifier workers (default: one per core).
     #[arg(long, env = "GALLERY_CLASSIFIER_WORKERS")]
     pub classifier_workers: Option<usize>,

@@ -28,6 +28,9 @@ pub struct Folder {
     pub name: String,
     pub parent_id: Option<String>,
     pub image_count: i64,
+    /// The classifier this folder chose (`default`: the gallery's own); none: it inherits
+    /// its parent's.
+    pub model_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -57,7 +60,7 @@ pub fn clean_name(name: &str) -> Result<String> {
 }
 
 const SELECT_FOLDER: &str = "SELECT f.id, f.name, f.parent_id,
-        (SELECT COUNT(*) FROM images i WHERE i.folder_id = f.id) AS image_count
+        (SELECT COUNT(*) FROM images i WHERE i.folder_id = f.id) AS image_count, f.model_id
      FROM folders f";
 
 pub async fn get(db: &Db, owner: &str, id: &str) -> Result<Folder> {
@@ -91,29 +94,29 @@ pub async fn children(
     let sql = format!(
         "SELECT f.id, f.name, f.parent_id,
             (SELECT COUNT(*) FROM images i WHERE i.folder_id = f.id) AS image_count,
-            lower(f.name) AS sort_name
+            lower(f.name) AS sort_name, f.model_id
          FROM folders f WHERE f.owner_id = $1 AND COALESCE(f.parent_id, '') = $2 AND {}
          ORDER BY {} LIMIT {}",
         page.condition(&BY_NAME, 3),
         paging::order_by(&BY_NAME),
         page.fetch()
     );
-    let query = sqlx::query_as::<_, (String, String, Option<String>, i64, String)>(
-        sqlx::AssertSqlSafe(sql),
-    )
-    .bind(owner)
-    .bind(parent.unwrap_or(""));
+    type Row = (String, String, Option<String>, i64, String, Option<String>);
+    let query = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql))
+        .bind(owner)
+        .bind(parent.unwrap_or(""));
     let rows = paging::bind_keys(query, page.binds()).fetch_all(db).await?;
-    let (rows, next) = paging::split(rows, &page, |(id, _, _, _, sort_name)| {
+    let (rows, next) = paging::split(rows, &page, |(id, _, _, _, sort_name, _)| {
         vec![Key::Text(sort_name.clone()), Key::Text(id.clone())]
     });
     let folders = rows
         .into_iter()
-        .map(|(id, name, parent_id, image_count, _)| Folder {
+        .map(|(id, name, parent_id, image_count, _, model_id)| Folder {
             id,
             name,
             parent_id,
             image_count,
+            model_id,
         })
         .collect();
     Ok((folders, next))
@@ -277,7 +280,7 @@ pub async fn move_to(db: &Db, owner: &str, id: &str, new_parent: Option<&str>) -
 }
 
 /// A folder and everything below it; `UNION` visits each folder once, loop or not.
-const SUBTREE: &str = "WITH RECURSIVE subtree(id) AS (
+pub const SUBTREE: &str = "WITH RECURSIVE subtree(id) AS (
         SELECT id FROM folders WHERE id = $1 AND owner_id = $2
         UNION
         SELECT f.id FROM folders f JOIN subtree s ON f.parent_id = s.id WHERE f.owner_id = $2

@@ -12,6 +12,7 @@ pub mod everyday;
 pub mod folders;
 pub mod images;
 pub mod jobs;
+pub mod models;
 pub mod names;
 pub mod net;
 pub mod paging;

@@ -17,6 +17,7 @@ use crate::images::ingest::Policy;
 use crate::images::upload::Uploads;
 use crate::jobs::Queue;
 use crate::jobs::lambda::Receiver;
+use crate::models::Registry;
 use crate::net::TrustedProxies;
 use crate::storage::{FsStore, S3Store, Storage};
 use crate::transcription::Transcriber;
@@ -41,6 +42,8 @@ pub struct AppState {
     pub callbacks: Arc<OnceLock<Receiver>>,
     /// What this server knows of itself, for the dashboard and its heartbeat.
     pub system: Arc<System>,
+    /// The classifiers: the gallery's own and the registered ones.
+    pub models: Arc<Registry>,
 }
 
 impl AppState {
@@ -78,7 +81,16 @@ impl AppState {
             decode_slots: Semaphore::new(cores),
             default_quota: config.default_quota_bytes,
         };
+        let models = Registry::new(
+            db.clone(),
+            storage.clone(),
+            config.model_dir.clone(),
+            config.max_model_bytes,
+            Duration::from_millis(config.model_max_ms.max(1)),
+        )
+        .await;
         Ok(Self {
+            models: Arc::new(models),
             csp: content_security_policy(image_origin.as_deref()),
             queue,
             voice: Arc::new(voice),
@@ -175,4 +187,5 @@ parts! {
     Arc<OnceLock<Oidc>> => oidc,
     Arc<OnceLock<Receiver>> => callbacks,
     Arc<System> => system,
+    Arc<Registry> => models,
 }

@@ -94,6 +94,11 @@ impl Emulator {
     /// One instance of the real function, polling this emulator for events; it trusts
     /// events about the gallery `app` (its bucket and prefix, its callback origin).
     fn function(&self, app: &TestApp) -> Process {
+        self.function_logging(app, None)
+    }
+
+    /// The same, its log (at `info`) written to `log`.
+    fn function_logging(&self, app: &TestApp, log: Option<&Path>) -> Process {
         let bin = Path::new(env!("CARGO_BIN_EXE_gallery")).with_file_name(FUNCTION);
         assert!(bin.is_file(), "{} is not built", bin.display());
         let child = Command::new(bin)
@@ -108,7 +113,18 @@ impl Emulator {
             .env("GALLERY_S3_PATH_STYLE", "true")
             .env("GALLERY_STORAGE", &app.state.config.storage)
             .env("GALLERY_CALLBACK_ORIGINS", &app.base)
-            .env("RUST_LOG", "warn")
+            .env(
+                "RUST_LOG",
+                if log.is_some() {
+                    "info,ort=warn"
+                } else {
+                    "warn"
+                },
+            )
+            .stderr(match log {
+                Some(path) => std::fs::File::create(path).unwrap().into(),
+                None => std::process::Stdio::inherit(),
+            })
             .spawn()
             .unwrap();
         Process(child)
@@ -203,6 +219,70 @@ async fn an_upload_is_classified_by_the_lambda_function_reading_from_s3() {
         assert_eq!(backend, "lambda");
         assert!(fetch > 0.0 && prepare > 0.0 && predict > 0.0);
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_folders_registered_model_is_read_from_s3_by_the_function_and_kept_warm() {
+    let emulator = Emulator::start();
+    let (app, prefix) = lambda_app(&emulator.url, 60).await;
+    let log = app.dir.path().join("function.log");
+    let function = emulator.function_logging(&app, Some(&log));
+    let admin = app.user("admin@example.org").await;
+    let t = app.user("ada@example.org").await;
+    // The shipped network with labels of its own ("class 0"…), registered by the admin.
+    let dir = repo().join("classifier-lambda/models/efficientnet-lite0");
+    let mut description: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("model.json")).unwrap()).unwrap();
+    description["name"] = json!("numbered");
+    let labels: Vec<Value> = (0..1000)
+        .map(|i| json!({"name": format!("class {i}")}))
+        .collect();
+    let form = reqwest::multipart::Form::new()
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(std::fs::read(dir.join("model.onnx")).unwrap()),
+        )
+        .text("description", description.to_string())
+        .text("labels", serde_json::to_string(&labels).unwrap());
+    let res = app
+        .post(&admin, "/api/v1/admin/models")
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let model: Value = res.json().await.unwrap();
+    let id = model["id"].as_str().unwrap();
+    // Stored in the bucket, as photos are.
+    let stored = s3()
+        .await
+        .head_object()
+        .bucket(BUCKET)
+        .key(format!("{prefix}/models/{id}/onnx"))
+        .send()
+        .await
+        .unwrap();
+    assert!(stored.content_length().unwrap() > 1_000_000);
+
+    let folder = app.folder(&t, "Trips", None).await;
+    let res = app
+        .patch(&t, &format!("/api/v1/folders/{folder}"))
+        .json(&json!({"model_id": id}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    for name in ["coffee.png", "coffee.gif"] {
+        let photo = app.photo_bytes_in(&t, name, testdata(name), &folder).await;
+        let photo = settled(&app, &t, &photo).await;
+        assert_eq!(photo["status"], "done", "{photo}");
+        assert_eq!(photo["model"], "numbered");
+        assert_eq!(photo["labels"][0]["label"], "class 967");
+    }
+    // Read from S3 once, then kept across the warm invocations.
+    drop(function);
+    let log = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(log.matches("registered model loaded").count(), 1, "{log}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

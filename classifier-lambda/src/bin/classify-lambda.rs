@@ -2,7 +2,9 @@
 //! `{"job_id", "image_id", "bucket", "key", "callback_url", "token", "top_k"}` (with
 //! `"input"` and `"original_key"` when `key` is the classifier's rendition); it reads the
 //! photo from S3, runs the same classify step as the embedded worker pool, and posts each
-//! step and then the result (or the reason it failed) to `callback_url`.
+//! step and then the result (or the reason it failed) to `callback_url`. With `"model"` it
+//! classifies with a model an admin registered, read from the bucket by its key and kept
+//! across warm invocations (the last few, by the ONNX file's SHA-256).
 //!
 //! Locally it runs under `cargo lambda watch`. Its settings are below ([`Settings`]); the
 //! standard AWS ones configure S3.
@@ -16,7 +18,7 @@ use aws_sdk_s3::config::RequestChecksumCalculation;
 use bytes::Bytes;
 use clap::Parser;
 use classifier::preprocess::Sizing;
-use classifier::protocol::{Callback, Invocation, Refusal, Status, Trust};
+use classifier::protocol::{Callback, Invocation, ModelRef, Refusal, Status, Trust};
 use classifier::step::{Engine, Job, Source, StepError};
 use classifier::{Model, runtime};
 use lambda_runtime::{LambdaEvent, service_fn};
@@ -38,6 +40,9 @@ struct Settings {
     /// The largest object read, in bytes (the gallery's upload limit).
     #[arg(long, env = "GALLERY_MAX_UPLOAD_BYTES", default_value_t = 50 * 1024 * 1024)]
     max_upload_bytes: u64,
+    /// The largest registered model read, in bytes (the gallery's model limit).
+    #[arg(long, env = "GALLERY_MAX_MODEL_BYTES", default_value_t = 1 << 30)]
+    max_model_bytes: u64,
     /// Path-style S3 addresses (on by default with a custom endpoint).
     #[arg(long, env = "GALLERY_S3_PATH_STYLE", value_parser = clap::builder::BoolishValueParser::new())]
     s3_path_style: Option<bool>,
@@ -60,6 +65,10 @@ struct Function {
     /// The model and one session, loaded once per cold start; or why they are not there,
     /// which every job then reports instead of failing silently.
     engine: Result<Engine, String>,
+    /// Registered models loaded by earlier invocations, the latest last.
+    models: tokio::sync::Mutex<Vec<(String, Engine)>>,
+    max_model_bytes: u64,
+    threads: usize,
     /// What an event may name; without it every event is refused.
     trust: Result<Trust, String>,
 }
@@ -127,9 +136,9 @@ impl Function {
             .build();
         onnx_runtime::use_library(settings.ort_library.clone());
         let model_dir = settings.model_dir.clone();
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         let engine = tokio::task::spawn_blocking(move || {
             let model = Arc::new(Model::load(runtime::model_dir(model_dir)?)?);
-            let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
             Engine::new(model, threads)
         })
         .await
@@ -155,8 +164,70 @@ impl Function {
                 .build()
                 .expect("a plain HTTP client builds"),
             engine,
+            models: tokio::sync::Mutex::new(Vec::new()),
+            max_model_bytes: settings.max_model_bytes,
+            threads,
             trust,
         }
+    }
+
+    /// The engine of a registered model: kept from an earlier invocation, or read from the
+    /// bucket (its description, labels and ONNX file) and checked against its hash.
+    async fn registered(&self, bucket: &str, model: &ModelRef) -> Result<Engine, Failure> {
+        let mut kept = self.models.lock().await;
+        if let Some(at) = kept.iter().position(|(sha, _)| *sha == model.sha256) {
+            let entry = kept.remove(at);
+            let engine = entry.1.clone();
+            kept.push(entry);
+            return Ok(engine);
+        }
+        let failed = |reason: String| Failure {
+            reason: format!("the model could not be loaded: {reason}"),
+            retryable: false,
+        };
+        if model.bytes > self.max_model_bytes {
+            return Err(failed(format!(
+                "it has {} bytes, more than the {} this function reads",
+                model.bytes, self.max_model_bytes
+            )));
+        }
+        let read = |name: &str, max: u64| {
+            let key = format!("{}{name}", model.key);
+            async move {
+                self.fetch(bucket, &key, max).await.map_err(|e| match e {
+                    StepError::Fetch(reason) => Failure {
+                        reason,
+                        retryable: true,
+                    },
+                    StepError::Unreadable(reason)
+                    | StepError::Classifier(reason)
+                    | StepError::Report(reason) => failed(reason),
+                })
+            }
+        };
+        let description = read(ModelRef::DESCRIPTION, 1 << 20).await?;
+        let labels = read(ModelRef::LABELS, 64 << 20).await?;
+        let onnx = read(ModelRef::ONNX, self.max_model_bytes).await?;
+        let mut description: classifier::model::Description =
+            serde_json::from_slice(&description).map_err(|e| failed(e.to_string()))?;
+        description.sha256 = Some(model.sha256.clone());
+        let labels: Vec<classifier::model::Class> =
+            serde_json::from_slice(&labels).map_err(|e| failed(e.to_string()))?;
+        let threads = self.threads;
+        let engine = tokio::task::spawn_blocking(move || {
+            let model = Model::from_parts(description, labels, onnx.to_vec().into())?;
+            Engine::new(Arc::new(model), threads)
+        })
+        .await
+        .map_err(|e| failed(e.to_string()))?
+        .map_err(|e| failed(e.to_string()))?;
+        tracing::info!(model = %engine.model().description.name, key = %model.key, "registered model loaded");
+        // A few models stay warm; memory is the function's, so not many.
+        if kept.len() >= 3 {
+            kept.remove(0);
+        }
+        kept.push((model.sha256.clone(), engine.clone()));
+        Ok(engine)
     }
 
     /// Posts one report, trying a few times when the server cannot be reached. `Ok(false)`
@@ -232,10 +303,17 @@ impl Function {
 
     /// Classifies the photo, reporting each step; the final report for the server.
     async fn work(&self, job: &Invocation, max_bytes: u64) -> Result<Option<Callback>, Failure> {
-        let engine = self.engine.as_ref().map_err(|reason| Failure {
-            reason: reason.clone(),
-            retryable: false,
-        })?;
+        let registered;
+        let engine = match &job.model {
+            Some(model) => {
+                registered = self.registered(&job.bucket, model).await?;
+                &registered
+            }
+            None => self.engine.as_ref().map_err(|reason| Failure {
+                reason: reason.clone(),
+                retryable: false,
+            })?,
+        };
         let remote = Remote {
             function: self,
             job,

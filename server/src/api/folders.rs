@@ -20,6 +20,7 @@ pub fn router() -> OpenApiRouter<St> {
     OpenApiRouter::new()
         .routes(routes!(list_folders, create_folder))
         .routes(routes!(get_folder, update_folder, delete_folder))
+        .routes(routes!(reclassify_folder))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -96,12 +97,18 @@ pub struct FolderChange {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     parent_id: Option<Option<String>>,
+    /// The classifier of the folder's photos (an id from `GET /models`, `default` for the
+    /// gallery's own); null to inherit the parent's. Sub-folders inherit it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    model_id: Option<Option<String>>,
 }
 
-/// Rename or move a folder
+/// Rename or move a folder, or choose its classifier
 ///
-/// 409 for a duplicate name; 400 for a move into itself or below itself, or past 64
-/// levels.
+/// 409 for a duplicate name; 400 for a move into itself or below itself, past 64
+/// levels, or a model that does not exist. Choosing a classifier does not classify the
+/// photos again: `POST /folders/{id}/reclassify` does.
 #[utoipa::path(patch, path = "/folders/{id}", tag = "folders", params(("id" = String, Path)), request_body = FolderChange,
     responses((status = 200, body = Folder), (status = "default", body = ErrorBody)))]
 async fn update_folder(
@@ -112,10 +119,14 @@ async fn update_folder(
 ) -> Result<Json<Folder>> {
     let owner = &s.user.id;
     let mut folder = folders::get(&db, owner, &id).await?;
-    if body.name.is_none() && body.parent_id.is_none() {
+    if body.name.is_none() && body.parent_id.is_none() && body.model_id.is_none() {
         return Err(Error::bad_request(
-            "nothing to change: send \"name\" and/or \"parent_id\"",
+            "nothing to change: send \"name\", \"parent_id\" and/or \"model_id\"",
         ));
+    }
+    if let Some(model) = &body.model_id {
+        crate::models::set_folder_model(&db, owner, &id, model.as_deref()).await?;
+        folder = folders::get(&db, owner, &id).await?;
     }
     if let Some(name) = &body.name {
         folders::clean_name(name)?;
@@ -127,6 +138,28 @@ async fn update_folder(
         folder = folders::rename(&db, owner, &id, name).await?;
     }
     Ok(Json(folder))
+}
+
+#[derive(serde::Serialize, ToSchema)]
+pub struct Queued {
+    /// How many photos were queued.
+    queued: u64,
+}
+
+/// Classify a folder's photos again
+///
+/// Every photo in the folder and its sub-folders, each with the classifier its folder
+/// uses now (after choosing another one, say).
+#[utoipa::path(post, path = "/folders/{id}/reclassify", tag = "folders", params(("id" = String, Path)),
+    responses((status = 202, body = Queued), (status = "default", body = ErrorBody)))]
+async fn reclassify_folder(
+    State(db): State<Db>,
+    State(queue): State<crate::jobs::Queue>,
+    ApiUser(s): ApiUser,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<Queued>)> {
+    let queued = crate::models::reclassify_folder(&db, &queue, &s.user.id, &id).await?;
+    Ok((StatusCode::ACCEPTED, Json(Queued { queued })))
 }
 
 /// Delete a folder with its photos and sub-folders

@@ -8,6 +8,7 @@ mod admin;
 mod classifier;
 mod extract;
 mod folders;
+mod models;
 mod photos;
 mod voice;
 
@@ -72,12 +73,14 @@ pub fn router(state: &AppState) -> Router<St> {
         .merge(voice::router(state))
         .merge(admin::router())
         .merge(classifier::router())
+        .merge(models::router())
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             deadline,
         ))
         // An upload takes as long as the client needs to send it; its body may not stall.
         .merge(photos::uploads(state))
+        .merge(models::uploads(state))
         .split_for_parts();
     let document = document.to_pretty_json().unwrap_or_default();
     router

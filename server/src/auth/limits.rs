@@ -45,6 +45,8 @@ pub enum Subject<'a> {
     ProviderStartAddress(IpAddr),
     /// Voice commands recognised on the server, per account.
     Transcription(&'a str),
+    /// Photos classified by every model at once (the viewer's comparison), per account.
+    Comparison(&'a str),
 }
 
 impl Subject<'_> {
@@ -55,6 +57,7 @@ impl Subject<'_> {
             Self::SignUpAddress(ip) => format!("signup-ip:{}", net::network(*ip)),
             Self::ProviderStartAddress(ip) => format!("oidc-ip:{}", net::network(*ip)),
             Self::Transcription(user) => format!("speech:{user}"),
+            Self::Comparison(user) => format!("compare:{user}"),
         }
     }
 
@@ -72,6 +75,9 @@ impl Subject<'_> {
             }
             Self::Transcription(_) => {
                 format!("too many voice commands at once; try again in {wait_secs} seconds")
+            }
+            Self::Comparison(_) => {
+                format!("too many comparisons at once; try again in {wait_secs} seconds")
             }
         };
         Error::TooManyRequests {

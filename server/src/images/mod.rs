@@ -48,6 +48,8 @@ pub struct Image {
     pub lens: Option<String>,
     pub status: Status,
     pub status_detail: Option<String>,
+    /// The name of the classifier that made the labels.
+    pub model: Option<String>,
     pub labels: Vec<Label>,
     /// In search results: the label that made the photo match (the best one, when several
     /// did); absent when only its file or folder name matched.
@@ -110,6 +112,7 @@ struct ImageRow {
     lens: Option<String>,
     status: String,
     status_detail: Option<String>,
+    model: Option<String>,
     thumb_width: i64,
     thumb_height: i64,
     display_width: Option<i64>,
@@ -133,6 +136,7 @@ impl From<ImageRow> for Image {
             // The table's CHECK allows only the statuses there are.
             status: r.status.parse().unwrap_or(Status::Error),
             status_detail: r.status_detail,
+            model: r.model,
             labels: Vec::new(),
             matched: None,
             matched_by: None,
@@ -145,7 +149,7 @@ impl From<ImageRow> for Image {
 
 const COLUMNS: &str =
     "i.id, i.filename, i.folder_id, i.content_type, i.bytes, i.width, i.height, i.sha256,
-     i.taken_at, i.created_at, i.camera, i.lens, i.status, i.status_detail, i.thumb_width, i.thumb_height,
+     i.taken_at, i.created_at, i.camera, i.lens, i.status, i.status_detail, i.model, i.thumb_width, i.thumb_height,
      i.display_width";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, utoipa::ToSchema)]

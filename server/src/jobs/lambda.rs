@@ -174,6 +174,15 @@ impl Dispatcher {
             callback_url: self.callback_url.clone(),
             token: token(&self.secret, &job.id, job.attempts),
             top_k: TOP_K,
+            // A registered model: the function reads it from the bucket by its key.
+            model: job.model.as_ref().and_then(|m| {
+                let (_, key) = self.storage.s3_location(&m.key)?;
+                Some(classifier::protocol::ModelRef {
+                    key,
+                    sha256: m.sha256.clone(),
+                    bytes: m.bytes.max(0) as u64,
+                })
+            }),
         };
         let payload = serde_json::to_vec(&payload).map_err(|e| Error::Internal(e.into()))?;
         let sent = self
@@ -268,6 +277,7 @@ impl Receiver {
             worker: WORKER.to_owned(),
             attempts,
             max_attempts,
+            model: None,
         };
         match report.status {
             Status::Queued => {
@@ -281,10 +291,23 @@ impl Receiver {
                 }
             }
             Status::Done => {
-                let labels = checked_labels(report, self.classes.as_deref())?;
+                // A registered model's labels are its own: checked for their form only.
+                let registered = crate::models::for_image(db, &job.image_id).await?;
+                let classes = match registered {
+                    Some(_) => None,
+                    None => self.classes.as_deref(),
+                };
+                let labels = checked_labels(report, classes)?;
                 let timings = report.timings_ms.as_ref();
+                let model = report
+                    .model
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|m| !m.is_empty() && m.chars().count() <= 100)
+                    .or(registered.as_ref().map(|m| m.name.as_str()))
+                    .unwrap_or(classifier::runtime::DEFAULT_MODEL);
                 self.queue
-                    .complete(&job, &labels, Runner::Lambda, timings)
+                    .complete(&job, &labels, model, Runner::Lambda, timings)
                     .await?;
                 if let Some(t) = timings {
                     tracing::debug!(job = %job.id, model = ?report.model, fetch_ms = t.fetch,

@@ -275,6 +275,8 @@ pub struct Claimed {
     pub worker: String,
     pub attempts: i64,
     pub max_attempts: i64,
+    /// The registered model its folder chose (none: the gallery's own).
+    pub model: Option<crate::models::Registered>,
 }
 
 /// Where a job runs: the server's own workers or the classifier Lambda.
@@ -355,7 +357,9 @@ impl Queue {
                 .fetch_optional(&self.db)
                 .await?;
         let reads_rendition = source == Source::Rendition.as_str();
+        let model = crate::models::for_image(&self.db, &image_id).await?;
         Ok(keys.map(|(object_key, input_key, sizing)| Claimed {
+            model,
             rendition: input_key
                 .filter(|_| reads_rendition)
                 .zip(sizing.and_then(|s| s.parse().ok())),
@@ -412,6 +416,7 @@ impl Queue {
         &self,
         job: &Claimed,
         labels: &[Label],
+        model: &str,
         runner: Runner,
         timings: Option<&Timings>,
     ) -> Result<bool> {
@@ -446,6 +451,11 @@ impl Queue {
                 .await?;
         }
         set_status(&mut tx, &job.image_id, Status::Done, None).await?;
+        sqlx::query("UPDATE images SET model = $1 WHERE id = $2")
+            .bind(model)
+            .bind(&job.image_id)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         let backend = runner.as_str();
         metrics::counter!("gallery_jobs_total", "outcome" => "done", "backend" => backend)

@@ -3,15 +3,15 @@
 //! pool never oversubscribes the cores), over one model read once. Each job is the
 //! classifier's one classify step ([`classifier::step`]), told to the queue.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use bytes::Bytes;
+use classifier::Model;
 use classifier::preprocess::Sizing;
 use classifier::step::{Engine, Job, Source, StepError};
-use classifier::{Model, runtime};
 
 use super::{Claimed, Failure, Queue, Runner};
+use crate::models::{Registered, Registry};
 use crate::storage::Storage;
 use classifier::protocol::Status;
 
@@ -20,22 +20,23 @@ pub const TOP_K: usize = 3;
 /// The start of every local worker's name (the Lambda's is different).
 pub const WORKER_PREFIX: &str = "local-";
 
-/// The loaded model, or why there is none (every job then ends in `error` with that
-/// reason, instead of the server failing to start again and again).
-type Loaded = Result<Arc<Model>, String>;
+/// Registered models' sessions a worker keeps (each a copy of the network's state).
+const KEPT_ENGINES: usize = 2;
 
-/// Loads the model and starts `workers` workers.
-pub async fn start(queue: Queue, storage: Storage, model_dir: Option<PathBuf>, workers: usize) {
-    let loaded = tokio::task::spawn_blocking(move || {
-        let model = Arc::new(Model::load(runtime::model_dir(model_dir)?)?);
-        // Fail here, at start-up, if ONNX Runtime or the graph cannot be loaded.
-        Engine::new(model.clone(), 1)?;
-        Ok::<_, classifier::Error>(model)
-    })
-    .await
-    .map_err(|e| classifier::Error::Model(e.to_string()))
-    .and_then(|r| r);
-    let loaded: Loaded = match loaded {
+/// Starts `workers` workers over the gallery's own model (read once, by the registry) and
+/// the registered ones their jobs name.
+pub async fn start(queue: Queue, storage: Storage, registry: Arc<Registry>, workers: usize) {
+    let checked = match registry.default.clone() {
+        Ok(model) => tokio::task::spawn_blocking(move || {
+            // Fail here, at start-up, if ONNX Runtime or the graph cannot be loaded.
+            Engine::new(model.clone(), 1).map(|_| model)
+        })
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|r| r.map_err(|e| e.to_string())),
+        Err(reason) => Err(reason),
+    };
+    let loaded = match checked {
         Ok(model) => {
             tracing::info!(model = %model.description.name, workers, "classifier ready");
             Ok(model)
@@ -46,25 +47,69 @@ pub async fn start(queue: Queue, storage: Storage, model_dir: Option<PathBuf>, w
         }
     };
     for n in 0..workers.max(1) {
-        tokio::spawn(run(queue.clone(), storage.clone(), loaded.clone(), n));
+        let worker = Worker {
+            queue: queue.clone(),
+            storage: storage.clone(),
+            registry: registry.clone(),
+            engines: Vec::new(),
+        };
+        tokio::spawn(worker.run(loaded.clone(), n));
     }
 }
 
-async fn run(queue: Queue, storage: Storage, loaded: Loaded, n: usize) {
-    let worker = format!("{WORKER_PREFIX}{}-{n}", crate::db::new_id());
-    let engine = match loaded {
-        Ok(model) => match tokio::task::spawn_blocking(move || Engine::new(model, 1)).await {
-            Ok(Ok(engine)) => Ok(engine),
-            Ok(Err(err)) => Err(format!("the classifier is not available: {err}")),
-            Err(err) => Err(format!("the classifier is not available: {err}")),
-        },
-        Err(reason) => Err(reason),
-    };
-    loop {
-        let job = queue.next(&worker).await;
-        if let Err(err) = run_job(&queue, &storage, &job, &engine).await {
-            tracing::warn!(job = %job.id, %err, "job bookkeeping failed; the lease will bring it back");
+struct Worker {
+    queue: Queue,
+    storage: Storage,
+    registry: Arc<Registry>,
+    /// Sessions of registered models, by the SHA-256 of their file (latest last).
+    engines: Vec<(String, Engine)>,
+}
+
+impl Worker {
+    async fn run(mut self, loaded: Result<Arc<Model>, String>, n: usize) {
+        let worker = format!("{WORKER_PREFIX}{}-{n}", crate::db::new_id());
+        let engine = match loaded {
+            Ok(model) => match tokio::task::spawn_blocking(move || Engine::new(model, 1)).await {
+                Ok(Ok(engine)) => Ok(engine),
+                Ok(Err(err)) => Err(format!("the classifier is not available: {err}")),
+                Err(err) => Err(format!("the classifier is not available: {err}")),
+            },
+            Err(reason) => Err(reason),
+        };
+        loop {
+            let job = self.queue.next(&worker).await;
+            let engine = match &job.model {
+                None => engine.clone(),
+                Some(model) => self.registered(model).await,
+            };
+            if let Err(err) = run_job(&self.queue, &self.storage, &job, &engine).await {
+                tracing::warn!(job = %job.id, %err, "job bookkeeping failed; the lease will bring it back");
+            }
         }
+    }
+
+    /// A session of a registered model: kept from an earlier job, or made now.
+    async fn registered(&mut self, model: &Registered) -> Result<Engine, String> {
+        if let Some(at) = self
+            .engines
+            .iter()
+            .position(|(sha, _)| *sha == model.sha256)
+        {
+            let entry = self.engines.remove(at);
+            let engine = entry.1.clone();
+            self.engines.push(entry);
+            return Ok(engine);
+        }
+        let loaded = self.registry.load(model).await?;
+        let engine = tokio::task::spawn_blocking(move || Engine::new(loaded, 1))
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| format!("the model {} cannot be loaded: {e}", model.name))?;
+        if self.engines.len() >= KEPT_ENGINES {
+            self.engines.remove(0);
+        }
+        self.engines.push((model.sha256.clone(), engine.clone()));
+        Ok(engine)
     }
 }
 
@@ -146,7 +191,13 @@ async fn run_job(
         Ok(Some(classified)) => {
             let timings = Some(&classified.timings);
             queue
-                .complete(job, &classified.labels, Runner::Local, timings)
+                .complete(
+                    job,
+                    &classified.labels,
+                    &classified.model,
+                    Runner::Local,
+                    timings,
+                )
                 .await?;
         }
         Ok(None) => {

@@ -103,6 +103,19 @@ struct DashboardPage {
     invitations: Option<Vec<InvitationRow>>,
     new_link: Option<String>,
     audit: Vec<AuditEntry>,
+    models: Vec<crate::models::ModelInfo>,
+    example_description: &'static str,
+    max_model: String,
+}
+
+impl DashboardPage {
+    fn model_size(&self, bytes: &i64) -> String {
+        size(*bytes)
+    }
+
+    fn day(&self, rfc3339: &str) -> String {
+        rfc3339.chars().take(10).collect()
+    }
 }
 
 /// An account as a row of the table shows it.
@@ -306,6 +319,9 @@ async fn dashboard_with(
         None
     };
     let page = DashboardPage {
+        models: state.models.list().await?,
+        example_description: super::models::EXAMPLE_DESCRIPTION,
+        max_model: size(i64::try_from(state.models.max_bytes).unwrap_or(i64::MAX)),
         panels: render_panels(state, &csrf::masked(&session.csrf_token)).await?,
         chrome: Chrome::of(session),
         accounts,

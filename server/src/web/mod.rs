@@ -8,6 +8,7 @@ mod admin;
 mod assets;
 mod folders;
 mod frame;
+mod models;
 mod photos;
 mod timeline;
 mod voice;
@@ -36,6 +37,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(account::router())
         .merge(admin::router())
         .merge(folders::router())
+        .merge(models::router())
         .merge(photos::router())
         .merge(timeline::router())
         .merge(voice::router(state))
@@ -48,6 +50,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
     // An upload takes as long as the client needs to send it; its body may not stall.
     timed
         .merge(photos::uploads(state))
+        .merge(models::uploads(state))
         .fallback(|| async { PageError(Error::NotFound) })
         .layer(middleware::from_fn_with_state(
             state.db.clone(),

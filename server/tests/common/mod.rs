@@ -153,6 +153,8 @@ impl TestApp {
     /// Nothing half-written: every image row has its objects and every object a row.
     pub async fn assert_consistent(&self) {
         let images = self.rows("images").await;
+        // A registered classifier is three objects: description, labels, ONNX file.
+        let models = self.rows("models").await;
         let (renditions,): (i64,) =
             sqlx::query_as("SELECT COUNT(*) FROM images WHERE input_key IS NOT NULL")
                 .fetch_one(&self.state.db)
@@ -160,8 +162,8 @@ impl TestApp {
                 .unwrap();
         assert_eq!(
             self.object_count() as i64,
-            images * 3 + renditions,
-            "objects on disk must match image rows (original, thumbnail, the viewer's and the classifier's renditions)"
+            images * 3 + renditions + models * 3,
+            "objects on disk must match image rows (original, thumbnail, the viewer's and the classifier's renditions) and model rows"
         );
         assert_eq!(
             self.rows("jobs").await,
@@ -259,6 +261,16 @@ impl TestApp {
 
     pub async fn photo_bytes(&self, token: &str, name: &str, data: Vec<u8>) -> String {
         self.upload_one(token, name, data, None).await
+    }
+
+    pub async fn photo_bytes_in(
+        &self,
+        token: &str,
+        name: &str,
+        data: Vec<u8>,
+        folder: &str,
+    ) -> String {
+        self.upload_one(token, name, data, Some(folder)).await
     }
 
     async fn upload_one(
