@@ -141,7 +141,7 @@ async fn update_folder(
 }
 
 #[derive(serde::Serialize, ToSchema)]
-pub struct Queued {
+pub struct FolderQueued {
     /// How many photos were queued.
     queued: u64,
 }
@@ -151,15 +151,15 @@ pub struct Queued {
 /// Every photo in the folder and its sub-folders, each with the classifier its folder
 /// uses now (after choosing another one, say).
 #[utoipa::path(post, path = "/folders/{id}/reclassify", tag = "folders", params(("id" = String, Path)),
-    responses((status = 202, body = Queued), (status = "default", body = ErrorBody)))]
+    responses((status = 202, body = FolderQueued), (status = "default", body = ErrorBody)))]
 async fn reclassify_folder(
     State(db): State<Db>,
     State(queue): State<crate::jobs::Queue>,
     ApiUser(s): ApiUser,
     Path(id): Path<String>,
-) -> Result<(StatusCode, Json<Queued>)> {
+) -> Result<(StatusCode, Json<FolderQueued>)> {
     let queued = crate::models::reclassify_folder(&db, &queue, &s.user.id, &id).await?;
-    Ok((StatusCode::ACCEPTED, Json(Queued { queued })))
+    Ok((StatusCode::ACCEPTED, Json(FolderQueued { queued })))
 }
 
 /// Delete a folder with its photos and sub-folders
