@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Classifier figures: photos per second of `classify` on 50 JPEGs of ~12 MP against the
-# Python reference (onnxruntime + Pillow, with and without Image.draft) in the same run;
-# ms per photo of EfficientNet-Lite0 and ResNet50 (untrained graph), batch 1 and 8, on
-# one and two threads; peak resident memory of the server with the model loaded.
+# Python reference (onnxruntime + Pillow, with and without Image.draft) in the same run,
+# with the default model (BENCH_MODEL=DIR for another); ms per photo of every model
+# (EfficientNet-Lite0/1/2 and ResNet50's untrained graph, fp32 and int8, as
+# scripts/make-models.sh makes them in .cache/models), batch 1 and 8, on one and two
+# threads; peak resident memory of the server with the model loaded.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -14,7 +16,7 @@ resnet="$CACHE/models/resnet50-untrained"
 [ -f "$resnet/model.onnx" ] || "$py" classifier-lambda/tools/make_resnet50_untrained.py "$resnet"
 cargo build --release --workspace --quiet
 cargo build --release --workspace --quiet --examples
-lite0=classifier-lambda/models/efficientnet-lite0
+lite0=${BENCH_MODEL:-classifier-lambda/models/efficientnet-lite0}
 
 rate() { python3 -c "import sys; print(f'{50 / float(sys.argv[1]):.1f}')" "$1"; }
 timed() { local s e; s=$(date +%s.%N); "$@" >/dev/null; e=$(date +%s.%N); python3 -c "print($e - $s)"; }
@@ -41,7 +43,12 @@ echo "Python onnxruntime + Pillow without draft:                    $(rate "$pla
 python3 -c "import sys; r, t, d, p = map(float, sys.argv[1:]); print(f'ratio against 2 processes with draft: {t / r:.2f}x, one process with draft: {d / r:.2f}x, without draft: {p / r:.2f}x')" "$rust" "$two" "$draft" "$plain"
 
 say "Network alone: ms per photo"
-"$CARGO_TARGET_DIR/release/examples/model_speed" "$lite0" "$resnet"
+others=()
+for m in efficientnet-lite0-int8 efficientnet-lite1 efficientnet-lite1-int8 efficientnet-lite2 efficientnet-lite2-int8 resnet50-untrained-int8; do
+  [ -f "$CACHE/models/$m/model.json" ] && others+=("$CACHE/models/$m")
+done
+[ ${#others[@]} -gt 1 ] || echo "(the other models are made by scripts/make-models.sh)"
+"$CARGO_TARGET_DIR/release/examples/model_speed" classifier-lambda/models/efficientnet-lite0 "$resnet" "${others[@]}"
 
 say "Server peak memory with the model loaded (2 workers, 20 photos classified)"
 work=$(mktemp -d)
