@@ -339,8 +339,9 @@ document.addEventListener("click", async (event) => {
   if (!button) return;
   const out = document.getElementById("info-compare-result");
   const id = out.dataset.photo;
-  if (!id) return;
-  button.disabled = true;
+  if (!id || button.getAttribute("aria-busy") === "true") return;
+  // Busy, not disabled: a disabled button would drop the keyboard focus out of the viewer.
+  button.setAttribute("aria-busy", "true");
   out.textContent = "Classifying with every classifier…";
   try {
     const res = await fetch(`/photos/${encodeURIComponent(id)}/compare`, { credentials: "same-origin" });
@@ -357,6 +358,6 @@ document.addEventListener("click", async (event) => {
   } catch (err) {
     out.textContent = `the comparison failed: ${err.message}`;
   } finally {
-    button.disabled = false;
+    button.removeAttribute("aria-busy");
   }
 });

@@ -111,6 +111,14 @@ test("sign up, create a folder, upload two photos and view them", async () => {
   assert.equal(await info.isVisible(), true);
   // A large screen takes the viewer's rendition, never the original.
   assert.match(await page.evaluate(() => document.querySelector("#viewer-image").currentSrc), /\/display$/);
+  // Every classifier's answer for this photo, side by side with its time; another photo
+  // clears it.
+  await page.click("#info-compare");
+  await page.locator("#compare-table").waitFor({ state: "visible" });
+  assert.match(await page.textContent("#compare-table"), /efficientnet-lite0[\s\S]*\d+ %[\s\S]*\d+\.\d ms/);
+  await page.keyboard.press("ArrowRight");
+  assert.equal(await page.locator("#compare-table").count(), 0);
+  await page.keyboard.press("ArrowLeft");
   await page.keyboard.press("ArrowRight");
   assert.match(await page.textContent("#viewer-title"), /2 of 2/);
   await page.click('[data-viewer="zoom-in"]');
