@@ -140,7 +140,9 @@
       for (const b of boxes()) b.checked = button.dataset.select === "all";
       update();
     });
-    // Search results swapped in by htmx come with a fresh selection toolbar.
+    // Search results swapped in by htmx come with a fresh selection toolbar: counted as
+    // soon as they are in (settling comes 20 ms later, and the old toolbar showed till then).
+    document.addEventListener("htmx:afterSwap", update);
     document.addEventListener("htmx:afterSettle", update);
     update();
   }
