@@ -23,15 +23,6 @@ import onnxruntime as ort
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import reference  # noqa: E402
 
-IMAGE_EXT = (".jpg", ".jpeg", ".png", ".webp")
-
-
-def photos_in(dirs):
-    found = []
-    for d in dirs:
-        for root, _, files in sorted(os.walk(d)):
-            found.extend(os.path.join(root, f) for f in sorted(files) if f.lower().endswith(IMAGE_EXT))
-    return found
 
 
 def session(model_dir, threads):
@@ -73,7 +64,7 @@ def main():
     ap.add_argument("--runs", type=int, default=100)
     ap.add_argument("--no-timing", action="store_true")
     args = ap.parse_args()
-    photos = photos_in(args.photo_dirs)
+    photos = reference.photos_in(args.photo_dirs)
     desc_a, la = logits(args.a, photos)
     desc_b, lb = logits(args.b, photos)
     top_a, top_b = np.argsort(-la, axis=1)[:, :3], np.argsort(-lb, axis=1)[:, :3]

@@ -48,19 +48,10 @@ from onnxruntime.quantization.shape_inference import quant_pre_process
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import reference  # noqa: E402
 
-IMAGE_EXT = (".jpg", ".jpeg", ".png", ".webp")
 METHODS = {"minmax": CalibrationMethod.MinMax, "entropy": CalibrationMethod.Entropy,
            "percentile": CalibrationMethod.Percentile}
 TYPES = {"quint8": QuantType.QUInt8, "qint8": QuantType.QInt8}
 ONNX_TYPES = {"quint8": onnx.TensorProto.UINT8, "qint8": onnx.TensorProto.INT8}
-
-
-def photos_in(dirs):
-    found = []
-    for d in dirs:
-        for root, _, files in sorted(os.walk(d)):
-            found.extend(os.path.join(root, f) for f in sorted(files) if f.lower().endswith(IMAGE_EXT))
-    return found
 
 
 class Inputs(CalibrationDataReader):
@@ -152,7 +143,7 @@ def main():
     args = ap.parse_args()
 
     desc = json.load(open(os.path.join(args.model_dir, "model.json")))
-    photos = photos_in(args.photo_dirs)
+    photos = reference.photos_in(args.photo_dirs)
     if args.limit:
         photos = photos[: args.limit]
     if not photos:
@@ -205,7 +196,7 @@ def main():
         )
 
     shutil.copy(os.path.join(args.model_dir, desc["labels"]), os.path.join(args.out_dir, desc["labels"]))
-    by_package = {os.path.basename(os.path.normpath(d)): len(photos_in([d])) for d in args.photo_dirs}
+    by_package = {os.path.basename(os.path.normpath(d)): len(reference.photos_in([d])) for d in args.photo_dirs}
     if args.limit:
         by_package = {"the first of them": len(photos)}
     method = args.method + (f" {args.percentile}" if args.method == "percentile" else "")

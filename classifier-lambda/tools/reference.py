@@ -19,6 +19,18 @@ import onnxruntime as ort
 from PIL import Image, ImageOps
 
 
+IMAGE_EXT = (".jpg", ".jpeg", ".png", ".webp")
+
+
+def photos_in(dirs):
+    """Every photo under the folders given, in a stable order."""
+    found = []
+    for d in dirs:
+        for root, _, files in sorted(os.walk(d)):
+            found.extend(os.path.join(root, f) for f in sorted(files) if f.lower().endswith(IMAGE_EXT))
+    return found
+
+
 def load(model_dir, threads=0):
     desc = json.load(open(os.path.join(model_dir, "model.json")))
     labels = json.load(open(os.path.join(model_dir, desc["labels"])))
