@@ -102,7 +102,7 @@ pub struct Registry {
     /// The gallery's own model, or why it could not be read.
     pub default: std::result::Result<Arc<Model>, String>,
     /// Registered models read from storage, by the SHA-256 of their ONNX file (latest last).
-    loaded: Mutex<Vec<(String, Arc<Model>)>>,
+    loaded: Mutex<lru::LruCache<String, Arc<Model>>>,
     /// Sessions for comparisons, by model id: one core each, one comparison at a time.
     sessions: tokio::sync::Mutex<Vec<(String, Classifier)>>,
     comparing: Semaphore,
@@ -147,7 +147,9 @@ impl Registry {
             db,
             storage,
             default,
-            loaded: Mutex::new(Vec::new()),
+            loaded: Mutex::new(lru::LruCache::new(
+                std::num::NonZeroUsize::new(KEPT_MODELS).expect("not zero"),
+            )),
             sessions: tokio::sync::Mutex::new(Vec::new()),
             comparing: Semaphore::new(1),
             checking: Semaphore::new(1),
@@ -349,14 +351,14 @@ impl Registry {
         )
     }
 
-    /// A registered model by id.
-    pub async fn get(&self, id: &str) -> Result<Option<Registered>> {
-        registered(&self.db, "m.id = $1", id).await
-    }
-
     /// A registered model, read from storage once and then kept (the last few).
     pub async fn load(&self, model: &Registered) -> std::result::Result<Arc<Model>, String> {
-        if let Some(found) = self.kept(&model.sha256) {
+        let kept = self
+            .loaded
+            .lock()
+            .ok()
+            .and_then(|mut kept| kept.get(&model.sha256).cloned());
+        if let Some(found) = kept {
             return Ok(found);
         }
         let read = |name: &'static str| async move {
@@ -379,21 +381,9 @@ impl Registry {
                 .map_err(|e| broken(e.to_string()))?,
         );
         if let Ok(mut kept) = self.loaded.lock() {
-            if kept.len() >= KEPT_MODELS {
-                kept.remove(0);
-            }
-            kept.push((model.sha256.clone(), loaded.clone()));
+            kept.put(model.sha256.clone(), loaded.clone());
         }
         Ok(loaded)
-    }
-
-    fn kept(&self, sha256: &str) -> Option<Arc<Model>> {
-        let mut kept = self.loaded.lock().ok()?;
-        let at = kept.iter().position(|(sha, _)| sha == sha256)?;
-        let entry = kept.remove(at);
-        let model = entry.1.clone();
-        kept.push(entry);
-        Some(model)
     }
 
     /// Every classifier's top labels for an owner's photo (from its viewer's rendition, or
@@ -429,13 +419,9 @@ impl Registry {
             .map_err(|e| Error::Unavailable(format!("the photo could not be read: {e}")))?;
         let mut models: Vec<(String, bool, std::result::Result<Arc<Model>, String>)> = Vec::new();
         models.push((DEFAULT_ID.into(), true, self.default.clone()));
-        let all: Vec<(String,)> = sqlx::query_as("SELECT id FROM models ORDER BY created_at, id")
-            .fetch_all(&self.db)
-            .await?;
-        for (id,) in all {
-            if let Some(registered) = self.get(&id).await? {
-                models.push((id, false, self.load(&registered).await));
-            }
+        for registered in all_registered(&self.db).await? {
+            let model = self.load(&registered).await;
+            models.push((registered.id, false, model));
         }
         let mut sessions = self.sessions.lock().await;
         let mut kept = std::mem::take(&mut *sessions);
@@ -596,21 +582,36 @@ fn parse_labels(text: &str) -> Result<Vec<Class>> {
         .collect()
 }
 
-async fn registered(db: &Db, condition: &str, value: &str) -> Result<Option<Registered>> {
-    let row: Option<(String, String, String, String, i64)> =
-        sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT m.id, m.name, m.storage_key, m.sha256, m.bytes FROM models m WHERE {condition}"
-        )))
-        .bind(value)
-        .fetch_optional(db)
-        .await?;
-    Ok(row.map(|(id, name, key, sha256, bytes)| Registered {
+const REGISTERED: &str = "SELECT id, name, storage_key, sha256, bytes FROM models";
+type RegisteredRow = (String, String, String, String, i64);
+
+fn registered((id, name, key, sha256, bytes): RegisteredRow) -> Registered {
+    Registered {
         id,
         name,
         key,
         sha256,
         bytes,
-    }))
+    }
+}
+
+async fn by_id(db: &Db, id: &str) -> Result<Option<Registered>> {
+    let row: Option<RegisteredRow> =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("{REGISTERED} WHERE id = $1")))
+            .bind(id)
+            .fetch_optional(db)
+            .await?;
+    Ok(row.map(registered))
+}
+
+/// Every registered model, oldest first.
+async fn all_registered(db: &Db) -> Result<Vec<Registered>> {
+    let rows: Vec<RegisteredRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{REGISTERED} ORDER BY created_at, id"
+    )))
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(registered).collect())
 }
 
 /// The registered model that classifies a photo: its folder's choice, else the nearest
@@ -663,7 +664,7 @@ pub async fn set_folder_model(
 ) -> Result<()> {
     if let Some(id) = model_id
         && id != DEFAULT_ID
-        && registered(db, "m.id = $1", id).await?.is_none()
+        && by_id(db, id).await?.is_none()
     {
         return Err(Error::bad_request(format!(
             "there is no model {id:?}: GET /api/v1/models lists them"
@@ -706,7 +707,7 @@ pub async fn folder_model(db: &Db, owner: &str, folder_id: &str) -> Result<(Stri
         .find_map(|(m, depth)| m.clone().map(|m| (m, *depth == 0)));
     let (id, own) = chosen.unwrap_or_else(|| (DEFAULT_ID.to_owned(), false));
     // A model since removed: the gallery's own.
-    if id != DEFAULT_ID && registered(db, "m.id = $1", &id).await?.is_none() {
+    if id != DEFAULT_ID && by_id(db, &id).await?.is_none() {
         return Ok((DEFAULT_ID.to_owned(), own));
     }
     Ok((id, own))

@@ -51,7 +51,9 @@ pub async fn start(queue: Queue, storage: Storage, registry: Arc<Registry>, work
             queue: queue.clone(),
             storage: storage.clone(),
             registry: registry.clone(),
-            engines: Vec::new(),
+            engines: lru::LruCache::new(
+                std::num::NonZeroUsize::new(KEPT_ENGINES).expect("not zero"),
+            ),
         };
         tokio::spawn(worker.run(loaded.clone(), n));
     }
@@ -61,8 +63,8 @@ struct Worker {
     queue: Queue,
     storage: Storage,
     registry: Arc<Registry>,
-    /// Sessions of registered models, by the SHA-256 of their file (latest last).
-    engines: Vec<(String, Engine)>,
+    /// Sessions of registered models, by the SHA-256 of their file.
+    engines: lru::LruCache<String, Engine>,
 }
 
 impl Worker {
@@ -90,25 +92,15 @@ impl Worker {
 
     /// A session of a registered model: kept from an earlier job, or made now.
     async fn registered(&mut self, model: &Registered) -> Result<Engine, String> {
-        if let Some(at) = self
-            .engines
-            .iter()
-            .position(|(sha, _)| *sha == model.sha256)
-        {
-            let entry = self.engines.remove(at);
-            let engine = entry.1.clone();
-            self.engines.push(entry);
-            return Ok(engine);
+        if let Some(engine) = self.engines.get(&model.sha256) {
+            return Ok(engine.clone());
         }
         let loaded = self.registry.load(model).await?;
         let engine = tokio::task::spawn_blocking(move || Engine::new(loaded, 1))
             .await
             .map_err(|e| e.to_string())?
             .map_err(|e| format!("the model {} cannot be loaded: {e}", model.name))?;
-        if self.engines.len() >= KEPT_ENGINES {
-            self.engines.remove(0);
-        }
-        self.engines.push((model.sha256.clone(), engine.clone()));
+        self.engines.put(model.sha256.clone(), engine.clone());
         Ok(engine)
     }
 }
