@@ -5,7 +5,7 @@
 //! one photo.
 mod common;
 
-use common::{TestApp, error_of, fetch, settled, spawn_app_with, testdata};
+use common::{TestApp, error_of, fetch, settled, spawn_app_with, testdata, text};
 use reqwest::StatusCode;
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
@@ -69,6 +69,15 @@ async fn register(
         .unwrap()
 }
 
+/// A folder chooses its classifier (`null` to inherit) through the API.
+async fn choose(app: &TestApp, token: &str, folder: &str, model: Value) -> reqwest::Response {
+    app.patch(token, &format!("/api/v1/folders/{folder}"))
+        .json(&json!({ "model_id": model }))
+        .send()
+        .await
+        .unwrap()
+}
+
 /// The first account is the admin.
 async fn admin_and_user(app: &TestApp) -> (String, String) {
     let admin = app.user("admin@example.org").await;
@@ -120,20 +129,10 @@ async fn a_registered_model_labels_the_photos_of_the_folders_that_choose_it() {
     let trips = app.folder(&user, "Trips", None).await;
     let rome = app.folder(&user, "Rome", Some(&trips)).await;
     let home = app.folder(&user, "Home", Some(&trips)).await;
-    let res = app
-        .patch(&user, &format!("/api/v1/folders/{trips}"))
-        .json(&json!({"model_id": id}))
-        .send()
-        .await
-        .unwrap();
+    let res = choose(&app, &user, &trips, json!(id)).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.json::<Value>().await.unwrap()["model_id"], id.as_str());
-    let res = app
-        .patch(&user, &format!("/api/v1/folders/{home}"))
-        .json(&json!({"model_id": "default"}))
-        .send()
-        .await
-        .unwrap();
+    let res = choose(&app, &user, &home, json!("default")).await;
     assert_eq!(res.status(), StatusCode::OK);
 
     let in_rome = app
@@ -158,12 +157,7 @@ async fn a_registered_model_labels_the_photos_of_the_folders_that_choose_it() {
     app.assert_consistent().await;
 
     // Back to inheriting: Home follows Trips again once classified again.
-    let res = app
-        .patch(&user, &format!("/api/v1/folders/{home}"))
-        .json(&json!({"model_id": null}))
-        .send()
-        .await
-        .unwrap();
+    let res = choose(&app, &user, &home, json!(null)).await;
     assert_eq!(res.status(), StatusCode::OK);
     let queued: Value =
         fetch(app.post(&user, &format!("/api/v1/folders/{trips}/reclassify"))).await;
@@ -200,12 +194,7 @@ async fn a_registered_model_labels_the_photos_of_the_folders_that_choose_it() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
-    let res = app
-        .patch(&stranger, &format!("/api/v1/folders/{trips}"))
-        .json(&json!({"model_id": "default"}))
-        .send()
-        .await
-        .unwrap();
+    let res = choose(&app, &stranger, &trips, json!("default")).await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     let res = app
         .post(&stranger, &format!("/api/v1/folders/{trips}/reclassify"))
@@ -321,12 +310,7 @@ async fn the_server_refuses_what_it_cannot_use_and_says_why() {
 
     // A folder cannot choose a model that does not exist.
     let folder = app.folder(&user, "Trips", None).await;
-    let res = app
-        .patch(&user, &format!("/api/v1/folders/{folder}"))
-        .json(&json!({"model_id": "no-such-model"}))
-        .send()
-        .await
-        .unwrap();
+    let res = choose(&app, &user, &folder, json!("no-such-model")).await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     assert!(error_of(res).await.contains("no model"));
     app.assert_consistent().await;
@@ -372,14 +356,7 @@ async fn the_pages_register_choose_offer_to_classify_again_and_compare() {
     let csrf = common::sign_up_in_browser(&app, &admin, "admin@example.org").await;
 
     // The admin page lists the classifiers and registers one through its form's script.
-    let page = admin
-        .get(app.url("/admin"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = text(admin.get(app.url("/admin"))).await;
     assert!(
         page.contains("Register a classifier") && page.contains("efficientnet"),
         "{page}"
@@ -411,28 +388,13 @@ async fn the_pages_register_choose_offer_to_classify_again_and_compare() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    let page = admin
-        .get(app.url("/admin"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = text(admin.get(app.url("/admin"))).await;
     assert!(page.contains("numbered"));
 
     // A folder's menu chooses it, and then offers to classify the folder's photos again.
     let b = common::browser();
     let csrf = common::sign_up_in_browser(&app, &b, "ada@example.org").await;
-    let token = {
-        let body: Value = app
-            .login("ada@example.org", "correct horse battery")
-            .await
-            .json()
-            .await
-            .unwrap();
-        body["token"].as_str().unwrap().to_owned()
-    };
+    let token = app.token("ada@example.org").await;
     let folder = app.folder(&token, "Trips", None).await;
     let photo = app
         .photo_bytes_in(&token, "coffee.png", testdata("coffee.png"), &folder)
@@ -441,23 +403,9 @@ async fn the_pages_register_choose_offer_to_classify_again_and_compare() {
         settled(&app, &token, &photo).await["labels"][0]["label"],
         "espresso"
     );
-    let page = b
-        .get(app.url(&format!("/gallery/{folder}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = text(b.get(app.url(&format!("/gallery/{folder}")))).await;
     assert!(page.contains(&format!("/folders/{folder}/classifier")));
-    let chooser = b
-        .get(app.url(&format!("/folders/{folder}/classifier")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let chooser = text(b.get(app.url(&format!("/folders/{folder}/classifier")))).await;
     assert!(
         chooser.contains("numbered") && chooser.contains("As the folder above"),
         "{chooser}"
@@ -489,14 +437,7 @@ async fn the_pages_register_choose_offer_to_classify_again_and_compare() {
     assert_eq!(again["labels"][0]["label"], "class 967");
 
     // The viewer's comparison: both classifiers' top labels and times, side by side.
-    let table = b
-        .get(app.url(&format!("/photos/{photo}/compare")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let table = text(b.get(app.url(&format!("/photos/{photo}/compare")))).await;
     assert!(
         table.contains("espresso") && table.contains("class 967") && table.contains(" ms"),
         "{table}"

@@ -195,6 +195,11 @@ impl TestApp {
     /// A new account, signed in through the API: its bearer token.
     pub async fn user(&self, email: &str) -> String {
         assert_eq!(self.signup(email).await.status(), StatusCode::CREATED);
+        self.token(email).await
+    }
+
+    /// A bearer token of an existing account (with the tests' password).
+    pub async fn token(&self, email: &str) -> String {
         let body: Value = self
             .login(email, "correct horse battery")
             .await
