@@ -11,6 +11,8 @@ use classifier::{Classifier, Model};
 const PHOTO: &[u8] = include_bytes!("../testdata/rocket.jpg");
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // SAFETY: no other thread runs yet.
+    unsafe { onnx_runtime::disable_telemetry() };
     let dirs: Vec<String> = std::env::args().skip(1).collect();
     println!(
         "{:<22} {:>7} {:>6} {:>14}",

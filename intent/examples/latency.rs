@@ -7,6 +7,8 @@ use std::path::Path;
 use std::time::Instant;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // SAFETY: no other thread runs yet.
+    unsafe { onnx_runtime::disable_telemetry() };
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("model");
     let model = intent::IntentModel::load(&dir)?;
     let texts: Vec<String> = std::fs::read_to_string(dir.join("test.jsonl"))?

@@ -31,6 +31,8 @@ enum Command {
 }
 
 fn main() -> std::process::ExitCode {
+    // SAFETY: no other thread runs yet.
+    unsafe { onnx_runtime::disable_telemetry() };
     let cli = Cli::parse();
     let Command::Predict = cli.command;
     onnx_runtime::use_library(cli.ort_library);

@@ -17,7 +17,25 @@ pub const LIBRARY: &str = "libonnxruntime.so.1.32.0";
 /// elsewhere.
 pub const LIBRARY_SETTING: &str = "GALLERY_ORT_LIBRARY";
 
+/// What ONNX Runtime reads when it starts: its official builds (the PyPI wheel's library
+/// among them) send usage telemetry to Microsoft, and keep a device id for it under
+/// `~/.cache`, unless this is "1". Disabling it later, through the API, comes too late for
+/// what it sends at start.
+pub const TELEMETRY_SETTING: &str = "ORT_DISABLE_TELEMETRY";
+
 static CONFIGURED: OnceLock<PathBuf> = OnceLock::new();
+
+/// Turns ONNX Runtime's telemetry off for this process and what it starts: every program
+/// of the project calls it first thing in `main`. A gallery reports on nobody.
+///
+/// # Safety
+///
+/// It sets an environment variable: call it before any other thread of the process starts
+/// (see [`std::env::set_var`]).
+pub unsafe fn disable_telemetry() {
+    // SAFETY: the caller guarantees that no other thread runs yet.
+    unsafe { std::env::set_var(TELEMETRY_SETTING, "1") };
+}
 
 /// Names the library file, from the program's settings; call it before the first model
 /// loads. Without it the usual places are searched.
@@ -76,6 +94,7 @@ pub fn environment() -> Result<Environment, String> {
             .map_err(|e| format!("cannot load ONNX Runtime from {}: {e}", path.display()))?;
         builder
             .with_name("gallery")
+            .with_telemetry(false)
             .build()
             .map_err(|e| format!("cannot start ONNX Runtime: {e}"))
     })

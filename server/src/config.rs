@@ -23,6 +23,9 @@ pub struct Cli {
 pub enum Command {
     /// Run the web server (the default).
     Serve,
+    /// Apply the database migrations, then exit: the first step of a rolling deployment,
+    /// before any server of the new release starts (see deploy/README.md).
+    Migrate,
     /// Maintenance of accounts.
     Admin {
         #[command(subcommand)]

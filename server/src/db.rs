@@ -10,7 +10,16 @@ use sqlx::migrate::Migrator;
 
 pub type Db = sqlx::AnyPool;
 
-static MIGRATIONS: Migrator = sqlx::migrate!("../migrations");
+/// The migrations, applied in order by [`connect`] (and by `gallery migrate`). A server
+/// also starts on a database that a newer release has migrated further: during a rolling
+/// deployment the new release migrates first, and the servers still running the old one
+/// (or restarted with it) keep working, as long as each migration only adds (tables,
+/// columns with defaults, indexes) and a later release drops what is no longer read.
+fn migrations() -> Migrator {
+    let mut migrator = sqlx::migrate!("../migrations");
+    migrator.set_ignore_missing(true);
+    migrator
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -73,11 +82,20 @@ pub async fn connect(url: &str) -> anyhow::Result<Db> {
             .execute(&pool)
             .await?;
     }
-    MIGRATIONS
+    migrations()
         .run(&pool)
         .await
         .context("cannot apply database migrations")?;
     Ok(pool)
+}
+
+/// The migrations applied to the database, in order: `(version, description)`.
+pub async fn applied_migrations(db: &Db) -> anyhow::Result<Vec<(i64, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT version, description FROM _sqlx_migrations WHERE success ORDER BY version",
+    )
+    .fetch_all(db)
+    .await?)
 }
 
 /// A database URL fit for logs and error messages: without its password.

@@ -40,6 +40,8 @@ fn hand_back_freed_memory() {
 }
 
 fn main() -> anyhow::Result<()> {
+    // SAFETY: no other thread runs yet.
+    unsafe { onnx_runtime::disable_telemetry() };
     tune_the_allocator();
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -71,6 +73,19 @@ async fn run() -> anyhow::Result<()> {
                 .unwrap_or_else(|| format!("http://{addr}"));
             println!("Gallery is running at {url}");
             app::serve(listener, state).await
+        }
+        Command::Migrate => {
+            let db = gallery::db::connect(&cli.config.database_url).await?;
+            let applied = gallery::db::applied_migrations(&db).await?;
+            let newest = applied
+                .last()
+                .map_or_else(|| "none".to_owned(), |(v, d)| format!("{v} ({d})"));
+            println!(
+                "The database at {} is migrated: {} migrations applied, the newest {newest}",
+                gallery::db::redact(&cli.config.database_url),
+                applied.len()
+            );
+            Ok(())
         }
         Command::Admin { command } => admin_command(&cli.config, command).await,
     }

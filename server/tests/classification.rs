@@ -373,7 +373,12 @@ async fn the_page_polls_pending_photos_until_their_tags_arrive() {
 }
 
 fn start_server(dir: &std::path::Path) -> common::Binary {
-    common::Binary::start(&[
+    start_server_with(dir, &[])
+}
+
+/// The binary on SQLite and files in `dir`, one classifier worker, with `more` settings.
+fn start_server_with(dir: &std::path::Path, more: &[(&str, String)]) -> common::Binary {
+    let mut env = vec![
         (
             "GALLERY_DATABASE_URL",
             format!("sqlite://{}/gallery.db", dir.display()),
@@ -383,7 +388,9 @@ fn start_server(dir: &std::path::Path) -> common::Binary {
         ("GALLERY_CLASSIFIER_WORKERS", "1".into()),
         ("GALLERY_JOB_LEASE_SECS", "1".into()),
         ("GALLERY_JOB_POLL_MS", "100".into()),
-    ])
+    ];
+    env.extend_from_slice(more);
+    common::Binary::start(&env)
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -392,24 +399,7 @@ async fn a_server_killed_mid_job_finishes_the_work_after_restart() {
     let mut first = start_server(dir.path());
     let client = reqwest::Client::new();
     let api = format!("{}/api/v1", first.base);
-    let creds =
-        serde_json::json!({"email": "ada@example.org", "password": "correct horse battery"});
-    client
-        .post(format!("{api}/auth/signup"))
-        .json(&creds)
-        .send()
-        .await
-        .unwrap();
-    let login: Value = client
-        .post(format!("{api}/auth/login"))
-        .json(&creds)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = login["token"].as_str().unwrap().to_owned();
+    let token = first.token(&client).await;
     let mut form = reqwest::multipart::Form::new();
     for i in 0..12 {
         let name = ["coffee-large.jpg", "rocket.jpg", "chelsea.jpg"][i % 3];
@@ -481,4 +471,78 @@ async fn a_server_killed_mid_job_finishes_the_work_after_restart() {
         .await
         .unwrap();
     assert_eq!(stuck, 0, "nothing stays queued");
+}
+
+/// ONNX Runtime's official builds (the PyPI wheel's library, which the gallery loads) send
+/// usage telemetry to Microsoft, and keep a device id for it under `~/.cache`, unless
+/// `ORT_DISABLE_TELEMETRY=1` is set when the library starts. A self-hosted gallery must
+/// not report on its owner: the server sets it itself. Started with the setting at "0" and
+/// a home of its own, it classifies a photo and leaves nothing of ONNX Runtime's there.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_classifier_reports_nothing_to_onnx_runtime_telemetry() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    std::fs::create_dir(&home).unwrap();
+    let server = start_server_with(
+        dir.path(),
+        &[
+            ("HOME", home.display().to_string()),
+            ("ORT_DISABLE_TELEMETRY", "0".into()),
+        ],
+    );
+    let client = reqwest::Client::new();
+    let api = server.url("/api/v1");
+    let token = &server.token(&client).await;
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(testdata("chelsea.jpg")).file_name("chelsea.jpg"),
+    );
+    let uploaded: Value = client
+        .post(format!("{api}/images"))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = uploaded[0]["id"].as_str().unwrap();
+    let started = Instant::now();
+    loop {
+        let image: Value = client
+            .get(format!("{api}/images/{id}"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if image["status"] == "done" {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "not classified: {image}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let left: Vec<_> = walkdir(&home);
+    assert!(
+        left.is_empty(),
+        "ONNX Runtime kept telemetry state in the server's home: {left:?}"
+    );
+}
+
+fn walkdir(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            found.extend(walkdir(&path));
+        }
+        found.push(path);
+    }
+    found
 }

@@ -58,26 +58,6 @@ fn server(shared: &Shared) -> Binary {
     ])
 }
 
-async fn token(client: &reqwest::Client, server: &Binary) -> String {
-    let creds = json!({"email": "ada@example.org", "password": "correct horse battery"});
-    client
-        .post(server.url("/api/v1/auth/signup"))
-        .json(&creds)
-        .send()
-        .await
-        .unwrap();
-    let login: Value = client
-        .post(server.url("/api/v1/auth/login"))
-        .json(&creds)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    login["token"].as_str().unwrap().to_owned()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn two_servers_share_sessions_photos_and_jobs() {
     let Some(shared) = shared().await else { return };
@@ -87,7 +67,7 @@ async fn two_servers_share_sessions_photos_and_jobs() {
         .redirect(redirect::Policy::none())
         .build()
         .unwrap();
-    let t = token(&client, &a).await;
+    let t = a.token(&client).await;
     let me = client
         .get(b.url("/api/v1/me"))
         .bearer_auth(&t)
@@ -224,7 +204,7 @@ async fn a_restarted_database_is_reconnected_by_itself() {
     let pg_dir = std::env::var("GALLERY_TEST_PG_DIR").expect("GALLERY_TEST_PG_DIR");
     let a = server(&shared);
     let client = reqwest::Client::new();
-    let t = token(&client, &a).await;
+    let t = a.token(&client).await;
     let bin = std::fs::read_dir("/usr/lib/postgresql")
         .unwrap()
         .flatten()
@@ -272,4 +252,65 @@ async fn a_restarted_database_is_reconnected_by_itself() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::CREATED);
+}
+
+/// A rolling deployment (deploy/README.md): the new release migrates the database first
+/// (`gallery migrate`), while servers of the old release keep serving; and a server of the
+/// old release that starts after that (restarted, or added by autoscaling) still starts. The
+/// newer release here is a migration this build does not know, recorded as applied.
+#[tokio::test(flavor = "multi_thread")]
+async fn servers_keep_serving_while_a_newer_release_migrates_the_database() {
+    let Some(shared) = shared().await else { return };
+    let _serial = SERIAL.lock().await;
+    let migrate = || {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_gallery"))
+            .arg("migrate")
+            .env("GALLERY_DATABASE_URL", &shared.database)
+            .env("GALLERY_LOG", "warn")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "gallery migrate failed: {stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        stdout
+    };
+    let said = migrate();
+    assert!(
+        said.contains("is migrated") && !said.contains("0 migrations"),
+        "{said}"
+    );
+
+    let old = server(&shared);
+    let client = reqwest::Client::new();
+    let token = old.token(&client).await;
+
+    let db = gallery::db::connect(&shared.database).await.unwrap();
+    sqlx::query("CREATE TABLE from_a_newer_release (id TEXT PRIMARY KEY)")
+        .execute(&db)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
+         VALUES (99990101000000, 'from a newer release', TRUE, decode('00', 'hex'), 1)",
+    )
+    .execute(&db)
+    .await
+    .unwrap();
+
+    // The old release's server goes on, one more starts beside it, and migrating with the
+    // old release's binary again changes nothing and fails nothing.
+    let restarted = server(&shared);
+    for server in [&old, &restarted] {
+        let res = client
+            .get(server.url("/api/v1/me"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    assert!(migrate().contains("the newest 99990101000000 (from a newer release)"));
 }

@@ -21,6 +21,8 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 fn main() {
+    // SAFETY: no other thread runs yet.
+    unsafe { onnx_runtime::disable_telemetry() };
     let args: Vec<String> = std::env::args().collect();
     let threads = args
         .iter()

@@ -56,6 +56,8 @@ fn classify_one(classifier: &mut Classifier, file: &PathBuf, top: usize) -> Valu
 }
 
 fn main() -> std::process::ExitCode {
+    // SAFETY: no other thread runs yet.
+    unsafe { onnx_runtime::disable_telemetry() };
     let args = Args::parse();
     onnx_runtime::use_library(args.ort_library.clone());
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());

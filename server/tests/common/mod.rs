@@ -554,6 +554,29 @@ impl Binary {
         format!("{}{path}", self.base)
     }
 
+    /// Signs up ada@example.org (on this server's database; later calls find her there)
+    /// and returns a bearer token of hers.
+    pub async fn token(&self, client: &reqwest::Client) -> String {
+        let creds =
+            serde_json::json!({"email": "ada@example.org", "password": "correct horse battery"});
+        client
+            .post(self.url("/api/v1/auth/signup"))
+            .json(&creds)
+            .send()
+            .await
+            .unwrap();
+        let login: serde_json::Value = client
+            .post(self.url("/api/v1/auth/login"))
+            .json(&creds)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        login["token"].as_str().unwrap().to_owned()
+    }
+
     pub fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
