@@ -2,7 +2,7 @@
 # Installs what the gallery needs to build and run, skipping what is already there.
 #   scripts/setup.sh          the embedded default: cmake and nasm (to build libjpeg-turbo) and
 #                             the ONNX Runtime library from the PyPI onnxruntime wheel
-#   scripts/setup.sh --test   also what the tests use: Chromium, PostgreSQL, espeak-ng and sox, playwright-core, and a venv with
+#   scripts/setup.sh --test   also what the tests use: Chromium, PostgreSQL, espeak-ng and sox, mmdebstrap and bubblewrap, playwright-core, and a venv with
 #                             schemathesis and the Python reference classifier (onnxruntime, Pillow)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -25,21 +25,7 @@ if [ ${#build_tools[@]} -gt 0 ]; then
 fi
 
 # ONNX Runtime for the `ort` crate (load-dynamic): the library inside the PyPI wheel.
-ORT_VERSION=1.32.0
-ORT_WHEEL_SHA256=99e1074c4b2197accd5073052a465361be17b89c093b8ffb6e6bd8f986c52df8
-ORT_LIB="$CACHE/onnxruntime/libonnxruntime.so.$ORT_VERSION"
-if [ ! -f "$ORT_LIB" ]; then
-  say "Fetching ONNX Runtime $ORT_VERSION (PyPI onnxruntime wheel)"
-  tmp=$(mktemp -d)
-  python3 -m pip download -q --disable-pip-version-check "onnxruntime==$ORT_VERSION" --no-deps --only-binary=:all: \
-    --python-version 3.12 --platform manylinux_2_28_x86_64 -d "$tmp"
-  wheel=$(ls "$tmp"/onnxruntime-*.whl)
-  echo "$ORT_WHEEL_SHA256  $wheel" | sha256sum -c --quiet
-  mkdir -p "$CACHE/onnxruntime"
-  python3 -c 'import sys, zipfile; open(sys.argv[3], "wb").write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]))' \
-    "$wheel" "onnxruntime/capi/libonnxruntime.so.$ORT_VERSION" "$ORT_LIB"
-  rm -rf "$tmp"
-fi
+fetch_onnxruntime x86_64 "$CACHE/onnxruntime"
 
 if [ "${1:-}" = "--test" ]; then
   missing=()
@@ -50,6 +36,11 @@ if [ "${1:-}" = "--test" ]; then
   # The spoken test commands (scripts/make-test-speech.sh).
   command -v espeak-ng >/dev/null || missing+=(espeak-ng)
   command -v sox >/dev/null || missing+=(sox)
+  # The deployment checks: the Lambda package's ELF files (readelf), and the container
+  # image's runtime file system (mmdebstrap) with the server run in it (bubblewrap).
+  command -v readelf >/dev/null || missing+=(binutils)
+  command -v mmdebstrap >/dev/null || missing+=(mmdebstrap)
+  command -v bwrap >/dev/null || missing+=(bubblewrap)
   if [ ${#missing[@]} -gt 0 ]; then
     say "Installing ${missing[*]} (apt)"
     apt_install "${missing[@]}" fonts-dejavu-core

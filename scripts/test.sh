@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints, the Rust tests (real server on real SQLite, then
 # again on a PostgreSQL cluster of its own; S3 tests on SeaweedFS), the browser tests
-# (headless Chromium), the API fuzzing (schemathesis) and smoke runs of the load tests
-# (Artillery). Starts and stops every server.
+# (headless Chromium), the API fuzzing (schemathesis), smoke runs of the load tests
+# (Artillery) and the deployment: the Lambda packages, the container image's file system
+# and the AWS template (deploy/). Starts and stops every server.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -11,6 +12,17 @@ cd "$ROOT"
 say "cargo fmt and clippy"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+say "The Lambda packages, x86_64 and arm64 (cargo lambda build, checked by deploy/check-lambda.py)"
+"$ROOT/deploy/lambda.sh" all
+# The check can fail: an arm64 zip is not an x86_64 one.
+if python3 "$ROOT/deploy/check-lambda.py" "$CACHE/lambda/classify-lambda-arm64.zip" x86_64 >/dev/null; then
+  echo "deploy/check-lambda.py took the arm64 zip for an x86_64 one" >&2
+  exit 1
+fi
+# The end-to-end Lambda tests run the x86_64 package as Lambda would (server/tests/lambda.rs).
+GALLERY_TEST_LAMBDA_PACKAGE="$(cd "$CACHE/lambda/x86_64" && pwd -P)"
+export GALLERY_TEST_LAMBDA_PACKAGE
 
 say "Starting SeaweedFS (S3) for the storage tests"
 source "$ROOT/scripts/seaweedfs.sh"
@@ -54,6 +66,13 @@ export LOADTEST_REPORTS="$ROOT/test-results/loadtest"
 loadtest/run.sh task1 --rate 2 --duration 8 --users 3 --photos 40 --p95 2000 --debug
 loadtest/run.sh task2 --rate 2 --duration 8 --users 3 --photos 20 --p95 5000 --debug
 passed=$((passed + 2))
+
+say "The container image: the server in the runtime file system, read-only (deploy/image.sh)"
+"$ROOT/deploy/image.sh" check
+say "The AWS template and the compose file (cfn-lint, checkov: deploy/check.sh)"
+"$ROOT/deploy/check.sh"
+# Both Lambda packages, the image and the template.
+passed=$((passed + 4))
 
 echo
 echo "all: $passed passed, $failed failed"

@@ -31,6 +31,12 @@ fn repo() -> PathBuf {
         .to_owned()
 }
 
+/// The Lambda package to run instead of the debug build (scripts/test.sh sets it to the
+/// unpacked x86_64 zip that deploy/lambda.sh makes).
+fn package() -> Option<PathBuf> {
+    std::env::var_os("GALLERY_TEST_LAMBDA_PACKAGE").map(PathBuf::from)
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -99,9 +105,19 @@ impl Emulator {
 
     /// The same, its log (at `info`) written to `log`.
     fn function_logging(&self, app: &TestApp, log: Option<&Path>) -> Process {
-        let bin = Path::new(env!("CARGO_BIN_EXE_gallery")).with_file_name(FUNCTION);
+        let (bin, task_root) = match package() {
+            // As Lambda runs it: `bootstrap` in the unpacked zip, which is also the working
+            // directory (`LAMBDA_TASK_ROOT`).
+            Some(dir) => (dir.join("bootstrap"), dir),
+            None => (
+                Path::new(env!("CARGO_BIN_EXE_gallery")).with_file_name(FUNCTION),
+                repo(),
+            ),
+        };
         assert!(bin.is_file(), "{} is not built", bin.display());
         let child = Command::new(bin)
+            .current_dir(&task_root)
+            .env("LAMBDA_TASK_ROOT", &task_root)
             .env("AWS_LAMBDA_FUNCTION_NAME", FUNCTION)
             .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
             .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "2048")
@@ -283,6 +299,22 @@ async fn a_folders_registered_model_is_read_from_s3_by_the_function_and_kept_war
     drop(function);
     let log = std::fs::read_to_string(&log).unwrap();
     assert_eq!(log.matches("registered model loaded").count(), 1, "{log}");
+    // The package carries its own ONNX Runtime and model, and the function uses them.
+    if let Some(dir) = package() {
+        let dir = dir.canonicalize().unwrap();
+        let cold = log
+            .lines()
+            .find(|l| l.contains("cold start"))
+            .expect("the function logs its cold start");
+        assert!(
+            cold.contains(&format!("onnx_runtime={}/libonnxruntime", dir.display()))
+                && cold.contains(&format!(
+                    "model={}/models/efficientnet-lite0",
+                    dir.display()
+                )),
+            "{cold}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -138,8 +138,11 @@ impl Function {
         let model_dir = settings.model_dir.clone();
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         let engine = tokio::task::spawn_blocking(move || {
-            let model = Arc::new(Model::load(runtime::model_dir(model_dir)?)?);
-            Engine::new(model, threads)
+            let dir = runtime::model_dir(model_dir)?;
+            let engine = Engine::new(Arc::new(Model::load(&dir)?), threads)?;
+            let library = onnx_runtime::find_library().unwrap_or_default();
+            tracing::info!(model = %dir.display(), onnx_runtime = %library.display(), "cold start: the classifier is ready");
+            Ok::<_, classifier::Error>(engine)
         })
         .await
         .map_err(|e| e.to_string())
@@ -373,14 +376,24 @@ impl Function {
     }
 }
 
-#[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
+fn main() -> Result<(), lambda_runtime::Error> {
+    // SAFETY: no other thread runs yet (the runtime starts below).
+    unsafe { onnx_runtime::disable_telemetry() };
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(run())
+}
+
+async fn run() -> Result<(), lambda_runtime::Error> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "info,ort=warn".into()),
         )
         .with_writer(std::io::stderr)
+        // CloudWatch shows escape codes as they are, and stamps each line itself.
+        .with_ansi(false)
         .without_time()
         .init();
     let function = Arc::new(Function::load(Settings::parse()).await);
