@@ -105,10 +105,11 @@ check() {
   command -v mmdebstrap >/dev/null && command -v bwrap >/dev/null ||
     { echo "mmdebstrap and bwrap are missing: run scripts/setup.sh --test" >&2; exit 1; }
   rootfs
-  local work port url
+  local port url
+  # Globals, for the exit trap (which runs after this function has returned).
   server=""
   work=$(mktemp -d)
-  trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; rm -rf "$work"' EXIT
+  trap 'if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi; rm -rf "$work"' EXIT
   say "Laying out the image's /app from $binary"
   lay_out "$work" "$binary"
   mkdir -p "$work/data"

@@ -14,7 +14,6 @@
 # test (server/tests/lambda.rs) runs under `cargo lambda watch`.
 set -euo pipefail
 source "$(dirname "$0")/../scripts/lib.sh"
-cd "$ROOT"
 
 CARGO_LAMBDA_VERSION=1.9.2
 ZIGLANG_VERSION=0.14.1
@@ -24,7 +23,7 @@ OUT="$CACHE/lambda"
 extra_model=""
 if [ "${1:-}" = "--model" ]; then
   [ -f "${2:-}/model.json" ] || { echo "--model needs a model folder (with model.json)" >&2; exit 2; }
-  extra_model="$2"
+  extra_model="$(cd "$2" && pwd)"
   shift 2
 fi
 
@@ -32,8 +31,9 @@ case "${1:-all}" in
   x86_64) arches=(x86_64) ;;
   arm64) arches=(arm64) ;;
   all) arches=(x86_64 arm64) ;;
-  *) echo "usage: $0 [x86_64|arm64|all]" >&2; exit 2 ;;
+  *) echo "usage: $0 [--model DIR] [x86_64|arm64|all]" >&2; exit 2 ;;
 esac
+cd "$ROOT"
 
 # The tools, each pinned: cargo-lambda and zig (both from PyPI, in the test venv) and the
 # Rust standard library of each target.

@@ -24,8 +24,9 @@ if [ ${#build_tools[@]} -gt 0 ]; then
   apt_install "${build_tools[@]}"
 fi
 
-# ONNX Runtime for the `ort` crate (load-dynamic): the library inside the PyPI wheel.
-fetch_onnxruntime x86_64 "$CACHE/onnxruntime"
+# ONNX Runtime for the `ort` crate (load-dynamic): the library inside the PyPI wheel of this
+# machine's architecture (x86_64 or aarch64).
+fetch_onnxruntime "$(uname -m)" "$CACHE/onnxruntime"
 
 if [ "${1:-}" = "--test" ]; then
   missing=()
