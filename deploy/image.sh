@@ -32,6 +32,9 @@ lay_out() {
   mkdir -p "$dest/data" "$dest/models/efficientnet-lite0" "$dest/intent/model" "$dest/speech/model" \
     "$dest/server/data/everyday"
   install -m 0755 "$binary" "$dest/gallery"
+  # Without the release profile's line tables (250 of a release binary's 295 MB); the
+  # symbols stay, so a backtrace still names its functions.
+  strip --strip-debug "$dest/gallery"
   install -m 0644 "$CACHE/onnxruntime/libonnxruntime.so.$ORT_VERSION" "$dest/"
   # What the programs load (found beside the executable: onnx_runtime::search_roots), not
   # the reports and test sets kept beside them in the repository.

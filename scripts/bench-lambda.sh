@@ -4,7 +4,10 @@
 # time) first with its in-process workers (SQLite + files), then by invoking the release
 # `classify-lambda` function (2 instances, one per core) under `cargo lambda watch`, with
 # the photos in SeaweedFS. Prints photos classified per second from the first upload to
-# the last label, and the ratio.
+# the last label, and the ratio; then the function's own time per photo (fetch, prepare and
+# predict, as it reported them), and what 1 000 photos cost at Lambda's x86_64 price.
+# FUNCTION_BIN runs another build of the function, e.g. the deployment package's:
+#   deploy/lambda.sh x86_64 && FUNCTION_BIN=.cache/lambda/x86_64/bootstrap scripts/bench-lambda.sh
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -80,9 +83,25 @@ for _ in 1 2; do
   AWS_LAMBDA_FUNCTION_NAME=classify-lambda AWS_LAMBDA_FUNCTION_VERSION=1 AWS_LAMBDA_FUNCTION_MEMORY_SIZE=2048 \
     AWS_LAMBDA_RUNTIME_API="http://127.0.0.1:$port/.rt/classify-lambda" AWS_ENDPOINT_URL_S3="$S3_URL" \
     GALLERY_S3_PATH_STYLE=true GALLERY_STORAGE="s3://bench/photos" GALLERY_CALLBACK_ORIGINS="$URL" \
-    RUST_LOG=warn "$CARGO_TARGET_DIR/release/classify-lambda" 2>>"$work/function.log" &
+    RUST_LOG=warn "${FUNCTION_BIN:-$CARGO_TARGET_DIR/release/classify-lambda}" 2>>"$work/function.log" &
   pids+=($!)
 done
 lambda_rate=$(classify_all)
 echo "Lambda (emulator): $lambda_rate photos/s"
 python3 -c "import sys; print(f'Lambda against embedded: {float(sys.argv[1]) / float(sys.argv[2]):.2f}x')" "$lambda_rate" "$local_rate"
+# The function's own time per photo, from the steps it reported (the jobs table), and the
+# cost of 1 000 photos at 2 048 MB: by that time (a lower bound: the callbacks' round trips
+# come on top) and by the throughput of the 2 instances (an upper bound: this machine's two
+# cores also made the renditions).
+python3 - "$work/lambda.db" "$lambda_rate" <<'EOF'
+import sqlite3, statistics, sys
+rows = [r[0] for r in sqlite3.connect(sys.argv[1]).execute(
+    "SELECT fetch_ms + prepare_ms + predict_ms FROM jobs WHERE state = 'done' AND backend = 'lambda'")]
+rows.sort()
+mean, p95 = statistics.mean(rows), rows[int(0.95 * (len(rows) - 1))]
+bound = 2 / float(sys.argv[2]) * 1000
+gb_s = 0.0000166667 * 2  # x86_64, per second at 2 GB
+print(f"function steps per photo: mean {mean:.0f} ms, p95 {p95:.0f} ms ({len(rows)} photos)")
+print(f"per invocation at most {bound:.0f} ms (2 instances / throughput)")
+print(f"1 000 photos at 2048 MB, x86_64: ${1000 * mean / 1000 * gb_s:.4f} (steps) to ${1000 * bound / 1000 * gb_s:.4f} (bound), plus $0.0002 of requests")
+EOF
