@@ -116,7 +116,7 @@ check() {
   say "Laying out the image's /app from $binary"
   lay_out "$work" "$binary"
   mkdir -p "$work/data"
-  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  port=$(free_port)
   url="http://127.0.0.1:$port"
 
   say "Running the server in the image's file system (read-only root, user 10001)"

@@ -15,7 +15,6 @@
 set -euo pipefail
 source "$(dirname "$0")/../scripts/lib.sh"
 
-CARGO_LAMBDA_VERSION=1.9.2
 ZIGLANG_VERSION=0.14.1
 VENV="$CACHE/venv"
 OUT="$CACHE/lambda"
@@ -38,10 +37,7 @@ cd "$ROOT"
 # The tools, each pinned: cargo-lambda and zig (both from PyPI, in the test venv) and the
 # Rust standard library of each target.
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
-if ! "$VENV/bin/cargo-lambda" lambda --version 2>/dev/null | grep -q "$CARGO_LAMBDA_VERSION"; then
-  say "Installing cargo-lambda $CARGO_LAMBDA_VERSION (pip, in .cache/venv)"
-  "$VENV/bin/pip" install -q --disable-pip-version-check --no-deps "cargo-lambda==$CARGO_LAMBDA_VERSION"
-fi
+install_cargo_lambda
 if [ "$("$VENV/bin/python" -m ziglang version 2>/dev/null)" != "$ZIGLANG_VERSION" ]; then
   say "Installing zig $ZIGLANG_VERSION (pip ziglang, in .cache/venv)"
   "$VENV/bin/pip" install -q --disable-pip-version-check "ziglang==$ZIGLANG_VERSION"

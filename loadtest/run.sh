@@ -91,7 +91,7 @@ else
   create_bucket loadtest
   export GALLERY_DATABASE_URL="$PG_URL/loadtest" GALLERY_STORAGE="s3://loadtest/run" GALLERY_S3_ENDPOINT="$S3_URL"
   export GALLERY_CALLBACK_SECRET="load-test-callback-secret-0123456789"
-  lambda_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  lambda_port=$(free_port)
   "$CACHE/venv/bin/cargo-lambda" lambda watch --only-lambda-apis -A 127.0.0.1 -P "$lambda_port" >"$work/emulator.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 1 100); do (echo >"/dev/tcp/127.0.0.1/$lambda_port") 2>/dev/null && break; sleep 0.1; done

@@ -70,7 +70,7 @@ kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
 say "Lambda: classify-lambda under cargo lambda watch (2 instances), photos in SeaweedFS"
 start_seaweedfs
 export AWS_ACCESS_KEY_ID="$S3_ACCESS_KEY" AWS_SECRET_ACCESS_KEY="$S3_SECRET_KEY" AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 "$CACHE/venv/bin/cargo-lambda" lambda watch --only-lambda-apis -A 127.0.0.1 -P "$port" >"$work/emulator.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 100); do (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done

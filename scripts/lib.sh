@@ -9,6 +9,21 @@ export ORT_DISABLE_TELEMETRY=1
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
+# free_port: a loopback port nobody listens on now.
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# install_cargo_lambda: cargo-lambda (PyPI), pinned, in .cache/venv (which must exist): the
+# Lambda emulator of the tests, and the builder of deploy/lambda.sh.
+CARGO_LAMBDA_VERSION=1.9.2
+install_cargo_lambda() {
+  if ! "$CACHE/venv/bin/cargo-lambda" lambda --version 2>/dev/null | grep -q "$CARGO_LAMBDA_VERSION"; then
+    say "Installing cargo-lambda $CARGO_LAMBDA_VERSION (pip, in .cache/venv)"
+    "$CACHE/venv/bin/pip" install -q --disable-pip-version-check --no-deps "cargo-lambda==$CARGO_LAMBDA_VERSION"
+  fi
+}
+
 # copy_model DIR DEST: a classifier model folder's files (model.json, the labels and the
 # ONNX file it names) into DEST/NAME, NAME being the folder's.
 copy_model() {

@@ -15,7 +15,7 @@ start_postgres() {
   PG_DIR=$(mktemp -d /tmp/gallery-pg.XXXXXX)
   [ "$(id -u)" = 0 ] && chown postgres "$PG_DIR"
   as_postgres "$bin/initdb" -D "$PG_DIR/data" -U postgres --auth=trust -E UTF8 --no-locale >"$PG_DIR/initdb.log" 2>&1
-  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  port=$(free_port)
   as_postgres "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 30 start \
     -o "-h 127.0.0.1 -p $port -k $PG_DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400" >/dev/null
   PG_URL="postgres://postgres@127.0.0.1:$port"

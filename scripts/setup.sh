@@ -80,10 +80,7 @@ if [ "${1:-}" = "--test" ]; then
     "$CACHE/venv/bin/pip" install -q --disable-pip-version-check -r "$ROOT/tests/requirements.txt"
     cp "$ROOT/tests/requirements.txt" "$stamp"
   fi
-  # The Lambda emulator (`cargo lambda watch`), without ziglang, which only cross-compiles.
-  CARGO_LAMBDA_VERSION=1.9.2
-  if ! "$CACHE/venv/bin/cargo-lambda" lambda --version 2>/dev/null | grep -q "$CARGO_LAMBDA_VERSION"; then
-    say "Installing cargo-lambda $CARGO_LAMBDA_VERSION (pip, in .cache/venv)"
-    "$CACHE/venv/bin/pip" install -q --disable-pip-version-check --no-deps "cargo-lambda==$CARGO_LAMBDA_VERSION"
-  fi
+  # The Lambda emulator (`cargo lambda watch`), without ziglang, which only cross-compiles
+  # (deploy/lambda.sh adds it).
+  install_cargo_lambda
 fi

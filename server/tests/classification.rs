@@ -528,21 +528,12 @@ async fn the_classifier_reports_nothing_to_onnx_runtime_telemetry() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let left: Vec<_> = walkdir(&home);
+    let left: Vec<_> = std::fs::read_dir(&home)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
     assert!(
         left.is_empty(),
         "ONNX Runtime kept telemetry state in the server's home: {left:?}"
     );
-}
-
-fn walkdir(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            found.extend(walkdir(&path));
-        }
-        found.push(path);
-    }
-    found
 }
