@@ -6,6 +6,7 @@ mod common;
 use common::{TestApp, error_of, spawn_app_with};
 use reqwest::StatusCode;
 use serde_json::Value;
+use speech::score::{word_error_rate, words};
 
 fn recording(name: &str) -> Vec<u8> {
     std::fs::read(format!(
@@ -57,11 +58,17 @@ async fn send(app: &TestApp, token: &str, content_type: &str, body: Vec<u8>) -> 
         .unwrap()
 }
 
+/// Whether a transcript has the word, whatever its case and punctuation.
+fn has_word(transcript: &str, word: &str) -> bool {
+    words(transcript).iter().any(|w| w == word)
+}
+
 /// The answer to a recording that must be understood (200), and its transcript in lower case.
 async fn heard(app: &TestApp, token: &str, content_type: &str, body: Vec<u8>) -> (Value, String) {
     let res = send(app, token, content_type, body).await;
-    assert_eq!(res.status(), StatusCode::OK, "{content_type}");
+    let status = res.status();
     let body: Value = res.json().await.unwrap();
+    assert_eq!(status, StatusCode::OK, "{content_type}: {body}");
     let transcript = body["transcript"].as_str().unwrap().to_lowercase();
     (body, transcript)
 }
@@ -72,7 +79,9 @@ async fn a_spoken_command_comes_back_as_words_and_an_intent() {
     let token = signed_in(&app, "ada@example.org").await;
     let command = recording("show-me-pictures-of-my-dog.wav");
     let (body, transcript) = heard(&app, &token, "audio/wav", command).await;
-    assert!(transcript.contains("pictures of my dog"), "{body}");
+    // Heard, give or take a word (ONNX Runtime's kernels differ by CPU: speech/tests/audio.rs).
+    let error_rate = word_error_rate("show me pictures of my dog", &transcript);
+    assert!(error_rate <= 0.2 && has_word(&transcript, "dog"), "{body}");
     assert_eq!(body["intent"], "search", "{body}");
     assert_eq!(body["slots"]["query"], "dog", "{body}");
     assert!(body["say"].as_str().unwrap().contains("dog"), "{body}");
@@ -80,10 +89,10 @@ async fn a_spoken_command_comes_back_as_words_and_an_intent() {
     // Chrome's recording of a sentence from elsewhere: heard, and not a gallery command.
     let chrome = recording("chrome-mediarecorder.webm");
     let (body, transcript) = heard(&app, &token, "audio/webm;codecs=opus", chrome).await;
-    assert!(transcript.contains("kitchen lights"), "{body}");
+    assert!(has_word(&transcript, "kitchen"), "{body}");
     assert_eq!(body["intent"], "none", "{body}");
     let (_, transcript) = heard(&app, &token, "audio/ogg", recording("ffmpeg.ogg")).await;
-    assert!(transcript.contains("kitchen lights"), "{transcript}");
+    assert!(has_word(&transcript, "kitchen"), "{transcript}");
 
     // Silence and noise are nothing: no words made up, no action.
     let (body, transcript) = heard(&app, &token, "audio/wav", wav(&[0; 24_000])).await;
@@ -241,11 +250,7 @@ async fn the_page_sends_its_recording_with_its_csrf_token() {
     assert_eq!(res.status(), StatusCode::OK);
     let body: Value = res.json().await.unwrap();
     assert!(
-        body["transcript"]
-            .as_str()
-            .unwrap()
-            .to_lowercase()
-            .contains("dog"),
+        has_word(body["transcript"].as_str().unwrap(), "dog"),
         "{body}"
     );
     assert!(body["speech_seconds"].as_f64().unwrap() > 1.0, "{body}");

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 pub mod audio;
 pub mod mel;
 mod recogniser;
+pub mod score;
 pub mod vad;
 mod whisper;
 

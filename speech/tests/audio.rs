@@ -3,6 +3,7 @@
 //! Firefox records), WAV at other rates and in stereo; and what is refused.
 
 use speech::audio::{Kind, decode};
+use speech::score::{word_error_rate, words};
 use speech::{Error, Recogniser};
 
 fn data(name: &str) -> Vec<u8> {
@@ -13,11 +14,23 @@ fn recogniser() -> Recogniser {
     Recogniser::load(&speech::default_model_dir().unwrap(), 2).unwrap()
 }
 
-fn words(text: &str) -> String {
-    text.to_lowercase()
-        .chars()
-        .filter(|c| c.is_alphanumeric() || c.is_whitespace())
-        .collect()
+/// Heard well enough, on any CPU: at most one word in five missed, added or changed (ONNX
+/// Runtime's kernels differ by CPU, and a greedy decoder may then take another word: "set
+/// the thermostat 21 degrees" on AVX2, "… to 21 degrees" with AVX-512), and every word
+/// that carries the meaning there.
+fn assert_heard(heard: &str, said: &str, meaning: &[&str], what: &str) {
+    let error_rate = word_error_rate(said, heard);
+    assert!(
+        error_rate <= 0.2,
+        "{what}: heard {heard:?} for {said:?}, a word error rate of {error_rate:.2}"
+    );
+    let words = words(heard);
+    for word in meaning {
+        assert!(
+            words.iter().any(|w| w == word),
+            "{what}: {word:?} is missing from {heard:?}"
+        );
+    }
 }
 
 #[test]
@@ -31,10 +44,11 @@ fn opus_from_chrome_and_from_ogg_is_heard() {
         let seconds = samples.len() as f32 / 16_000.0;
         assert!((3.9..4.3).contains(&seconds), "{name}: {seconds} s");
         let heard = r.recognise(&samples).unwrap();
-        assert_eq!(
-            words(heard.text()),
+        assert_heard(
+            heard.text(),
             "turn on the kitchen lights and set the thermostat to 21 degrees",
-            "{name}"
+            &["kitchen", "lights", "thermostat", "21"],
+            name,
         );
     }
 }
@@ -71,7 +85,12 @@ fn a_wav_at_another_rate_in_stereo_is_brought_to_16_khz_mono() {
         converted.len()
     );
     let heard = recogniser().recognise(&converted).unwrap();
-    assert_eq!(words(heard.text()), "show me pictures of my dog");
+    assert_heard(
+        heard.text(),
+        "show me pictures of my dog",
+        &["pictures", "dog"],
+        "48 kHz stereo",
+    );
 }
 
 #[test]

@@ -61,8 +61,11 @@ pub fn rows(set: Set) -> Vec<Row> {
         .collect()
 }
 
-/// The folder of the spoken commands, made (or brought up to date) first.
+/// The folder of the spoken commands, made (or brought up to date) first; by one test at a
+/// time, so that none reads a recording another is still writing.
 pub fn speech_dir(set: Set) -> PathBuf {
+    static MAKING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = MAKING.lock().unwrap_or_else(|e| e.into_inner());
     let dir = root().join(match set {
         Set::Tuned => ".cache/test-speech",
         Set::Fresh => ".cache/test-speech-fresh",
