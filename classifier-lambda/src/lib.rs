@@ -2,6 +2,7 @@
 //! top classes. The server runs it in-process; the AWS Lambda runs the same code, down to
 //! the one classify step of a job ([`step`]).
 
+pub mod agreement;
 pub mod model;
 pub mod preprocess;
 pub mod protocol;

@@ -71,6 +71,9 @@ fn coffee_is_espresso_and_chelsea_is_a_cat() {
     );
 }
 
+/// Our top five against the Python reference's probability of every class: each within
+/// 0.01 (the decoders differ: libjpeg-turbo's DCT scaling here, Pillow's draft there), and
+/// only classes tied within that may trade places (`classifier::agreement`).
 #[test]
 fn top_five_and_probabilities_match_the_python_reference() {
     let files = photos();
@@ -78,7 +81,7 @@ fn top_five_and_probabilities_match_the_python_reference() {
         .arg(repo().join("classifier-lambda/tools/reference.py"))
         .arg("--model")
         .arg(lite0())
-        .args(["--top", "5"])
+        .args(["--top", "1000"])
         .args(&files)
         .output()
         .unwrap();
@@ -96,26 +99,12 @@ fn top_five_and_probabilities_match_the_python_reference() {
     let mut c = classifier(&lite0());
     for (file, expected) in files.iter().zip(&reference) {
         let ours = c.classify(&std::fs::read(file).unwrap(), 5).unwrap();
-        let theirs = expected["labels"].as_array().unwrap();
-        let our_classes: Vec<i64> = ours.iter().map(|p| p.class_index).collect();
-        let their_classes: Vec<i64> = theirs
-            .iter()
-            .map(|l| l["class_index"].as_i64().unwrap())
-            .collect();
-        assert_eq!(
-            our_classes,
-            their_classes,
-            "{}: top-5 classes",
-            file.display()
-        );
-        for (p, l) in ours.iter().zip(theirs) {
-            let diff = (p.score - l["score"].as_f64().unwrap()).abs();
-            assert!(
-                diff <= 0.01,
-                "{}: {} differs by {diff}",
-                file.display(),
-                p.label
-            );
+        let mut theirs = vec![0.0; 1000];
+        for l in expected["labels"].as_array().unwrap() {
+            theirs[l["class_index"].as_u64().unwrap() as usize] = l["score"].as_f64().unwrap();
+        }
+        if let Err(why) = classifier::agreement::check(&ours, &theirs, 0.01) {
+            panic!("{}: {why}", file.display());
         }
     }
 }

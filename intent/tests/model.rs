@@ -77,14 +77,22 @@ fn score(split: &str) -> Figures {
     figures
 }
 
+// The figures below are measured on two kinds of CPU, whose ONNX Runtime kernels differ
+// (int8 products with AVX-512 VNNI on Intel Xeons; with AVX2 on AMD EPYC and on an emulated
+// Haswell, scripts/emulated-cpu.sh), and each floor sits a few lines below the lower of the
+// two, so that a line whose decision is a near tie may go either way on another CPU without
+// failing the test; a real regression costs more lines than that. The exact figures are
+// printed here and by `intent/train`'s evaluation.
+
 #[test]
 fn the_test_split_meets_the_accuracy_targets() {
     let f = score("test.jsonl");
-    // 0.97 until issue 18: the model that learnt fillers, half sentences and more of other
-    // domains as `none` reads 244 of these 252 right (0.968; 248 before), and a few short
-    // commands ("what is that") now read as `none`.
+    // 252 lines. VNNI: intent 0.968; AVX2: intent 0.972, frame 0.956, out-of-scope 1.0,
+    // in-scope rejected 0.014. The model that learnt fillers, half sentences and more of
+    // other domains as `none` (issue 18) reads a few short commands ("what is that") as
+    // `none`. Floors: three lines under the lower figure.
     assert!(
-        f.intent_accuracy >= 0.965,
+        f.intent_accuracy >= 0.955,
         "intent {:.3}",
         f.intent_accuracy
     );
@@ -95,7 +103,7 @@ fn the_test_split_meets_the_accuracy_targets() {
         f.oos_recall
     );
     assert!(
-        f.in_scope_rejected <= 0.02,
+        f.in_scope_rejected <= 0.03,
         "in-scope rejected {:.3}",
         f.in_scope_rejected
     );
@@ -103,29 +111,32 @@ fn the_test_split_meets_the_accuracy_targets() {
 
 /// Issue 18's split (intent/train/test-18.txt, written before the model was trained for it
 /// and never tuned on): fillers, noise, half sentences and other domains are `none`, and
-/// nothing but an explicit answer is ever read as `confirm`.
+/// nothing but an explicit answer is ever read as `confirm` (on every CPU: a safety rule,
+/// not a figure).
 #[test]
 fn no_filler_noise_or_half_sentence_is_read_as_a_yes() {
     let f = score("test18.jsonl");
     assert_eq!(f.read_as_yes, Vec::<String>::new(), "read as confirm");
+    // 212 lines. VNNI: intent 0.986, frame 0.986, out-of-scope 0.976; AVX2: 0.981, 0.981,
+    // 0.967. Floors: two lines (three of the 123 out-of-scope lines) under the lower figure.
+    assert!(f.intent_accuracy >= 0.97, "intent {:.3}", f.intent_accuracy);
+    assert!(f.frame_accuracy >= 0.97, "frame {:.3}", f.frame_accuracy);
     assert!(
-        f.intent_accuracy >= 0.975,
-        "intent {:.3}",
-        f.intent_accuracy
-    );
-    assert!(f.frame_accuracy >= 0.95, "frame {:.3}", f.frame_accuracy);
-    assert!(
-        f.oos_recall >= 0.95,
+        f.oos_recall >= 0.94,
         "out-of-scope recall {:.3}",
         f.oos_recall
     );
 }
+
+/// A decision no CPU's rounding can turn: the intent's probability far from any other's.
+const CLEAR: f32 = 0.8;
 
 #[test]
 fn the_contract_examples_come_out_as_written() {
     let model = IntentModel::load(model_dir()).unwrap();
     let i = model.interpret("open the third picture").unwrap();
     assert_eq!(i.intent, intent::Intent::OpenImage);
+    assert!(i.confidence >= CLEAR, "{i:?}");
     assert_eq!(i.slots.get("ordinal"), Some(&Value::from(3)));
     let i = model.interpret("show me pictures of my dog").unwrap();
     assert_eq!(i.intent, intent::Intent::Search);
@@ -159,6 +170,7 @@ fn a_search_says_when_apart_from_what() {
     ] {
         let i = model.interpret(text).unwrap();
         assert_eq!(i.intent, intent::Intent::Search, "{text}: {i:?}");
+        assert!(i.confidence >= CLEAR, "{text}: {i:?}");
         assert_eq!(
             i.slots.get("query").and_then(Value::as_str),
             query,
