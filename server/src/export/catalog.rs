@@ -1,0 +1,119 @@
+//! What an export reads of the database: the owner's folders and photos that are not in
+//! the Trash, with the labels of the photos. Every query names the owner.
+
+use std::collections::HashMap;
+
+use crate::db::{Db, placeholders};
+use crate::error::{Error, Result};
+use crate::images::Label;
+
+/// A folder, as the tree of an export needs it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct FolderRow {
+    pub id: String,
+    pub name: String,
+    pub parent_id: Option<String>,
+}
+
+/// A photo with what an export writes of it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PhotoRow {
+    pub id: String,
+    pub folder_id: Option<String>,
+    pub filename: String,
+    pub object_key: String,
+    pub content_type: String,
+    pub bytes: i64,
+    pub sha256: String,
+    pub width: i64,
+    pub height: i64,
+    pub taken_at: Option<i64>,
+    pub created_at: i64,
+    pub camera: Option<String>,
+    pub lens: Option<String>,
+    pub model: Option<String>,
+}
+
+const PHOTO_COLUMNS: &str = "id, folder_id, filename, object_key, content_type, bytes, sha256,
+    width, height, taken_at, created_at, camera, lens, model";
+
+/// The owner's folders that are not in the Trash.
+pub async fn folders(db: &Db, owner: &str) -> Result<Vec<FolderRow>> {
+    Ok(sqlx::query_as(
+        "SELECT id, name, parent_id FROM folders WHERE owner_id = $1 AND trashed_at IS NULL",
+    )
+    .bind(owner)
+    .fetch_all(db)
+    .await?)
+}
+
+/// The owner's photos that are not in the Trash.
+pub async fn all_photos(db: &Db, owner: &str) -> Result<Vec<PhotoRow>> {
+    let sql =
+        format!("SELECT {PHOTO_COLUMNS} FROM images WHERE owner_id = $1 AND trashed_at IS NULL");
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(owner)
+        .fetch_all(db)
+        .await?)
+}
+
+/// The photos in a folder and every folder below it (none of them in the Trash).
+pub async fn photos_below(db: &Db, owner: &str, folder: &str) -> Result<Vec<PhotoRow>> {
+    // `UNION` visits each folder once, loop or not.
+    let sql = format!(
+        "WITH RECURSIVE subtree(id) AS (
+            SELECT id FROM folders WHERE id = $1 AND owner_id = $2 AND trashed_at IS NULL
+            UNION
+            SELECT f.id FROM folders f JOIN subtree s ON f.parent_id = s.id
+            WHERE f.owner_id = $2 AND f.trashed_at IS NULL
+         )
+         SELECT {PHOTO_COLUMNS} FROM images
+         WHERE owner_id = $2 AND trashed_at IS NULL AND folder_id IN (SELECT id FROM subtree)"
+    );
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(folder)
+        .bind(owner)
+        .fetch_all(db)
+        .await?)
+}
+
+/// The photos of a selection (ids without repeats): all of them, or 404 when one is not
+/// the owner's or is in the Trash.
+pub async fn photos_selected(db: &Db, owner: &str, ids: &[String]) -> Result<Vec<PhotoRow>> {
+    let sql = format!(
+        "SELECT {PHOTO_COLUMNS} FROM images
+         WHERE owner_id = $1 AND trashed_at IS NULL AND id IN ({})",
+        placeholders(2, ids.len())
+    );
+    let mut query = sqlx::query_as::<_, PhotoRow>(sqlx::AssertSqlSafe(sql)).bind(owner);
+    for id in ids {
+        query = query.bind(id);
+    }
+    let photos = query.fetch_all(db).await?;
+    if photos.len() != ids.len() {
+        return Err(Error::NotFound);
+    }
+    Ok(photos)
+}
+
+/// The labels of every photo of the owner not in the Trash, best first, by photo.
+pub async fn labels(db: &Db, owner: &str) -> Result<HashMap<String, Vec<Label>>> {
+    let rows: Vec<(String, String, i64, f64)> = sqlx::query_as(
+        "SELECT l.image_id, l.label, l.class_index, l.score
+         FROM image_labels l JOIN images i ON i.id = l.image_id
+         WHERE i.owner_id = $1 AND i.trashed_at IS NULL
+         ORDER BY l.image_id, l.rank",
+    )
+    .bind(owner)
+    .fetch_all(db)
+    .await?;
+    let mut by_photo: HashMap<String, Vec<Label>> = HashMap::new();
+    for (image, label, class_index, score) in rows {
+        by_photo.entry(image).or_default().push(Label {
+            label,
+            class_index,
+            score,
+        });
+    }
+    Ok(by_photo)
+}
