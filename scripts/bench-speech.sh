@@ -8,7 +8,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 "$ROOT/scripts/setup.sh" --test
-cargo build --release -p speech --example speech_bench --quiet
+cargo build --release -p gallery --example speech_bench --quiet
 cargo build --release -p gallery --example voice_burst --quiet
 say "Tuned set (commands.tsv), one core"
 taskset -c 0 "$CARGO_TARGET_DIR/release/examples/speech_bench" --threads 1

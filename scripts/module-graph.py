@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """The server's modules and which of them each one uses (`crate::x` paths in its files),
-then every cycle among them. Usage: scripts/module-graph.py [SRC_DIR] (default server/src).
+then every cycle among them, and every domain file that speaks HTTP (imports `axum` or
+`hyper`: only the edge may). Exits 1 on either. Usage: scripts/module-graph.py [SRC_DIR]
+(default server/src).
 
 A module is a top-level module of the crate (`api`, `web`, `folders`, ...); a file
 `api/photos.rs` belongs to `api`. `super::` inside a module stays inside it."""
@@ -10,6 +12,10 @@ import re
 import sys
 
 src = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "server/src")
+# The edge: the layers and what wires them. `error.rs` may turn an error into a response.
+EDGE = {"api", "web", "app", "net", "main", "state", "lib"}
+HTTP_ALLOWED = {"error.rs"}
+speaks_http: list[str] = []
 uses: dict[str, set[str]] = {}
 for path in sorted(src.rglob("*.rs")):
     relative = path.relative_to(src)
@@ -17,6 +23,13 @@ for path in sorted(src.rglob("*.rs")):
     if module in ("main", "lib"):
         continue
     text = path.read_text()
+    code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("//"))
+    if (
+        module not in EDGE
+        and str(relative) not in HTTP_ALLOWED
+        and re.search(r"\b(axum|hyper)(::|\s*\{)", code)
+    ):
+        speaks_http.append(str(relative))
     # `use crate::{a, b::c}` and `crate::a::…` anywhere in the file.
     found = set(re.findall(r"crate::([a-z_]+)", text))
     for group in re.findall(r"crate::\{([^}]*)\}", text):
@@ -62,8 +75,11 @@ for v in sorted(uses):
     if v not in index:
         visit(v)
 print()
+for path in speaks_http:
+    print(f"HTTP outside the edge: {path} imports axum or hyper")
 if cycles:
     for cycle in cycles:
         print("cycle:", " <-> ".join(cycle))
+if cycles or speaks_http:
     sys.exit(1)
-print("no cycles")
+print("no cycles; HTTP only at the edge")

@@ -2,7 +2,7 @@
 # Installs what the gallery needs to build and run, skipping what is already there.
 #   scripts/setup.sh          the embedded default: cmake and nasm (to build libjpeg-turbo) and
 #                             the ONNX Runtime library from the PyPI onnxruntime wheel
-#   scripts/setup.sh --test   also what the tests use: Chromium, PostgreSQL, espeak-ng and sox, qemu-user, mmdebstrap and bubblewrap, playwright-core, and a venv with
+#   scripts/setup.sh --test   also what the tests use: Chromium, PostgreSQL, espeak-ng and sox, exiftool, qemu-user, mmdebstrap and bubblewrap, playwright-core, and a venv with
 #                             schemathesis and the Python reference classifier (onnxruntime, Pillow)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -37,6 +37,8 @@ if [ "${1:-}" = "--test" ]; then
   # The spoken test commands (scripts/make-test-speech.sh).
   command -v espeak-ng >/dev/null || missing+=(espeak-ng)
   command -v sox >/dev/null || missing+=(sox)
+  # A real XMP reader for the export's sidecars (server/tests/export.rs).
+  command -v exiftool >/dev/null || missing+=(libimage-exiftool-perl)
   # The model tests on an emulated CPU without AVX-512 (scripts/emulated-cpu.sh).
   command -v qemu-x86_64 >/dev/null || missing+=(qemu-user)
   # The deployment checks: the Lambda package's ELF files (readelf), and the container

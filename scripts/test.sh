@@ -64,6 +64,21 @@ lints() {
 }
 suite "cargo fmt and clippy" lints
 
+# The layering and the size of the rooms: no cycle among the server's modules, HTTP only
+# at the edge (scripts/module-graph.py), and no product source file over 500 lines.
+structure() {
+  python3 "$ROOT/scripts/module-graph.py" "$ROOT/server/src"
+  local long
+  long=$(find "$ROOT"/server/src "$ROOT"/speech/src "$ROOT"/intent/src "$ROOT"/classifier-lambda/src \
+    -name '*.rs' -exec awk 'END { if (NR > 500) print FILENAME ": " NR " lines" }' {} \;)
+  if [ -n "$long" ]; then
+    echo "product source files over 500 lines:" >&2
+    echo "$long" >&2
+    return 1
+  fi
+}
+suite "The server's structure (no cycle, HTTP only at the edge, no file over 500 lines)" structure
+
 lambda_packages() {
   "$ROOT/deploy/lambda.sh" all
   # The check can fail: an arm64 zip is not an x86_64 one.
@@ -161,7 +176,7 @@ suite "The container image: the server in the runtime file system, read-only (de
 suite "The AWS template and the compose file (cfn-lint, checkov: deploy/check.sh)" "$ROOT/deploy/check.sh"
 
 # The suites that are not counted test by test above count as one test each.
-for name in "API fuzzing" "Load test smoke run, Task 1" "Load test smoke run, Task 2" "The Lambda packages" \
+for name in "The server's structure" "API fuzzing" "Load test smoke run, Task 1" "Load test smoke run, Task 2" "The Lambda packages" \
   "The container image" "The AWS template"; do
   if printf '%s\n' "${failures[@]}" | grep -q "^$name"; then
     failed_tests=$((failed_tests + 1))

@@ -324,7 +324,22 @@
     if (out && window.caches) out.addEventListener("submit", () => { caches.delete("share-inbox"); });
   }
 
+  // The toast after a delete or a move: Undo for ten seconds, then it goes. The address
+  // loses its `undo`/`undone`, so that reloading or going back does not show it again.
+  function setupToast() {
+    const toast = $("#toast");
+    if (!toast) return;
+    const url = new URL(location.href);
+    if (url.searchParams.has("undo") || url.searchParams.has("undone")) {
+      url.searchParams.delete("undo");
+      url.searchParams.delete("undone");
+      history.replaceState(history.state, "", url.pathname + url.search + url.hash);
+    }
+    setTimeout(() => { toast.hidden = true; }, Number(toast.dataset.hideAfter) || 10000);
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
+    setupToast();
     setupMenus();
     setupOffline();
     justify();

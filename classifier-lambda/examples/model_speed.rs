@@ -6,14 +6,24 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use clap::Parser;
 use classifier::{Classifier, Model};
 
 const PHOTO: &[u8] = include_bytes!("../testdata/rocket.jpg");
 
+/// Milliseconds per photo of the network alone, for each model folder given.
+#[derive(Parser)]
+#[command(name = "model_speed")]
+struct Args {
+    /// Model folders (each with its `model.json`).
+    #[arg(value_name = "MODEL_DIR")]
+    dirs: Vec<String>,
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // SAFETY: no other thread runs yet.
     unsafe { onnx_runtime::disable_telemetry() };
-    let dirs: Vec<String> = std::env::args().skip(1).collect();
+    let Args { dirs } = Args::parse();
     println!(
         "{:<22} {:>7} {:>6} {:>14}",
         "model", "threads", "batch", "ms per photo"

@@ -23,6 +23,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use clap::Parser;
 use classifier::{Classifier, Model, preprocess, runtime};
 use reqwest::multipart::{Form, Part};
 use serde_json::Value;
@@ -66,7 +67,7 @@ fn ms(d: Duration, n: usize) -> f64 {
 
 /// CPU time per photo of each step, one core.
 fn steps(photos: &[(String, Bytes)]) -> anyhow::Result<()> {
-    let policy = gallery::images::ingest::Policy {
+    let policy = gallery::images::decode::Policy {
         max_bytes: 50 << 20,
         max_pixels: 100_000_000,
         tmp_dir: None,
@@ -86,10 +87,10 @@ fn steps(photos: &[(String, Bytes)]) -> anyhow::Result<()> {
         preprocess::decode_reduced(bytes, |_, _| 2)?;
         decode += t.elapsed();
         let t = Instant::now();
-        let prepared = gallery::images::ingest::prepare(
+        let prepared = gallery::images::decode::prepare(
             name.clone(),
-            gallery::images::ingest::Received {
-                original: gallery::images::ingest::Original::Memory(bytes.clone()),
+            gallery::spool::Received {
+                original: gallery::spool::Original::Memory(bytes.clone()),
                 sha256: digest,
             },
             &policy,
@@ -327,15 +328,27 @@ async fn wait_done(
     Ok(())
 }
 
+/// From upload to labels at the speed of one JPEG decode: the bare decode, each step's CPU
+/// time, and photos per second through each server binary given.
+#[derive(Parser)]
+#[command(name = "ingest_bench")]
+struct Args {
+    /// A folder of JPEGs (`.jpg`), 12 MP ones for the figures in the README.
+    photo_dir: PathBuf,
+    /// Server binaries to time, this build and earlier ones.
+    #[arg(required = true)]
+    server_binary: Vec<PathBuf>,
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args = Args::parse();
+    let photos = photos(&args.photo_dir)?;
     anyhow::ensure!(
-        args.len() >= 2,
-        "usage: ingest_bench PHOTO_DIR SERVER_BINARY [SERVER_BINARY…]"
+        !photos.is_empty(),
+        "no .jpg in {}",
+        args.photo_dir.display()
     );
-    let photos = photos(Path::new(&args[0]))?;
-    anyhow::ensure!(!photos.is_empty(), "no .jpg in {}", args[0]);
     let mb = photos.iter().map(|p| p.1.len()).sum::<usize>() as f64 / photos.len() as f64 / 1e6;
     println!("{} JPEGs, {mb:.1} MB each on average", photos.len());
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
@@ -348,10 +361,11 @@ async fn main() -> anyhow::Result<()> {
     }
     steps(&photos)?;
     let bare_at = |scale: u32| bare.iter().find(|(n, _)| *n == scale).map_or(1.0, |b| b.1);
-    for binary in &args[1..] {
-        let rate = end_to_end(Path::new(binary), &photos).await?;
+    for binary in &args.server_binary {
+        let rate = end_to_end(binary, &photos).await?;
         println!(
-            "upload to labels, {binary}: {rate:6.1} photos/s ({:.2} of the bare decode at 1/8, {:.2} of it at 1/2)",
+            "upload to labels, {}: {rate:6.1} photos/s ({:.2} of the bare decode at 1/8, {:.2} of it at 1/2)",
+            binary.display(),
             rate / bare_at(8),
             rate / bare_at(2)
         );

@@ -17,7 +17,9 @@ use clap::Parser;
 use classifier::{Classifier, Model, runtime};
 use gallery::AppState;
 use gallery::config::Cli;
-use gallery::images::ingest::{self, Original, Prepared, Received};
+use gallery::images::decode::{self, Prepared};
+use gallery::images::ingest;
+use gallery::spool::{Original, Received};
 use gallery::{auth, folders};
 
 const PASSWORD: &str = "load test password";
@@ -84,7 +86,7 @@ async fn samples(state: &AppState) -> anyhow::Result<Vec<Sample>> {
         let labels = classifier.classify(&bytes, 3)?;
         let policy = state.uploads.policy.clone();
         let prepared = tokio::task::spawn_blocking(move || {
-            ingest::prepare(name.to_owned(), Received::memory(bytes.into()), &policy)
+            decode::prepare(name.to_owned(), Received::memory(bytes.into()), &policy)
         })
         .await?
         .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -93,14 +95,26 @@ async fn samples(state: &AppState) -> anyhow::Result<Vec<Sample>> {
     Ok(out)
 }
 
+/// Seeds a gallery for the load tests: an admin, then USERS users with PHOTOS photos each.
+/// The gallery's settings come from its environment variables (`GALLERY_DATABASE_URL`, …).
+#[derive(Parser)]
+#[command(name = "loadtest_seed")]
+struct Args {
+    /// Users to make, besides the admin.
+    users: usize,
+    /// Photos of each user.
+    photos: usize,
+    /// Where `users.csv` (email,password) and `admin.json` are written.
+    out_dir: PathBuf,
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let [users, photos, out] = args.as_slice() else {
-        anyhow::bail!("usage: loadtest_seed USERS PHOTOS OUT_DIR");
-    };
-    let (users, photos): (usize, usize) = (users.parse()?, photos.parse()?);
-    let out = PathBuf::from(out);
+    let Args {
+        users,
+        photos,
+        out_dir: out,
+    } = Args::parse();
     std::fs::create_dir_all(&out)?;
     let mut config = Cli::parse_from(["gallery"]).config;
     config.classifier = "off".into();

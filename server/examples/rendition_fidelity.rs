@@ -3,7 +3,7 @@
 //!     rendition_fidelity DIR [DIR…]
 //!
 //! For each photo (JPEG, PNG, WebP, GIF) in each folder: the upload path's classifier
-//! rendition (`ingest::prepare`, from the upload's one decode) and the original as the
+//! rendition (`decode::prepare`, from the upload's one decode) and the original as the
 //! `classify` command reads it, each through the shipped model. Prints, per folder, how
 //! often the top-1 is the same, how much the top-3 sets overlap, the largest change of a
 //! class's probability, the bytes read, and every photo whose top-1 differs.
@@ -12,12 +12,23 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use bytes::Bytes;
+use clap::Parser;
 use classifier::{Classifier, Model, preprocess, runtime};
-use gallery::images::ingest::{self, Policy, Received};
+use gallery::images::decode::{self, Policy};
+use gallery::spool::Received;
+
+/// How faithful the classifier's rendition is: the upload path's rendition and the
+/// original, each through the shipped model, per folder of photos.
+#[derive(Parser)]
+#[command(name = "rendition_fidelity")]
+struct Args {
+    /// Folders of photos (JPEG, PNG, WebP, GIF).
+    #[arg(value_name = "DIR", required = true)]
+    dirs: Vec<PathBuf>,
+}
 
 fn main() -> anyhow::Result<()> {
-    let dirs: Vec<PathBuf> = std::env::args().skip(1).map(PathBuf::from).collect();
-    anyhow::ensure!(!dirs.is_empty(), "usage: rendition_fidelity DIR [DIR…]");
+    let Args { dirs } = Args::parse();
     let model = Arc::new(Model::load(runtime::model_dir(None)?)?);
     let policy = Policy {
         max_bytes: 200 << 20,
@@ -34,7 +45,7 @@ fn main() -> anyhow::Result<()> {
         for path in photos(dir)? {
             let bytes = Bytes::from(std::fs::read(&path)?);
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            let prepared = ingest::prepare(name.clone(), Received::memory(bytes.clone()), &policy)
+            let prepared = decode::prepare(name.clone(), Received::memory(bytes.clone()), &policy)
                 .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
             let input = prepared
                 .input

@@ -14,6 +14,7 @@ mod common;
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
+use clap::Parser;
 use gallery::AppState;
 use gallery::images::{self, Order, SortKey, Understood};
 use gallery::paging::PageQuery;
@@ -205,16 +206,22 @@ async fn found(
     Ok(listing.images.into_iter().map(|i| i.filename).collect())
 }
 
+/// Precision and recall of search on the query sets of `server/tests/search-queries/`, with
+/// WordNet alone and with the everyday-words step. Run from the repository's root.
+#[derive(Parser)]
+#[command(name = "search_score")]
+struct Args {
+    /// Score one set only: `tune` or `test`.
+    #[arg(long = "set", value_name = "SET")]
+    only: Option<String>,
+    /// List each query of this set (`tune`) that found a wrong photo or missed a right one.
+    #[arg(long, value_name = "SET")]
+    misses: Option<String>,
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().collect();
-    let flag = |name: &str| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1).cloned())
-    };
-    let misses = flag("--misses");
-    let only = flag("--set");
+    let Args { only, misses } = Args::parse();
     let root = std::env::current_dir()?;
     let dir = tempfile::tempdir()?;
     let mut config = common::bench_config(dir.path());

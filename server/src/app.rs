@@ -10,6 +10,7 @@ use axum::routing::get;
 use tokio::net::TcpListener;
 use tower_http::CompressionLevel;
 use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -37,7 +38,7 @@ pub fn router(state: AppState) -> Router {
     });
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
-        .route("/metrics", get(telemetry::endpoint))
+        .route("/metrics", get(crate::api::metrics::endpoint))
         .nest("/api/v1", api::router(&state))
         .merge(web::router(&state))
         // Answers about someone's photos are theirs alone: no cache keeps them, unless the
@@ -55,10 +56,17 @@ pub fn router(state: AppState) -> Router {
         .layer(RequestBodyTimeoutLayer::new(Duration::from_secs(
             config.body_idle_secs.max(1),
         )))
-        // Pages, scripts, styles and JSON go compressed to a client that asks (never photos:
-        // they are compressed already). Pages carry the CSRF token masked afresh each time.
-        .layer(CompressionLayer::new().quality(CompressionLevel::Precise(4)))
-        .layer(middleware::from_fn(telemetry::track))
+        // Pages, scripts, styles and JSON go compressed to a client that asks (never photos
+        // nor ZIP downloads of them: they are compressed already). Pages carry the CSRF token
+        // masked afresh each time.
+        .layer(
+            CompressionLayer::new()
+                .quality(CompressionLevel::Precise(4))
+                .compress_when(
+                    DefaultPredicate::new().and(NotForContentType::const_new("application/zip")),
+                ),
+        )
+        .layer(middleware::from_fn(crate::api::metrics::track))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

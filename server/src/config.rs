@@ -26,6 +26,32 @@ pub enum Command {
     /// Apply the database migrations, then exit: the first step of a rolling deployment,
     /// before any server of the new release starts (see deploy/README.md).
     Migrate,
+    /// Back up the embedded default (SQLite and files) while it runs.
+    ///
+    /// A consistent snapshot of the database goes to DIR/gallery.db and the objects its rows
+    /// name to DIR/objects/. Again into the same DIR, only what is new is copied. For
+    /// PostgreSQL and S3, see the README ("Backup").
+    Backup {
+        /// The backup folder (made if need be).
+        dir: PathBuf,
+    },
+    /// Put a backup made by `gallery backup` into an empty data folder.
+    ///
+    /// The database file GALLERY_DATABASE_URL names and the store GALLERY_STORAGE names must
+    /// both be empty: nothing is written over.
+    Restore {
+        /// The backup folder.
+        dir: PathBuf,
+    },
+    /// Check that every photo has its objects and every object a photo.
+    ///
+    /// Photos and registered models, on SQLite and files or PostgreSQL and S3. Exits
+    /// non-zero with a list when anything is wrong.
+    Check {
+        /// Also read every original again and compare it with its SHA-256.
+        #[arg(long)]
+        hashes: bool,
+    },
     /// Maintenance of accounts.
     Admin {
         #[command(subcommand)]
@@ -271,6 +297,11 @@ pub struct Config {
     #[arg(long, env = "GALLERY_HEADER_TIMEOUT_SECS", default_value_t = 10)]
     pub header_timeout_secs: u64,
 
+    /// ZIP downloads (a folder, a selection, "export all my data") this server makes at
+    /// once; more are answered 503 with Retry-After. Each person makes one at a time (429).
+    #[arg(long, env = "GALLERY_MAX_EXPORTS", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub max_exports: u32,
+
     /// Seconds a request may take to be answered (uploads excepted: their bodies have the
     /// idle timeout instead).
     #[arg(long, env = "GALLERY_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
@@ -307,6 +338,11 @@ pub struct Config {
     /// upload) stays before housekeeping sweeps it away.
     #[arg(long, env = "GALLERY_SWEEP_AFTER_MINUTES", default_value_t = 60)]
     pub sweep_after_minutes: i64,
+
+    /// Days a deleted photo or folder stays in its owner's Trash before housekeeping
+    /// deletes it for good.
+    #[arg(long, env = "GALLERY_TRASH_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub trash_days: u32,
 }
 
 impl Config {

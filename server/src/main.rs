@@ -87,8 +87,41 @@ async fn run() -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Backup { dir } => {
+            let backup = gallery::backup::backup(&cli.config, &dir).await?;
+            println!("{backup}");
+            anyhow::ensure!(
+                backup.missing.is_empty(),
+                "the backup left out {} rows whose objects are missing from storage; `gallery check` lists what is wrong",
+                backup.missing.len()
+            );
+            Ok(())
+        }
+        Command::Restore { dir } => {
+            println!("{}", gallery::backup::restore(&cli.config, &dir).await?);
+            Ok(())
+        }
+        Command::Check { hashes } => check(&cli.config, hashes).await,
         Command::Admin { command } => admin_command(&cli.config, command).await,
     }
+}
+
+/// `gallery check`: the list of what is wrong, or a summary line; non-zero when anything is.
+async fn check(config: &gallery::Config, hashes: bool) -> anyhow::Result<()> {
+    if let Some(file) = gallery::backup::sqlite_file(&config.database_url)? {
+        anyhow::ensure!(file.is_file(), "there is no database at {}", file.display());
+    }
+    let pool = db::connect(&config.database_url).await?;
+    let objects = gallery::backup::Objects::open(config).await?;
+    let report =
+        gallery::backup::check(&pool, &objects, hashes, config.sweep_after_minutes).await?;
+    println!("{report}");
+    anyhow::ensure!(
+        report.problems() == 0,
+        "the check found {} problems",
+        report.problems()
+    );
+    Ok(())
 }
 
 /// `gallery admin …`: the dashboard's actions from a shell, written to the audit log as

@@ -13,7 +13,8 @@ use crate::admin::dashboard::System;
 use crate::auth::oidc::Oidc;
 use crate::config::{Config, StorageKind};
 use crate::db::{self, Db};
-use crate::images::ingest::Policy;
+use crate::export::Exports;
+use crate::images::decode::Policy;
 use crate::images::upload::Uploads;
 use crate::jobs::Queue;
 use crate::jobs::lambda::Receiver;
@@ -44,6 +45,8 @@ pub struct AppState {
     pub system: Arc<System>,
     /// The classifiers: the gallery's own and the registered ones.
     pub models: Arc<Registry>,
+    /// The places for ZIP downloads being made.
+    pub exports: Exports,
 }
 
 impl AppState {
@@ -91,6 +94,7 @@ impl AppState {
         .await;
         Ok(Self {
             models: Arc::new(models),
+            exports: Exports::new(config.max_exports as usize),
             csp: content_security_policy(image_origin.as_deref()),
             queue,
             voice: Arc::new(voice),
@@ -188,4 +192,5 @@ parts! {
     Arc<OnceLock<Receiver>> => callbacks,
     Arc<System> => system,
     Arc<Registry> => models,
+    Exports => exports,
 }

@@ -8,8 +8,6 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use axum::extract::rejection::BytesRejection;
-use axum::http::{HeaderMap, StatusCode, header};
 use bytes::Bytes;
 use speech::{Heard, Recogniser};
 use tokio::sync::{OnceCell, Semaphore};
@@ -133,25 +131,6 @@ impl Transcriber {
             speech::Error::TooLong(message) => Error::TooLarge(message),
             speech::Error::Model(message) => Error::Internal(anyhow::anyhow!(message)),
         })
-    }
-
-    /// The words of a request's recording, as a handler receives it: the Content-Type
-    /// header and the body (refused while it arrived when past the size limit).
-    pub async fn hear(
-        &self,
-        db: &Db,
-        owner: &str,
-        headers: &HeaderMap,
-        body: std::result::Result<Bytes, BytesRejection>,
-    ) -> Result<Heard> {
-        let content_type = headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok());
-        let audio = body.map_err(|e| match e.status() {
-            StatusCode::PAYLOAD_TOO_LARGE => self.too_large(),
-            _ => Error::bad_request(e.body_text()),
-        })?;
-        self.transcribe(db, owner, content_type, audio).await
     }
 
     pub fn too_large(&self) -> Error {

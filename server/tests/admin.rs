@@ -120,17 +120,7 @@ async fn a_disabled_account_is_signed_out_at_once_and_cannot_sign_in() {
     let (admin, user, user_id) = admin_and_user(&app).await;
     // The same person also has a browser session.
     let b = browser();
-    let html = text(b.get(app.url("/login"))).await;
-    let res = b
-        .post(app.url("/login"))
-        .form(&[
-            ("csrf", csrf_in(&html).as_str()),
-            ("email", "user@example.org"),
-            ("password", "correct horse battery"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = sign_in_in_browser(&b, &app.base, "user@example.org").await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         b.get(app.url("/gallery")).send().await.unwrap().status(),
@@ -359,7 +349,24 @@ async fn usage_and_quota_follow_uploads_and_deletions() {
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
     let listed = users(&app, &admin, "user@").await;
     assert_eq!(listed[0]["images"], 0);
-    assert_eq!(bytes(&listed[0]), 0);
+    assert_eq!(
+        bytes(&listed[0]),
+        sum,
+        "photos in the Trash still take their space"
+    );
+    let res = app
+        .post(&user, "/api/v1/trash/purge")
+        .json(&json!({"all": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let listed = users(&app, &admin, "user@").await;
+    assert_eq!(
+        bytes(&listed[0]),
+        0,
+        "emptied, the Trash gives the space back"
+    );
 
     // A quota of 1 byte: the next upload is refused with how much room is left.
     let res = app
@@ -493,16 +500,7 @@ async fn a_retried_job_runs_again() {
 
     // The dashboard shows the local classifier's time per step.
     let b = browser();
-    let html = text(b.get(app.url("/login"))).await;
-    b.post(app.url("/login"))
-        .form(&[
-            ("csrf", csrf_in(&html).as_str()),
-            ("email", "admin@example.org"),
-            ("password", "correct horse battery"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    sign_in_in_browser(&b, &app.base, "admin@example.org").await;
     let page = text(b.get(app.url("/admin/panels"))).await;
     for step in [
         "<td>local</td><td>fetch</td>",
@@ -517,7 +515,7 @@ async fn a_retried_job_runs_again() {
 async fn the_dashboard_shows_the_gallery_and_its_actions_work_from_forms() {
     let app = spawn_app().await;
     let b = browser();
-    let csrf = sign_up_in_browser(&app, &b, "admin@example.org").await;
+    sign_up_in_browser(&app, &b, "admin@example.org").await;
     let user = app.user("someone@example.org").await;
     app.photo(&user, "p.jpg", None).await;
     let me: Value = fetch(app.get(&user, "/api/v1/me")).await;
@@ -546,12 +544,8 @@ async fn the_dashboard_shows_the_gallery_and_its_actions_work_from_forms() {
     assert!(panels.contains("uploads: 1 at"), "the upload is drawn");
 
     // Disable by the form; the page says so and the user's token ends.
-    let res = b
-        .post(app.url(&format!("/admin/users/{user_id}")))
-        .form(&[("csrf", csrf.as_str()), ("action", "disable")])
-        .send()
-        .await
-        .unwrap();
+    let account = format!("/admin/users/{user_id}");
+    let res = post_form(&b, &app.base, &account, &account, &[("action", "disable")]).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert!(res.text().await.unwrap().contains("Disabled"));
     assert_eq!(
@@ -559,16 +553,14 @@ async fn the_dashboard_shows_the_gallery_and_its_actions_work_from_forms() {
         StatusCode::UNAUTHORIZED
     );
     // A quota that is not a number is refused on the page, nothing changes.
-    let res = b
-        .post(app.url(&format!("/admin/users/{user_id}")))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("action", "quota"),
-            ("quota_mb", "lots"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = post_form(
+        &b,
+        &app.base,
+        &account,
+        &account,
+        &[("action", "quota"), ("quota_mb", "lots")],
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     // The admin cannot demote themselves as the last admin: told so on the page.
     let me: Value = fetch(app.get(&app.user("third@example.org").await, "/api/v1/me")).await;
@@ -579,32 +571,19 @@ async fn the_dashboard_shows_the_gallery_and_its_actions_work_from_forms() {
             .unwrap()
             .0;
     assert_ne!(me["id"], admin_id);
-    let res = b
-        .post(app.url(&format!("/admin/users/{admin_id}")))
-        .form(&[("csrf", csrf.as_str()), ("action", "demote")])
-        .send()
-        .await
-        .unwrap();
+    let own = format!("/admin/users/{admin_id}");
+    let res = post_form(&b, &app.base, &own, &own, &[("action", "demote")]).await;
     assert_eq!(res.status(), StatusCode::CONFLICT);
     assert!(res.text().await.unwrap().contains("last enabled admin"));
 
     // Delete asks first; without the confirmation nothing goes.
-    let confirm = text(b.get(app.url(&format!("/admin/users/{user_id}/delete")))).await;
+    let delete = format!("/admin/users/{user_id}/delete");
+    let confirm = text(b.get(app.url(&delete))).await;
     assert!(confirm.contains("someone@example.org") && confirm.contains("its 1 photo "));
-    let res = b
-        .post(app.url(&format!("/admin/users/{user_id}/delete")))
-        .form(&[("csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let res = post_form(&b, &app.base, &delete, &delete, &[]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(app.rows("users").await, 3);
-    let res = b
-        .post(app.url(&format!("/admin/users/{user_id}/delete")))
-        .form(&[("csrf", csrf.as_str()), ("confirmed", "yes")])
-        .send()
-        .await
-        .unwrap();
+    let res = post_form(&b, &app.base, &delete, &delete, &[("confirmed", "yes")]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(app.rows("users").await, 2);
     let page = text(b.get(app.url("/admin"))).await;
@@ -612,7 +591,7 @@ async fn the_dashboard_shows_the_gallery_and_its_actions_work_from_forms() {
     assert!(page.contains("<td>disable</td><td>someone@example.org</td>"));
     // A form without the CSRF token is refused.
     let res = b
-        .post(app.url(&format!("/admin/users/{admin_id}")))
+        .post(app.url(&own))
         .form(&[("action", "demote")])
         .send()
         .await
@@ -627,33 +606,31 @@ async fn invitations_are_made_and_revoked_on_the_dashboard() {
         .await
         .unwrap();
     let b = browser();
-    let html = text(b.get(app.url(&format!("/signup?invite={token}")))).await;
-    b.post(app.url("/signup"))
-        .form(&[
-            ("csrf", csrf_in(&html).as_str()),
+    post_form(
+        &b,
+        &app.base,
+        &format!("/signup?invite={token}"),
+        "/signup",
+        &[
             ("email", "admin@example.org"),
             ("password", "correct horse battery"),
             ("invite", token.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     let page = text(b.get(app.url("/admin"))).await;
-    let csrf = csrf_in(&page);
     assert!(page.contains("Invitations"));
-    let page = b
-        .post(app.url("/admin/invitations"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("note", "for Grace"),
-            ("days", "3"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = post_form(
+        &b,
+        &app.base,
+        "/admin",
+        "/admin/invitations",
+        &[("note", "for Grace"), ("days", "3")],
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
     let start = page.find("/signup?invite=").expect("the new link is shown");
     let link: String = page[start..].chars().take_while(|c| *c != '"').collect();
     assert!(page.contains("for Grace"));
@@ -661,12 +638,8 @@ async fn invitations_are_made_and_revoked_on_the_dashboard() {
         .fetch_one(&app.state.db)
         .await
         .unwrap();
-    let res = b
-        .post(app.url(&format!("/admin/invitations/{id}/revoke")))
-        .form(&[("csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let revoke = format!("/admin/invitations/{id}/revoke");
+    let res = post_form(&b, &app.base, "/admin", &revoke, &[]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     // The revoked link no longer signs anyone up.
     let invite = link.trim_start_matches("/signup?invite=");

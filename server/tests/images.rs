@@ -570,32 +570,26 @@ async fn a_selection_is_acted_on_all_at_once_or_not_at_all() {
     let other = app.user("bob@example.org").await;
     let theirs = app.photo(&other, "bob.jpg", None).await;
     let b = common::browser();
-    let csrf = common::sign_up_in_browser(&app, &b, "carol@example.org").await;
+    common::sign_up_in_browser(&app, &b, "carol@example.org").await;
     // Carol cannot delete photos that are not hers, even mixed in with none of hers.
-    let res = b
-        .post(app.url("/images/delete"))
-        .form(&[
-            ("csrf", csrf.as_str()),
+    let res = common::post_form(
+        &b,
+        &app.base,
+        "/gallery",
+        "/images/delete",
+        &[
             ("ids", mine[0].as_str()),
             ("ids", theirs.as_str()),
             ("confirmed", "yes"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     assert_eq!(app.rows("images").await, 4);
     // More than a thousand at once is refused with a reason.
-    let mut form: Vec<(&str, String)> = vec![("csrf", csrf.clone())];
-    for n in 0..1001 {
-        form.push(("ids", format!("id{n}")));
-    }
-    let res = b
-        .post(app.url("/images/reclassify"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let ids: Vec<String> = (0..1001).map(|n| format!("id{n}")).collect();
+    let form: Vec<(&str, &str)> = ids.iter().map(|id| ("ids", id.as_str())).collect();
+    let res = common::post_form(&b, &app.base, "/gallery", "/images/reclassify", &form).await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     assert!(res.text().await.unwrap().contains("at most 1000"));
 }

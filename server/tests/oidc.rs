@@ -4,7 +4,7 @@
 //! code flow over HTTP, like a browser without JavaScript.
 mod common;
 
-use common::{TestApp, csrf_in, spawn_app, spawn_app_on, text};
+use common::{TestApp, post_form, sign_in_in_browser, spawn_app, spawn_app_on, text};
 use reqwest::{Client, StatusCode, redirect};
 use serde_json::{Value, json};
 
@@ -169,17 +169,7 @@ async fn linking_a_verified_email_ends_what_a_squatter_set_up_before() {
     // Someone signs up with the victim's address before the victim first uses SSO.
     let squatter = app.user("alice@example.org").await;
     let squatter_browser = new_browser();
-    let html = text(squatter_browser.get(app.url("/login"))).await;
-    let res = squatter_browser
-        .post(app.url("/login"))
-        .form(&[
-            ("csrf", csrf_in(&html).as_str()),
-            ("email", "alice@example.org"),
-            ("password", "correct horse battery"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = sign_in_in_browser(&squatter_browser, &app.base, "alice@example.org").await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert!(signed_in(&app, &squatter_browser).await);
 
@@ -203,16 +193,14 @@ async fn linking_a_verified_email_ends_what_a_squatter_set_up_before() {
         .await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     // The owner can set a password of their own without knowing the old one.
-    let page = text(b.get(app.url("/account"))).await;
-    let res = b
-        .post(app.url("/account/password"))
-        .form(&[
-            ("csrf", csrf_in(&page).as_str()),
-            ("new_password", "a brand new passphrase"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = post_form(
+        &b,
+        &app.base,
+        "/account",
+        "/account/password",
+        &[("new_password", "a brand new passphrase")],
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::OK);
     let res = app
         .login("alice@example.org", "a brand new passphrase")
@@ -411,13 +399,7 @@ async fn signing_out_ends_the_session_and_offers_the_providers_sign_out() {
     let b = new_browser();
     let callback = at_provider(&app, &b, "alice").await;
     b.get(&callback).send().await.unwrap();
-    let page = text(b.get(app.url("/gallery"))).await;
-    let res = b
-        .post(app.url("/logout"))
-        .form(&[("csrf", csrf_in(&page))])
-        .send()
-        .await
-        .unwrap();
+    let res = post_form(&b, &app.base, "/gallery", "/logout", &[]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert!(!signed_in(&app, &b).await);
     let login = text(b.get(app.url(&location(&res, "")))).await;

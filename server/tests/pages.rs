@@ -1,7 +1,9 @@
 //! The HTML pages, driven like a browser without JavaScript: forms, cookies, CSRF.
 mod common;
 
-use common::{TestApp, browser, csrf_in, jpeg, sign_up_in_browser, spawn_app, spawn_app_with};
+use common::{
+    TestApp, browser, csrf_in, jpeg, post_form, sign_up_in_browser, spawn_app, spawn_app_with,
+};
 use reqwest::{Client, StatusCode};
 
 async fn page(app: &TestApp, b: &Client, path: &str) -> (StatusCode, String) {
@@ -37,17 +39,17 @@ async fn signed_out_visitors_are_sent_to_sign_in() {
 async fn session_cookie_is_http_only_lax_and_expires() {
     let app = spawn_app().await;
     let b = browser();
-    let (_, html) = page(&app, &b, "/signup").await;
-    let res = b
-        .post(app.url("/signup"))
-        .form(&[
-            ("csrf", csrf_in(&html).as_str()),
+    let res = post_form(
+        &b,
+        &app.base,
+        "/signup",
+        "/signup",
+        &[
             ("email", "ada@example.org"),
             ("password", "correct horse battery"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     let cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
     assert!(cookie.starts_with("gallery_session="));
     assert!(
@@ -145,17 +147,14 @@ async fn wrong_password_on_the_sign_in_page_shows_a_message() {
     let b = browser();
     sign_up(&app, &b, "ada@example.org").await;
     let other = browser();
-    let (_, html) = page(&app, &other, "/login").await;
-    let res = other
-        .post(app.url("/login"))
-        .form(&[
-            ("csrf", csrf_in(&html).as_str()),
-            ("email", "ada@example.org"),
-            ("password", "nope nope nope"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = post_form(
+        &other,
+        &app.base,
+        "/login",
+        "/login",
+        &[("email", "ada@example.org"), ("password", "nope nope nope")],
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     assert!(
         res.text()
@@ -169,13 +168,8 @@ async fn wrong_password_on_the_sign_in_page_shows_a_message() {
 async fn folders_through_the_pages_with_breadcrumbs() {
     let app = spawn_app().await;
     let b = browser();
-    let csrf = sign_up(&app, &b, "ada@example.org").await;
-    let res = b
-        .post(app.url("/folders"))
-        .form(&[("csrf", csrf.as_str()), ("name", "Trips")])
-        .send()
-        .await
-        .unwrap();
+    sign_up(&app, &b, "ada@example.org").await;
+    let res = post_form(&b, &app.base, "/gallery", "/folders", &[("name", "Trips")]).await;
     assert_eq!(res.headers()["location"], "/gallery");
     let (_, html) = page(&app, &b, "/gallery").await;
     assert!(html.contains("Trips"));
@@ -183,15 +177,14 @@ async fn folders_through_the_pages_with_breadcrumbs() {
         .fetch_one(&app.state.db)
         .await
         .unwrap();
-    b.post(app.url("/folders"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("name", "Rome 2024"),
-            ("parent_id", trips.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
+    post_form(
+        &b,
+        &app.base,
+        &format!("/gallery/{trips}"),
+        "/folders",
+        &[("name", "Rome 2024"), ("parent_id", trips.as_str())],
+    )
+    .await;
     let (rome,): (String,) = sqlx::query_as("SELECT id FROM folders WHERE name = 'Rome 2024'")
         .fetch_one(&app.state.db)
         .await
@@ -208,26 +201,17 @@ async fn folders_through_the_pages_with_breadcrumbs() {
     assert!(a < t && t < r, "breadcrumbs run from the root down");
 
     // A duplicate name shows the folder page again with the message and a 409.
-    let res = b
-        .post(app.url("/folders"))
-        .form(&[("csrf", csrf.as_str()), ("name", "trips")])
-        .send()
-        .await
-        .unwrap();
+    let res = post_form(&b, &app.base, "/gallery", "/folders", &[("name", "trips")]).await;
     assert_eq!(res.status(), StatusCode::CONFLICT);
     assert!(res.text().await.unwrap().contains("already exists here"));
 
     // Deleting asks first, then takes the sub-folder with it.
     let (status, html) = page(&app, &b, &format!("/folders/{trips}/delete")).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(html.contains("1 sub-folder") && html.contains("cannot be undone"));
+    assert!(html.contains("1 sub-folder") && html.contains("goes to the Trash"));
     assert_eq!(app.rows("folders").await, 2, "asking deletes nothing");
-    let res = b
-        .post(app.url(&format!("/folders/{trips}/delete")))
-        .form(&[("csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let delete = format!("/folders/{trips}/delete");
+    let res = post_form(&b, &app.base, &delete, &delete, &[]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(app.rows("folders").await, 0);
 }
@@ -236,7 +220,7 @@ async fn folders_through_the_pages_with_breadcrumbs() {
 async fn change_password_signs_out_other_sessions() {
     let app = spawn_app().await;
     let b = browser();
-    let csrf = sign_up(&app, &b, "ada@example.org").await;
+    sign_up(&app, &b, "ada@example.org").await;
     let api_token = {
         let res = app.login("ada@example.org", "correct horse battery").await;
         res.json::<serde_json::Value>().await.unwrap()["token"]
@@ -244,16 +228,17 @@ async fn change_password_signs_out_other_sessions() {
             .unwrap()
             .to_owned()
     };
-    let res = b
-        .post(app.url("/account/password"))
-        .form(&[
-            ("csrf", csrf.as_str()),
+    let res = post_form(
+        &b,
+        &app.base,
+        "/account",
+        "/account/password",
+        &[
             ("current_password", "wrong wrong wrong"),
             ("new_password", "a much better secret"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     assert!(
         res.text()
@@ -261,16 +246,17 @@ async fn change_password_signs_out_other_sessions() {
             .unwrap()
             .contains("current password is wrong")
     );
-    let res = b
-        .post(app.url("/account/password"))
-        .form(&[
-            ("csrf", csrf.as_str()),
+    let res = post_form(
+        &b,
+        &app.base,
+        "/account",
+        "/account/password",
+        &[
             ("current_password", "correct horse battery"),
             ("new_password", "a much better secret"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::OK);
     assert!(
         res.text()
@@ -325,11 +311,7 @@ async fn photos_through_the_pages_select_move_and_delete_after_confirming() {
             .unwrap();
         assert_eq!(res.status(), StatusCode::CREATED);
     }
-    b.post(app.url("/folders"))
-        .form(&[("csrf", csrf.as_str()), ("name", "Keep")])
-        .send()
-        .await
-        .unwrap();
+    post_form(&b, &app.base, "/gallery", "/folders", &[("name", "Keep")]).await;
     let (_, html) = page(&app, &b, "/gallery").await;
     assert_eq!(html.matches("class=\"card\"").count(), 2);
     assert!(html.contains("queued"));
@@ -349,31 +331,30 @@ async fn photos_through_the_pages_select_move_and_delete_after_confirming() {
     assert_eq!(thumb.status(), StatusCode::OK);
     assert_eq!(thumb.headers()["content-type"], "image/jpeg");
 
-    let res = b
-        .post(app.url("/images/move"))
-        .form(&[
-            ("csrf", csrf.as_str()),
+    let res = post_form(
+        &b,
+        &app.base,
+        "/gallery",
+        "/images/move",
+        &[
             ("ids", ids[0].0.as_str()),
             ("folder_id", keep.as_str()),
             ("from", ""),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let (_, html) = page(&app, &b, &format!("/gallery/{keep}")).await;
     assert!(html.contains("one.jpg") && !html.contains("two.jpg"));
 
-    let res = b
-        .post(app.url("/images/delete"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("ids", ids[1].0.as_str()),
-            ("from", ""),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = post_form(
+        &b,
+        &app.base,
+        "/gallery",
+        "/images/delete",
+        &[("ids", ids[1].0.as_str()), ("from", "")],
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::OK);
     let html = res.text().await.unwrap();
     assert!(html.contains("Delete 1 photo?") && html.contains("two.jpg"));
@@ -457,13 +438,8 @@ async fn an_https_gallery_asks_browsers_to_keep_to_https() {
 async fn signing_out_clears_the_browsers_cache_of_photos() {
     let app = spawn_app().await;
     let b = browser();
-    let csrf = sign_up(&app, &b, "ada@example.org").await;
-    let res = b
-        .post(app.url("/logout"))
-        .form(&[("csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+    sign_up(&app, &b, "ada@example.org").await;
+    let res = post_form(&b, &app.base, "/gallery", "/logout", &[]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(res.headers()["clear-site-data"], "\"cache\"");
 }
@@ -486,19 +462,21 @@ async fn an_invitation_link_opens_a_sign_up_form_that_carries_it() {
         .await
         .unwrap();
     let token = made["token"].as_str().unwrap();
-    let (_, html) = page(&app, &b, &format!("/signup?invite={token}")).await;
+    let signup = format!("/signup?invite={token}");
+    let (_, html) = page(&app, &b, &signup).await;
     assert!(html.contains(&format!("name=\"invite\" value=\"{token}\"")));
-    let res = b
-        .post(app.url("/signup"))
-        .form(&[
-            ("csrf", csrf_in(&html).as_str()),
+    let res = post_form(
+        &b,
+        &app.base,
+        &signup,
+        "/signup",
+        &[
             ("email", "carol@example.org"),
             ("password", "correct horse battery"),
             ("invite", token),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER, "signed up and in");
     let res = b.get(app.url("/gallery")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
@@ -539,12 +517,8 @@ async fn a_folder_with_many_photos_shows_them_a_page_at_a_time() {
 async fn pages_show_vendored_icons_never_emoji() {
     let app = spawn_app().await;
     let b = browser();
-    let csrf = sign_up(&app, &b, "ada@example.org").await;
-    b.post(app.url("/folders"))
-        .form(&[("csrf", csrf.as_str()), ("name", "Trips")])
-        .send()
-        .await
-        .unwrap();
+    sign_up(&app, &b, "ada@example.org").await;
+    post_form(&b, &app.base, "/gallery", "/folders", &[("name", "Trips")]).await;
     let (_, html) = page(&app, &b, "/gallery").await;
     // Emoji and dingbats: fonts may lack them (the microphone showed an empty box).
     let pictographs = |c: char| ('\u{2600}'..='\u{27BF}').contains(&c) || c >= '\u{1F000}';
@@ -680,30 +654,21 @@ async fn the_viewers_forms_come_back_to_the_page_they_were_sent_from_and_never_e
     let b = browser();
     let t = &signed_in_both_ways(&app, &b, "ada@example.org").await;
     let id = app.photo(t, "a.jpg", None).await;
-    let csrf = sign_up_csrf(&app, &b).await;
     for (next, expected) in [
         ("/timeline", "/timeline"),
         ("//evil.example/x", "/gallery"),
         ("https://evil.example/", "/gallery"),
         ("/\\evil.example", "/gallery"),
     ] {
-        let res = b
-            .post(app.url("/images/reclassify"))
-            .form(&[
-                ("csrf", csrf.as_str()),
-                ("ids", id.as_str()),
-                ("next", next),
-            ])
-            .send()
-            .await
-            .unwrap();
+        let res = post_form(
+            &b,
+            &app.base,
+            "/timeline",
+            "/images/reclassify",
+            &[("ids", id.as_str()), ("next", next)],
+        )
+        .await;
         assert_eq!(res.status(), StatusCode::SEE_OTHER, "{next}");
         assert_eq!(res.headers()["location"], expected, "{next}");
     }
-}
-
-/// The CSRF token of the browser's signed-in pages.
-async fn sign_up_csrf(app: &TestApp, b: &Client) -> String {
-    let (_, html) = page(app, b, "/gallery").await;
-    csrf_in(&html)
 }

@@ -110,8 +110,21 @@ async fn photos_go_to_the_bucket_and_reach_the_browser_by_presigned_url() {
         StatusCode::NO_CONTENT
     );
     assert!(
+        !keys(&s3, &prefix).await.is_empty(),
+        "a deleted photo waits in the Trash with its objects"
+    );
+    assert_eq!(
+        app.post(&t, "/api/v1/trash/purge")
+            .json(&serde_json::json!({ "image_ids": [id] }))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    assert!(
         keys(&s3, &prefix).await.is_empty(),
-        "deleting the photo deletes its objects"
+        "deleting the photo for good deletes its objects"
     );
 }
 

@@ -82,24 +82,7 @@ async fn two_servers_share_sessions_photos_and_jobs() {
 
     // A browser session made on one server is valid on the other.
     let browser = common::browser();
-    let html = browser
-        .get(a.url("/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let res = browser
-        .post(a.url("/login"))
-        .form(&[
-            ("csrf", common::csrf_in(&html).as_str()),
-            ("email", "ada@example.org"),
-            ("password", "correct horse battery"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = common::sign_in_in_browser(&browser, &a.base, "ada@example.org").await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         browser

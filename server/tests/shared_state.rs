@@ -91,7 +91,7 @@ async fn a_spoken_yes_may_reach_another_server() {
         answered["say"]
             .as_str()
             .unwrap()
-            .contains("Deleted the folder Junk"),
+            .contains("Moved the folder Junk to the Trash"),
         "{answered}"
     );
     assert_eq!(a.rows("folders").await, 0);

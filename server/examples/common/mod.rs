@@ -19,10 +19,10 @@ pub fn bench_config(dir: &std::path::Path) -> gallery::Config {
     config
 }
 
-/// The `p` percentile (0 to 1) of sorted durations, in milliseconds.
+/// The `p` percentile (0 to 1) of sorted durations, in milliseconds: the nearest rank, as
+/// the dashboard reports it (`gallery::stats::percentile`).
 pub fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i].as_secs_f64() * 1000.0
+    gallery::stats::percentile(sorted, p).as_secs_f64() * 1000.0
 }
 
 /// A new account, signed up and in through the API at `api`: its id and bearer token.

@@ -12,6 +12,7 @@ use crate::db::{Backend, Db, now_ms, rfc3339};
 use crate::error::Result;
 use crate::jobs::{self, JobView};
 use crate::paging::PageQuery;
+use crate::stats::percentile;
 
 /// What a server knows of itself, made once at start-up.
 #[derive(Debug, Clone)]
@@ -206,12 +207,6 @@ fn step_times(rows: &[Timed]) -> Vec<StepTime> {
         }
     }
     out
-}
-
-/// The nearest-rank percentile of sorted values.
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    let rank = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
-    sorted[rank - 1]
 }
 
 /// A server seen in the last minutes.

@@ -1,7 +1,8 @@
 //! What every server does in the background: a heartbeat (it is seen on the dashboard,
 //! and samples the queue's depth for the chart), and every few minutes the tidying up —
 //! expired sessions and sign-ins, old rate-limit keys, unanswered voice questions, finished
-//! jobs past their retention, old activity, and objects no photo refers to. Each task's
+//! jobs past their retention, old activity, the Trash past its days, and objects no
+//! photo refers to. Each task's
 //! last result is kept for the dashboard.
 
 use std::collections::HashSet;
@@ -119,6 +120,23 @@ pub async fn tidy(db: &Db, storage: &Storage, config: &Config) {
             prune_old(db, now)
                 .await
                 .map(|n| format!("{n} old rows removed")),
+        ),
+        (
+            "trash",
+            crate::trash::purge_expired(db, storage, config.trash_days)
+                .await
+                .map(|n| {
+                    format!(
+                        "{n} photos in the Trash longer than {} days deleted for good",
+                        config.trash_days
+                    )
+                }),
+        ),
+        (
+            "undo",
+            crate::undo::forget_old(db)
+                .await
+                .map(|n| format!("{n} old undo records removed")),
         ),
         (
             "sweep",

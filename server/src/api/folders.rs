@@ -14,7 +14,6 @@ use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::folders::{self, Folder};
 use crate::paging::PageQuery;
-use crate::storage::Storage;
 
 pub fn router() -> OpenApiRouter<St> {
     OpenApiRouter::new()
@@ -158,19 +157,20 @@ async fn reclassify_folder(
     ApiUser(s): ApiUser,
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<FolderQueued>)> {
-    let queued = crate::models::reclassify_folder(&db, &queue, &s.user.id, &id).await?;
+    let queued = crate::jobs::reclassify_folder(&db, &queue, &s.user.id, &id).await?;
     Ok((StatusCode::ACCEPTED, Json(FolderQueued { queued })))
 }
 
-/// Delete a folder with its photos and sub-folders
+/// Delete a folder with its photos and sub-folders (to the Trash)
+///
+/// The folder goes to the Trash with everything in it, and comes back together.
 #[utoipa::path(delete, path = "/folders/{id}", tag = "folders", params(("id" = String, Path)),
-    responses((status = 204, description = "Deleted"), (status = "default", body = ErrorBody)))]
+    responses((status = 204, description = "In the Trash"), (status = "default", body = ErrorBody)))]
 async fn delete_folder(
     State(db): State<Db>,
-    State(storage): State<Storage>,
     ApiUser(s): ApiUser,
     Path(id): Path<String>,
 ) -> Result<StatusCode> {
-    folders::delete(&db, &storage, &s.user.id, &id).await?;
+    folders::delete(&db, &s.user.id, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

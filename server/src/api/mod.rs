@@ -6,10 +6,16 @@
 mod account;
 mod admin;
 mod classifier;
+mod download;
+pub mod export;
 mod extract;
 mod folders;
+pub mod metrics;
 mod models;
+pub mod multipart;
 mod photos;
+pub mod recording;
+mod trash;
 mod voice;
 
 use std::time::Duration;
@@ -74,6 +80,7 @@ pub fn router(state: &AppState) -> Router<St> {
         .merge(admin::router())
         .merge(classifier::router())
         .merge(models::router())
+        .merge(trash::router())
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             deadline,
@@ -81,6 +88,9 @@ pub fn router(state: &AppState) -> Router<St> {
         // An upload takes as long as the client needs to send it; its body may not stall.
         .merge(photos::uploads(state))
         .merge(models::uploads(state))
+        // A ZIP download takes as long as the client needs to read it (it ends when the
+        // client stalls).
+        .merge(export::router())
         .split_for_parts();
     let document = document.to_pretty_json().unwrap_or_default();
     router

@@ -74,14 +74,18 @@ async fn register(
     headers: axum::http::HeaderMap,
     multipart: std::result::Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<(StatusCode, Json<ModelInfo>)> {
-    crate::models::check_length(&headers, models.max_bytes)?;
     let multipart = multipart.map_err(|e| {
         Error::bad_request(format!(
             "send the model as multipart/form-data (file, description, labels): {e}"
         ))
     })?;
-    let submission =
-        crate::models::read_form(multipart, models.max_bytes, config.tmp_dir.clone()).await?;
+    let submission = super::multipart::model_submission(
+        &headers,
+        multipart,
+        models.max_bytes,
+        config.tmp_dir.clone(),
+    )
+    .await?;
     let info = models.register(&s.user.id, submission).await?;
     Ok((StatusCode::CREATED, Json(info)))
 }

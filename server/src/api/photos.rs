@@ -131,8 +131,10 @@ async fn upload(
 ) -> Result<(StatusCode, Json<Vec<Image>>)> {
     let multipart = multipart
         .map_err(|e| Error::bad_request(format!("send the photos as multipart/form-data: {e}")))?;
-    let stored =
-        images::upload::accept(&uploads, &db, &storage, &queue, &s.user.id, multipart).await?;
+    let stored = crate::api::multipart::upload_photos(
+        &uploads, &db, &storage, &queue, &s.user.id, multipart,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(stored)))
 }
 
@@ -175,16 +177,18 @@ async fn update_image(
     Ok(Json(images::get(&db, owner, &id).await?))
 }
 
-/// Delete an image
+/// Delete an image (to the Trash)
+///
+/// The photo goes to its owner's Trash (`GET /trash`): out of every listing and search,
+/// restorable for `GALLERY_TRASH_DAYS` days, still counted towards the quota.
 #[utoipa::path(delete, path = "/images/{id}", tag = "photos", params(("id" = String, Path)),
-    responses((status = 204, description = "Deleted"), (status = "default", body = ErrorBody)))]
+    responses((status = 204, description = "In the Trash"), (status = "default", body = ErrorBody)))]
 async fn delete_image(
     State(db): State<Db>,
-    State(storage): State<Storage>,
     ApiUser(s): ApiUser,
     Path(id): Path<String>,
 ) -> Result<StatusCode> {
-    images::delete(&db, &storage, &s.user.id, &[id]).await?;
+    images::delete(&db, &s.user.id, &[id]).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -3,15 +3,11 @@
 //! cookie that the form must repeat (double submit). Forms send the token as the `csrf`
 //! field, htmx and scripts as the `X-CSRF-Token` header.
 
-use axum::body::{Body, to_bytes};
-use axum::extract::Request;
-use axum::http::header;
 use subtle::ConstantTimeEq;
 
 pub const HEADER: &str = "x-csrf-token";
 pub const FIELD: &str = "csrf";
 pub const COOKIE: &str = "gallery_csrf";
-const MAX_FORM_BYTES: usize = 64 * 1024;
 
 pub fn matches(expected: &str, provided: Option<&str>) -> bool {
     match provided {
@@ -41,36 +37,6 @@ fn unmasked(provided: &str, len: usize) -> Option<Vec<u8>> {
     let bytes = hex::decode(provided).ok()?;
     let (mask, hidden) = bytes.split_at(len);
     Some(mask.iter().zip(hidden).map(|(m, h)| m ^ h).collect())
-}
-
-/// The token a request carries, from its header or, for a url-encoded form, its body
-/// (which is read and put back for the handler).
-pub async fn provided(req: Request) -> (Request, Option<String>) {
-    if let Some(value) = req.headers().get(HEADER).and_then(|v| v.to_str().ok()) {
-        let value = value.to_owned();
-        return (req, Some(value));
-    }
-    let is_form = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
-        return (req, None);
-    }
-    let (parts, body) = req.into_parts();
-    let Ok(bytes) = to_bytes(body, MAX_FORM_BYTES).await else {
-        return (Request::from_parts(parts, Body::empty()), None);
-    };
-    let token = form_urlencoded_field(&bytes, FIELD);
-    (Request::from_parts(parts, Body::from(bytes)), token)
-}
-
-fn form_urlencoded_field(body: &[u8], name: &str) -> Option<String> {
-    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
-        .ok()?
-        .into_iter()
-        .find_map(|(k, v)| (k == name).then_some(v))
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use crate::models::{Registered, Registry};
 use crate::storage::Storage;
 use classifier::protocol::Status;
 
-pub const TOP_K: usize = 3;
+pub use crate::models::TOP_K;
 
 /// The start of every local worker's name (the Lambda's is different).
 pub const WORKER_PREFIX: &str = "local-";

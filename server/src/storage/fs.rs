@@ -2,11 +2,13 @@ use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
-use axum::body::Body;
 use bytes::Bytes;
 use tokio_util::io::ReaderStream;
 
-use super::{Delivery, Listed, ObjectStore, StorageError};
+use super::{ByteStream, Delivery, Listed, ObjectStore, StorageError};
+
+/// The size of the reads of [`ObjectStore::stream`].
+const STREAM_CHUNK: usize = 256 * 1024;
 
 /// Objects as files below one folder; writes go to a temporary file that is renamed into
 /// place, so a reader never sees half an object.
@@ -96,6 +98,17 @@ impl ObjectStore for FsStore {
             .map_err(|e| io_error(key, e))
     }
 
+    async fn stream(&self, key: &str) -> Result<(ByteStream, u64), StorageError> {
+        let path = self.path(key)?;
+        let file = tokio::fs::File::open(&path)
+            .await
+            .map_err(|e| io_error(key, e))?;
+        let len = file.metadata().await.map_err(|e| io_error(key, e))?.len();
+        // Large reads: each is a trip to the blocking pool.
+        let stream = ReaderStream::with_capacity(file, STREAM_CHUNK);
+        Ok((Box::pin(stream), len))
+    }
+
     async fn deliver(&self, key: &str) -> Result<Delivery, StorageError> {
         let path = self.path(key)?;
         let file = tokio::fs::File::open(&path)
@@ -103,7 +116,7 @@ impl ObjectStore for FsStore {
             .map_err(|e| io_error(key, e))?;
         let len = file.metadata().await.map_err(|e| io_error(key, e))?.len();
         Ok(Delivery::Stream {
-            body: Body::from_stream(ReaderStream::new(file)),
+            stream: Box::pin(ReaderStream::new(file)),
             len,
         })
     }

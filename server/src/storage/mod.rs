@@ -8,7 +8,6 @@ use std::path::Path;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use axum::body::Body;
 use bytes::Bytes;
 
 pub use fs::FsStore;
@@ -37,10 +36,13 @@ impl From<StorageError> for crate::error::Error {
     }
 }
 
+/// An object's bytes as they are read.
+pub type ByteStream = futures_util::stream::BoxStream<'static, std::io::Result<Bytes>>;
+
 /// How an object reaches the browser: streamed through the server, or (for stores that
 /// can sign URLs) a redirect.
 pub enum Delivery {
-    Stream { body: Body, len: u64 },
+    Stream { stream: ByteStream, len: u64 },
     Redirect(String),
 }
 
@@ -56,6 +58,9 @@ pub trait ObjectStore: Send + Sync + 'static {
         content_type: &str,
     ) -> Result<(), StorageError>;
     async fn get(&self, key: &str) -> Result<Bytes, StorageError>;
+    /// An object's bytes as they are read, with its length: for readers that must not hold
+    /// a whole original in memory (exports).
+    async fn stream(&self, key: &str) -> Result<(ByteStream, u64), StorageError>;
     async fn deliver(&self, key: &str) -> Result<Delivery, StorageError>;
     async fn delete(&self, key: &str) -> Result<(), StorageError>;
     /// Every object whose key starts with `prefix` (`u/` for all users', `u/ID/` for one

@@ -189,6 +189,26 @@ impl S3Store {
             .map_err(|e| unavailable(key, aws_sdk_s3::error::DisplayErrorContext(e)))
     }
 
+    /// An object's answer, its body not yet read.
+    async fn get_object(
+        &self,
+        key: &str,
+    ) -> Result<aws_sdk_s3::operation::get_object::GetObjectOutput, StorageError> {
+        self.client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(self.key(key))
+            .send()
+            .await
+            .map_err(|e| {
+                if e.as_service_error().is_some_and(|s| s.is_no_such_key()) {
+                    StorageError::NotFound(key.to_owned())
+                } else {
+                    unavailable(key, aws_sdk_s3::error::DisplayErrorContext(e))
+                }
+            })
+    }
+
     fn key(&self, key: &str) -> String {
         if self.prefix.is_empty() {
             key.to_owned()
@@ -233,25 +253,22 @@ impl ObjectStore for S3Store {
     }
 
     async fn get(&self, key: &str) -> Result<Bytes, StorageError> {
-        let out = self
-            .client
-            .get_object()
-            .bucket(&self.bucket)
-            .key(self.key(key))
-            .send()
-            .await
-            .map_err(|e| {
-                if e.as_service_error().is_some_and(|s| s.is_no_such_key()) {
-                    StorageError::NotFound(key.to_owned())
-                } else {
-                    unavailable(key, aws_sdk_s3::error::DisplayErrorContext(e))
-                }
-            })?;
+        let out = self.get_object(key).await?;
         out.body
             .collect()
             .await
             .map(|b| b.into_bytes())
             .map_err(|e| unavailable(key, e))
+    }
+
+    async fn stream(&self, key: &str) -> Result<(super::ByteStream, u64), StorageError> {
+        let out = self.get_object(key).await?;
+        let len = out.content_length().unwrap_or(0).max(0) as u64;
+        let chunks = futures_util::stream::unfold(out.body, |mut body| async move {
+            let chunk = body.next().await?;
+            Some((chunk.map_err(std::io::Error::other), body))
+        });
+        Ok((Box::pin(chunks), len))
     }
 
     async fn deliver(&self, key: &str) -> Result<Delivery, StorageError> {

@@ -1,18 +1,26 @@
 //! Voice commands: the intent model turns a transcript into an intent and slots
-//! (`shared/intents.md`), with a short sentence to say back. What a command does in the
-//! page is the pages' business (`web::voice`); here is what every part needs: the model,
-//! the sentences, the folder a name means, and the deletions waiting for their "yes" (an
-//! explicit one: a filler asks again, and any other command withdraws the question).
+//! (`shared/intents.md`), with a short sentence to say back; `act` carries a command out
+//! for the signed-in user (the page and the JSON API both call it) and answers an
+//! `outcome`, and `confirm` holds the deletions waiting for their "yes". Here is what every
+//! part needs: the model, the sentences, the folder a name means, and what a photo shows.
+
+mod act;
+mod confirm;
+mod outcome;
+
+pub use act::act;
+pub use confirm::{CONFIRM_AT_LEAST, Pending, purge_unanswered};
+pub use outcome::{Action, Change, Context, Outcome, PageOp, View};
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use intent::{Intent, IntentModel, Interpretation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
-use crate::db::{Db, now_ms};
+use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::{folders, images, when};
 
@@ -180,88 +188,6 @@ pub const HELP: &str = "You can say: show me pictures of dogs, the dogs from las
     second one, next, zoom in, start the slideshow, sort by name, select all, delete this \
     photo, what is this, or go home.";
 pub const NOT_UNDERSTOOD: &str = "Sorry, that is not something I can do here. Try \u{201c}show me pictures of dogs\u{201d} or say \u{201c}help\u{201d}.";
-
-/// A destructive action waiting for its "yes", per signed-in session. It is kept in the
-/// database, so the "yes" may reach any server.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Pending {
-    DeleteFolder { id: String, name: String },
-    DeleteImages { ids: Vec<String> },
-}
-
-/// How long a question waits for its answer.
-const PENDING_MS: i64 = 120_000;
-
-/// How sure the model must be of a `confirm` for it to settle a deletion: a weaker one is
-/// asked again (issue 18). Explicit answers read well above it; the model's own threshold
-/// (labels.json, 0.4) is meant for harmless commands.
-pub const CONFIRM_AT_LEAST: f32 = 0.8;
-
-impl Pending {
-    pub async fn ask(&self, db: &Db, session: &str) -> Result<()> {
-        let action = serde_json::to_string(self).map_err(|e| Error::Internal(e.into()))?;
-        sqlx::query(
-            "INSERT INTO voice_pending (session_hash, action, created_at) VALUES ($1, $2, $3)
-             ON CONFLICT (session_hash) DO UPDATE SET action = excluded.action, created_at = excluded.created_at",
-        )
-        .bind(session)
-        .bind(action)
-        .bind(now_ms())
-        .execute(db)
-        .await?;
-        Ok(())
-    }
-
-    /// The question this session was asked, if it is still recent, left waiting: what a
-    /// filler or an unclear answer asks again.
-    pub async fn waiting(db: &Db, session: &str) -> Result<Option<Self>> {
-        let row: Option<(String, i64)> =
-            sqlx::query_as("SELECT action, created_at FROM voice_pending WHERE session_hash = $1")
-                .bind(session)
-                .fetch_optional(db)
-                .await?;
-        Ok(Self::recent(row))
-    }
-
-    /// A stored question, if it is still recent.
-    fn recent(row: Option<(String, i64)>) -> Option<Self> {
-        row.filter(|(_, at)| now_ms() - at < PENDING_MS)
-            .and_then(|(action, _)| serde_json::from_str(&action).ok())
-    }
-
-    /// Forgets this session's question: another command came instead of the answer, and a
-    /// "yes" after it settles nothing.
-    pub async fn withdraw(db: &Db, session: &str) -> Result<()> {
-        sqlx::query("DELETE FROM voice_pending WHERE session_hash = $1")
-            .bind(session)
-            .execute(db)
-            .await?;
-        Ok(())
-    }
-
-    /// The question this session was asked, taken (once) if it is still recent.
-    pub async fn answer(db: &Db, session: &str) -> Result<Option<Self>> {
-        let row: Option<(String, i64)> = sqlx::query_as(
-            "DELETE FROM voice_pending WHERE session_hash = $1 RETURNING action, created_at",
-        )
-        .bind(session)
-        .fetch_optional(db)
-        .await?;
-        Ok(Self::recent(row))
-    }
-}
-
-/// Forgets questions nobody answered (housekeeping).
-pub async fn purge_unanswered(db: &Db) -> Result<u64> {
-    Ok(
-        sqlx::query("DELETE FROM voice_pending WHERE created_at < $1")
-            .bind(now_ms() - PENDING_MS)
-            .execute(db)
-            .await?
-            .rows_affected(),
-    )
-}
 
 /// The user's folder whose name best matches what was said: exact, then starting with
 /// or containing it, then the closest spelling.

@@ -12,7 +12,10 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 
-use super::frame::{Chrome, ConfirmPage, PageError, PageResult, SignedIn, folder_href, plural};
+use super::frame::{
+    AfterChange, Chrome, ConfirmPage, PageError, PageResult, SignedIn, folder_href, plural,
+    with_query,
+};
 use crate::auth::Session;
 use crate::config::Config;
 use crate::db::Db;
@@ -21,7 +24,7 @@ use crate::folders::{self, Crumb, Folder};
 use crate::images::{self, Image, Order, SortKey};
 use crate::paging::{self, PageQuery};
 use crate::state::AppState;
-use crate::storage::Storage;
+use crate::undo::Change;
 use crate::when::{self, Span};
 
 pub fn router() -> Router<AppState> {
@@ -129,6 +132,9 @@ pub struct ViewQuery {
     /// The cursor of the page of photos to show.
     #[serde(default)]
     after: Option<String>,
+    /// What a change just made says in a toast.
+    #[serde(flatten)]
+    change: AfterChange,
 }
 
 fn order_name(order: Order) -> &'static str {
@@ -222,8 +228,9 @@ pub async fn folder_page(
         limit: Some(paging::MAX_LIMIT.to_string()),
         after: None,
     };
+    let here = folder_href(folder_id);
     let page = FolderPage {
-        chrome: Chrome::of(session),
+        chrome: Chrome::with_toast(session, db, &view.change, &here).await,
         subfolders: folders::children(db, owner, folder_id, &every_subfolder)
             .await?
             .0,
@@ -338,14 +345,33 @@ async fn move_folder(
     Form(form): Form<MoveFolderForm>,
 ) -> PageResult {
     let target = non_empty(&form.parent_id);
-    let result = folders::move_to(&db, &session.user.id, &id, target)
-        .await
-        .map(|f| folder_href(Some(&f.id)));
+    let result = moved_folder(&db, &session.user.id, &id, target).await;
     after_form(&db, &config, &session, Some(&id), result).await
+}
+
+/// Moves a folder, remembered for Undo; where to go next.
+async fn moved_folder(db: &Db, owner: &str, id: &str, target: Option<&str>) -> Result<String> {
+    let before = folders::get(db, owner, id).await?;
+    let folder = folders::move_to(db, owner, id, target).await?;
+    let place = match target {
+        Some(t) => format!("\u{201c}{}\u{201d}", folders::get(db, owner, t).await?.name),
+        None => "the top level".to_owned(),
+    };
+    let said = format!(
+        "Moved the folder \u{201c}{}\u{201d} to {place}",
+        folder.name
+    );
+    let change = Change::MovedFolder {
+        id: id.to_owned(),
+        parent: before.parent_id,
+    };
+    let undo = crate::undo::remember(db, owner, &said, change).await?;
+    Ok(with_query(&folder_href(Some(&folder.id)), "undo", &undo))
 }
 
 async fn confirm_delete_folder(
     State(db): State<Db>,
+    State(config): State<Arc<Config>>,
     SignedIn(session): SignedIn,
     Path(id): Path<String>,
 ) -> PageResult {
@@ -356,9 +382,10 @@ async fn confirm_delete_folder(
         chrome: Chrome::of(&session),
         title: format!("Delete the folder \u{201c}{}\u{201d}?", folder.name),
         message: format!(
-            "This deletes the folder with everything inside it: {} and {}. This cannot be undone.",
+            "The folder goes to the Trash with everything inside it ({} and {}); you can restore it for {} days.",
             plural(inside.folders as usize, "sub-folder"),
-            plural(inside.images as usize, "photo")
+            plural(inside.images as usize, "photo"),
+            config.trash_days
         ),
         action: format!("/folders/{id}/delete"),
         fields: Vec::new(),
@@ -370,14 +397,20 @@ async fn confirm_delete_folder(
 
 async fn delete_folder(
     State(db): State<Db>,
-    State(storage): State<Storage>,
     SignedIn(session): SignedIn,
     Path(id): Path<String>,
 ) -> PageResult {
     let owner = &session.user.id;
     let folder = folders::get(&db, owner, &id).await?;
-    folders::delete(&db, &storage, owner, &id).await?;
-    Ok(Redirect::to(&folder_href(folder.parent_id.as_deref())).into_response())
+    folders::delete(&db, owner, &id).await?;
+    let said = format!("Moved the folder \u{201c}{}\u{201d} to Trash", folder.name);
+    let change = Change::Trashed {
+        image_ids: Vec::new(),
+        folder_ids: vec![id.clone()],
+    };
+    let undo = crate::undo::remember(&db, owner, &said, change).await?;
+    let back = folder_href(folder.parent_id.as_deref());
+    Ok(Redirect::to(&with_query(&back, "undo", &undo)).into_response())
 }
 
 /// The search box's suggestions for what has been typed so far: words for things in one's

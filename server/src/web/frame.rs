@@ -14,10 +14,31 @@ use crate::auth::{Session, User, csrf};
 use crate::config::Config;
 use crate::error::Error;
 
-/// What every page's frame needs: who is signed in and the CSRF token for its forms.
+/// What every page's frame needs: who is signed in, the CSRF token for its forms, and a
+/// toast to show (what a delete or a move just did, with Undo).
 pub struct Chrome {
     pub user: Option<User>,
     pub csrf: String,
+    pub toast: Option<Toast>,
+}
+
+/// A short note at the foot of the page: what just happened, and Undo while it can be.
+pub struct Toast {
+    pub said: String,
+    /// The remembered change Undo puts back.
+    pub undo: Option<String>,
+    /// The page to come back to after Undo.
+    pub back: String,
+}
+
+/// The query parameters a page reads its toast from: `undo=ID` after a change (the
+/// change's words come from the database, never from the address), `undone=1` after Undo.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct AfterChange {
+    #[serde(default)]
+    pub undo: Option<String>,
+    #[serde(default)]
+    pub undone: Option<String>,
 }
 
 impl Chrome {
@@ -25,7 +46,36 @@ impl Chrome {
         Self {
             user: Some(session.user.clone()),
             csrf: csrf::masked(&session.csrf_token),
+            toast: None,
         }
+    }
+
+    /// The frame of a page that says what just changed (see [`AfterChange`]); `back` is
+    /// the page itself, where Undo returns.
+    pub async fn with_toast(
+        session: &Session,
+        db: &crate::db::Db,
+        after: &AfterChange,
+        back: &str,
+    ) -> Self {
+        let mut chrome = Self::of(session);
+        let back = back.to_owned();
+        if let Some(id) = after.undo.as_deref() {
+            if let Ok(Some(change)) = crate::undo::find(db, &session.user.id, id).await {
+                chrome.toast = Some(Toast {
+                    said: change.said,
+                    undo: Some(change.id),
+                    back,
+                });
+            }
+        } else if after.undone.is_some() {
+            chrome.toast = Some(Toast {
+                said: "Undone: everything is back where it was.".into(),
+                undo: None,
+                back,
+            });
+        }
+        chrome
     }
 
     /// The frame of a page shown before sign-in, with the token of its form.
@@ -35,7 +85,11 @@ impl Chrome {
         } else {
             csrf::masked(&token)
         };
-        Self { user: None, csrf }
+        Self {
+            user: None,
+            csrf,
+            toast: None,
+        }
     }
 }
 
@@ -192,4 +246,11 @@ pub fn plural(n: usize, noun: &str) -> String {
     } else {
         format!("{n} {noun}s")
     }
+}
+
+/// `href` with one more query parameter.
+pub fn with_query(href: &str, name: &str, value: &str) -> String {
+    let separator = if href.contains('?') { '&' } else { '?' };
+    let pair = serde_urlencoded::to_string([(name, value)]).unwrap_or_default();
+    format!("{href}{separator}{pair}")
 }

@@ -6,11 +6,14 @@
 mod account;
 mod admin;
 mod assets;
+mod export;
 mod folders;
+mod form_token;
 mod frame;
 mod models;
 mod photos;
 mod timeline;
+mod trash;
 mod voice;
 
 use std::time::Duration;
@@ -40,6 +43,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(models::router())
         .merge(photos::router())
         .merge(timeline::router())
+        .merge(trash::router())
         .merge(voice::router(state))
         .route("/static/{*file}", get(assets::serve))
         .route("/sw.js", get(assets::service_worker))
@@ -51,6 +55,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
     timed
         .merge(photos::uploads(state))
         .merge(models::uploads(state))
+        // A download takes as long as the browser needs to save it.
+        .merge(export::router())
         .fallback(|| async { PageError(Error::NotFound) })
         .layer(middleware::from_fn_with_state(
             state.db.clone(),
@@ -85,7 +91,7 @@ async fn session_and_csrf(
                 .map(|c| c.value().to_owned())
                 .unwrap_or_default(),
         };
-        let (checked, provided) = csrf::provided(req).await;
+        let (checked, provided) = form_token::provided(req).await;
         if !csrf::matches(&expected, provided.as_deref()) {
             return PageError(Error::Forbidden(
                 "this form has expired or did not come from this site; reload the page and try again".into(),

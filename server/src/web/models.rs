@@ -125,7 +125,7 @@ async fn reclassify(
     Path(id): Path<String>,
 ) -> PageResult {
     let owner = &session.user.id;
-    let queued = models::reclassify_folder(&db, &queue, owner, &id).await?;
+    let queued = crate::jobs::reclassify_folder(&db, &queue, owner, &id).await?;
     let mut page = chooser_for(&db, &registry, owner, &id).await?;
     page.queued = Some(queued);
     Ok(page.into_response())
@@ -161,9 +161,13 @@ async fn register(
     headers: axum::http::HeaderMap,
     multipart: Multipart,
 ) -> Result<Response, Error> {
-    models::check_length(&headers, registry.max_bytes)?;
-    let submission =
-        models::read_form(multipart, registry.max_bytes, config.tmp_dir.clone()).await?;
+    let submission = crate::api::multipart::model_submission(
+        &headers,
+        multipart,
+        registry.max_bytes,
+        config.tmp_dir.clone(),
+    )
+    .await?;
     let info = registry.register(&session.user.id, submission).await?;
     Ok((StatusCode::CREATED, Json(info)).into_response())
 }

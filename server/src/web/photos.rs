@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::folders::{after_form, non_empty};
 use super::frame::{
     Chrome, ConfirmPage, PageError, PageResult, ScriptSession, SignedIn, WebSession, folder_href,
-    plural,
+    plural, with_query,
 };
 use crate::config::Config;
 use crate::db::Db;
@@ -25,6 +25,7 @@ use crate::images::{self, Image, Variant};
 use crate::jobs::Queue;
 use crate::state::AppState;
 use crate::storage::Storage;
+use crate::undo::Change;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -56,7 +57,9 @@ async fn upload(
     multipart: Multipart,
 ) -> Result<Response> {
     let owner = &session.user.id;
-    let stored = images::upload::accept(&uploads, &db, &storage, &queue, owner, multipart).await?;
+    let stored =
+        crate::api::multipart::upload_photos(&uploads, &db, &storage, &queue, owner, multipart)
+            .await?;
     Ok((StatusCode::CREATED, Json(stored)).into_response())
 }
 
@@ -99,7 +102,7 @@ impl SelectionForm {
 }
 
 /// A path on this site ("/timeline"), never another site ("//evil.example", "https:…").
-fn local_path(href: &str) -> bool {
+pub fn local_path(href: &str) -> bool {
     href.starts_with('/')
         && !href.starts_with("//")
         && !href.contains('\\')
@@ -118,17 +121,31 @@ async fn move_images(
         Err(Error::bad_request("select at least one photo to move"))
     } else {
         let target = non_empty(&form.folder_id);
-        images::move_to(&db, &session.user.id, &form.ids, target)
-            .await
-            .map(|()| form.done_href())
+        moved(&db, &session.user.id, &form, target).await
     };
     after_form(&db, &config, &session, form.from(), result).await
+}
+
+/// Moves the selection to `target`, remembered for Undo; where to go next.
+async fn moved(db: &Db, owner: &str, form: &SelectionForm, target: Option<&str>) -> Result<String> {
+    let before = images::get_all(db, owner, &form.ids).await?;
+    images::move_to(db, owner, &form.ids, target).await?;
+    let place = match target {
+        Some(id) => format!(
+            "\u{201c}{}\u{201d}",
+            crate::folders::get(db, owner, id).await?.name
+        ),
+        None => "the top level".to_owned(),
+    };
+    let said = format!("Moved {} to {place}", plural(before.len(), "photo"));
+    let from = before.into_iter().map(|i| (i.id, i.folder_id)).collect();
+    let undo = crate::undo::remember(db, owner, &said, Change::MovedImages { from }).await?;
+    Ok(with_query(&form.done_href(), "undo", &undo))
 }
 
 async fn delete_images(
     State(db): State<Db>,
     State(config): State<Arc<Config>>,
-    State(storage): State<Storage>,
     SignedIn(session): SignedIn,
     body: axum::body::Bytes,
 ) -> PageResult {
@@ -154,8 +171,9 @@ async fn delete_images(
             chrome: Chrome::of(&session),
             title: format!("Delete {}?", plural(names.len(), "photo")),
             message: format!(
-                "{}{more} will be deleted for good. This cannot be undone.",
-                names[..names.len().min(5)].join(", ")
+                "{}{more} will go to the Trash, where you can restore them for {} days.",
+                names[..names.len().min(5)].join(", "),
+                config.trash_days
             ),
             action: "/images/delete".into(),
             fields,
@@ -164,8 +182,14 @@ async fn delete_images(
         }
         .into_response());
     }
-    images::delete(&db, &storage, owner, &form.ids).await?;
-    Ok(Redirect::to(&form.done_href()).into_response())
+    let moved = images::delete(&db, owner, &form.ids).await?;
+    let said = format!("Moved {} to Trash", plural(moved as usize, "photo"));
+    let change = Change::Trashed {
+        image_ids: form.ids.clone(),
+        folder_ids: Vec::new(),
+    };
+    let undo = crate::undo::remember(&db, owner, &said, change).await?;
+    Ok(Redirect::to(&with_query(&form.done_href(), "undo", &undo)).into_response())
 }
 
 async fn send(

@@ -13,7 +13,7 @@ use axum::routing::get;
 use serde::Deserialize;
 
 use super::folders::PAGE_SIZE;
-use super::frame::{Chrome, PageResult, SignedIn};
+use super::frame::{AfterChange, Chrome, PageResult, SignedIn};
 use crate::config::Config;
 use crate::db::{Backend, Db};
 use crate::error::Error;
@@ -78,6 +78,9 @@ struct TimelineQuery {
     month: Option<String>,
     #[serde(default)]
     after: Option<String>,
+    /// What a change just made says in a toast.
+    #[serde(flatten)]
+    change: AfterChange,
 }
 
 /// "2024-06" as (2024, 6), when it is a month.
@@ -161,7 +164,7 @@ async fn timeline(
         format!("/timeline?{query}")
     });
     let page = TimelinePage {
-        chrome: Chrome::of(&session),
+        chrome: Chrome::with_toast(&session, &db, &query.change, "/timeline").await,
         months: by_month(listing.images),
         years,
         total,

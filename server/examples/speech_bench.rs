@@ -2,42 +2,54 @@
 //! (`speech/tests/commands.tsv`) from its WAV bytes to the intent, with Whisper's encoder
 //! cut to the speech and with the whole 30 s window, in the same run.
 //!
-//! `cargo run --release -p speech --example speech_bench -- [--threads N] [--misses]
+//! `cargo run --release -p gallery --example speech_bench -- [--threads N] [--misses]
 //! [--fresh] [--margin FRAMES] [--cut-only]`: `--fresh` scores the held-out set
 //! (`commands-fresh.tsv`) instead of the one the settings were chosen on.
-//! (`scripts/bench-speech.sh` runs it on one core and on two).
+//! (`scripts/bench-speech.sh` runs it on one core and on two). It lives with the server's
+//! benchmarks for their percentile (`gallery::stats`); it times the `speech` crate alone.
 
-#[path = "../tests/common/spoken.rs"]
+#[path = "../../speech/tests/common/spoken.rs"]
 mod spoken;
 
 use std::time::Instant;
 
+use clap::Parser;
+use gallery::stats::percentile;
 use intent::IntentModel;
 use speech::{Options, Recogniser};
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i]
+/// Times and scores the spoken test commands, from their WAV bytes to the intent.
+#[derive(Parser)]
+struct Args {
+    /// ONNX Runtime threads.
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
+    /// List every command heard wrong.
+    #[arg(long)]
+    misses: bool,
+    /// Score the held-out set (`commands-fresh.tsv`) instead of the tuned one.
+    #[arg(long)]
+    fresh: bool,
+    /// Mel frames of silence kept after the speech when cut (default: the server's).
+    #[arg(long, value_name = "FRAMES")]
+    margin: Option<usize>,
+    /// Only the variants that cut the encoder's input to the speech.
+    #[arg(long)]
+    cut_only: bool,
 }
 
 fn main() {
     // SAFETY: no other thread runs yet.
     unsafe { onnx_runtime::disable_telemetry() };
-    let args: Vec<String> = std::env::args().collect();
-    let threads = args
-        .iter()
-        .position(|a| a == "--threads")
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1);
-    let misses = args.iter().any(|a| a == "--misses");
+    let args = Args::parse();
+    let threads = args.threads;
     let dir = speech::default_model_dir().expect("speech model");
     let started = Instant::now();
     let recogniser = Recogniser::load(&dir, threads).expect("speech model loads");
     let load_ms = started.elapsed().as_secs_f64() * 1000.0;
     let intents = IntentModel::load(intent::default_model_dir().expect("intent model"))
         .expect("intent model loads");
-    let set = if args.iter().any(|a| a == "--fresh") {
+    let set = if args.fresh {
         spoken::Set::Fresh
     } else {
         spoken::Set::Tuned
@@ -64,12 +76,7 @@ fn main() {
         seconds.iter().copied().fold(0.0, f64::max),
         seconds.iter().sum::<f64>() / seconds.len() as f64,
     );
-    let margin = args
-        .iter()
-        .position(|a| a == "--margin")
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(Options::default().margin_frames);
+    let margin = args.margin.unwrap_or(Options::default().margin_frames);
     let cut = Options {
         margin_frames: margin,
         ..Options::default()
@@ -101,9 +108,8 @@ fn main() {
         "{:<28} {:>8} {:>8} {:>8} {:>9} {:>9} {:>8} {:>10}",
         "", "p50 ms", "p95 ms", "max ms", "encoder", "decoder", "tokens", "right"
     );
-    let only_cut = args.iter().any(|a| a == "--cut-only");
     for (name, options) in variants {
-        if only_cut && !options.cut {
+        if args.cut_only && !options.cut {
             continue;
         }
         let mut total = Vec::new();
@@ -154,7 +160,7 @@ fn main() {
             rows.len(),
             100.0 * right as f64 / n
         );
-        if misses {
+        if args.misses {
             for line in missed {
                 println!("{line}");
             }
