@@ -530,3 +530,141 @@ async fn sqlite(dir: &Path) -> sqlx::AnyPool {
         .await
         .unwrap()
 }
+
+/// `gallery ARGS` must succeed; what it printed.
+async fn gallery_ok(args: &[&str], env: &[(&str, String)]) -> String {
+    let out = gallery(args, env).await;
+    assert!(out.status.success(), "gallery {} failed", args.join(" "));
+    stdout(&out)
+}
+
+/// How many photo rows the data folder's database has.
+async fn photo_rows(db: &sqlx::AnyPool) -> i64 {
+    sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM images")
+        .fetch_one(db)
+        .await
+        .unwrap()
+}
+
+/// kill -9 while a Trash of 500 photos is being emptied, then start again: whichever step
+/// the kill hit, no row points at a missing object (`gallery check` finds nothing missing),
+/// what the crash left is only orphans, which the sweep takes, and emptying the Trash again
+/// finishes the work, down to the last file and byte of quota.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_killed_while_emptying_the_trash_leaves_nothing_dangling() {
+    let data = tempfile::tempdir().unwrap();
+    let mut settings = data_folder(data.path());
+    settings.push(("GALLERY_SWEEP_AFTER_MINUTES", "0".into()));
+    let mut server = Binary::start(&settings);
+    let client = Client::new();
+    let token = server.token(&client).await;
+    let folder: Value = client
+        .post(server.url("/api/v1/folders"))
+        .bearer_auth(&token)
+        .json(&json!({ "name": "Holiday" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let folder = folder["id"].as_str().unwrap();
+    for chunk in 0..20 {
+        let mut form = reqwest::multipart::Form::new().text("folder_id", folder.to_owned());
+        for n in 0..25 {
+            let part = reqwest::multipart::Part::bytes(photo(chunk * 25 + n)).file_name("p.jpg");
+            form = form.part("file", part);
+        }
+        let res = client
+            .post(server.url("/api/v1/images"))
+            .bearer_auth(&token)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+    }
+    let objects = data.path().join("objects");
+    let stored = keys_in(&objects).len();
+    let res = client
+        .delete(server.url(&format!("/api/v1/folders/{folder}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let db = sqlite(data.path()).await;
+    assert_eq!(photo_rows(&db).await, 500);
+
+    // Empty the Trash, and kill the server as soon as the first batch is gone.
+    let purge = client
+        .post(server.url("/api/v1/trash/purge"))
+        .bearer_auth(&token)
+        .json(&json!({ "all": true }))
+        .send();
+    let purging = tokio::spawn(purge);
+    let left = loop {
+        let left = photo_rows(&db).await;
+        if left < 500 {
+            break left;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    };
+    server.kill();
+    assert!(purging.await.unwrap().is_err(), "the purge was cut off");
+    let left_after = photo_rows(&db).await;
+    assert!(
+        left > 0 && left_after > 0,
+        "the kill came before the purge was done"
+    );
+
+    // Nothing missing; what the crash left is orphans only, and the sweep takes them.
+    let check = gallery(&["check"], &settings).await;
+    let said = stdout(&check);
+    assert!(!said.contains("missing:"), "{said}");
+    assert_eq!(
+        check.status.success(),
+        !said.contains("orphan:"),
+        "only orphans are wrong: {said}"
+    );
+    gallery_ok(&["admin", "sweep"], &settings).await;
+    assert!(gallery_ok(&["check"], &settings).await.contains("all well"));
+    assert!(keys_in(&objects).len() < stored);
+
+    // Started again, the Trash still has the rest, and emptying it finishes.
+    let server = Binary::start(&settings);
+    let trash: Value = client
+        .get(server.url("/api/v1/trash"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(trash["folders"][0]["name"], "Holiday", "{trash}");
+    let res = client
+        .post(server.url("/api/v1/trash/purge"))
+        .bearer_auth(&token)
+        .json(&json!({ "all": true }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["purged"],
+        json!(left_after)
+    );
+    assert_eq!(photo_rows(&db).await, 0);
+    let photo_files: Vec<String> = keys_in(&objects)
+        .into_iter()
+        .filter(|k| k.starts_with("u/"))
+        .collect();
+    assert!(photo_files.is_empty(), "{photo_files:?}");
+    let used: i64 = sqlx::query_scalar("SELECT bytes_used FROM users")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(used, 0, "the space is free again");
+    assert!(gallery_ok(&["check"], &settings).await.contains("all well"));
+}

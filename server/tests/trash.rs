@@ -19,6 +19,15 @@ async fn trash(app: &TestApp, token: &str) -> Value {
     fetch(app.get(token, "/api/v1/trash")).await
 }
 
+/// POSTs `body` to a Trash route: `restore` or `purge`.
+async fn trash_op(app: &TestApp, token: &str, op: &str, body: Value) -> reqwest::Response {
+    app.post(token, &format!("/api/v1/trash/{op}"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
 fn ids(list: &Value) -> Vec<&str> {
     list.as_array()
         .unwrap()
@@ -102,12 +111,7 @@ async fn a_deleted_photo_waits_in_the_trash_and_comes_back_where_it_was() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
 
-    let res = app
-        .post(&token, "/api/v1/trash/restore")
-        .json(&json!({ "image_ids": [gone] }))
-        .send()
-        .await
-        .unwrap();
+    let res = trash_op(&app, &token, "restore", json!({ "image_ids": [gone] })).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.json::<Value>().await.unwrap()["restored"], 1);
     let mut listed = ids_of(&app, &token, &format!("/api/v1/images?folder={trips}")).await;
@@ -164,12 +168,7 @@ async fn a_deleted_folder_comes_back_with_everything_that_was_in_it() {
     // A new folder may take the name meanwhile.
     let again = app.folder(&token, "Trips", None).await;
 
-    let res = app
-        .post(&token, "/api/v1/trash/restore")
-        .json(&json!({ "folder_ids": [trips] }))
-        .send()
-        .await
-        .unwrap();
+    let res = trash_op(&app, &token, "restore", json!({ "folder_ids": [trips] })).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.json::<Value>().await.unwrap()["restored"], 2);
     let restored: Value = fetch(app.get(&token, &format!("/api/v1/folders/{trips}"))).await;
@@ -202,12 +201,7 @@ async fn a_photo_whose_folder_is_gone_comes_back_along_the_same_path() {
         .send()
         .await
         .unwrap();
-    let res = app
-        .post(&token, "/api/v1/trash/purge")
-        .json(&json!({ "folder_ids": [trips] }))
-        .send()
-        .await
-        .unwrap();
+    let res = trash_op(&app, &token, "purge", json!({ "folder_ids": [trips] })).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert!(ids_of(&app, &token, "/api/v1/folders").await.is_empty());
     assert_eq!(
@@ -216,12 +210,7 @@ async fn a_photo_whose_folder_is_gone_comes_back_along_the_same_path() {
         "the photo deleted by itself stays in the Trash"
     );
 
-    let res = app
-        .post(&token, "/api/v1/trash/restore")
-        .json(&json!({ "image_ids": [photo] }))
-        .send()
-        .await
-        .unwrap();
+    let res = trash_op(&app, &token, "restore", json!({ "image_ids": [photo] })).await;
     assert_eq!(res.status(), StatusCode::OK);
     let image: Value = fetch(app.get(&token, &format!("/api/v1/images/{photo}"))).await;
     let folder_id = image["folder_id"].as_str().expect("in a folder again");
@@ -255,11 +244,7 @@ async fn a_photo_restored_into_a_folder_moved_and_renamed_since_follows_it() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
-    app.post(&token, "/api/v1/trash/restore")
-        .json(&json!({ "image_ids": [photo] }))
-        .send()
-        .await
-        .unwrap();
+    trash_op(&app, &token, "restore", json!({ "image_ids": [photo] })).await;
     let image: Value = fetch(app.get(&token, &format!("/api/v1/images/{photo}"))).await;
     assert_eq!(
         image["folder_id"],
@@ -302,12 +287,7 @@ async fn deleting_for_good_frees_the_space_and_the_files_in_batches() {
         .unwrap();
     assert!(app.object_count() > before, "the Trash keeps the files");
 
-    let res = app
-        .post(&token, "/api/v1/trash/purge")
-        .json(&json!({ "all": true }))
-        .send()
-        .await
-        .unwrap();
+    let res = trash_op(&app, &token, "purge", json!({ "all": true })).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.json::<Value>().await.unwrap()["purged"], 251);
     assert_eq!(app.object_count(), before, "every file of theirs is gone");
@@ -352,37 +332,58 @@ async fn nobody_restores_or_purges_what_is_in_someone_elses_trash() {
         assert_eq!(res.status(), StatusCode::NOT_FOUND, "{path} {body}");
     }
     // Their own "empty the Trash" leaves the owner's alone.
-    let res = app
-        .post(&stranger, "/api/v1/trash/purge")
-        .json(&json!({ "all": true }))
-        .send()
-        .await
-        .unwrap();
+    let res = trash_op(&app, &stranger, "purge", json!({ "all": true })).await;
     assert_eq!(res.json::<Value>().await.unwrap()["purged"], 0);
     let listing = trash(&app, &owner).await;
     assert_eq!(ids(&listing["images"]), vec![photo.as_str()]);
     assert_eq!(ids(&listing["folders"]), vec![folder.as_str()]);
     // A live photo is not in the Trash: restoring or purging it is a 404 too, all or nothing.
     let live = app.photo(&owner, "live.jpg", None).await;
-    let res = app
-        .post(&owner, "/api/v1/trash/purge")
-        .json(&json!({ "image_ids": [photo, live] }))
-        .send()
-        .await
-        .unwrap();
+    let res = trash_op(&app, &owner, "purge", json!({ "image_ids": [photo, live] })).await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     assert_eq!(
         ids(&trash(&app, &owner).await["images"]),
         vec![photo.as_str()],
         "nothing was purged"
     );
-    let res = app
-        .post(&owner, "/api/v1/trash/restore")
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
+    let res = trash_op(&app, &owner, "restore", json!({})).await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+}
+
+/// A photo whose folder went to the Trash after it comes back along the same path, in a
+/// folder made again; the folder itself, restored later, does not take the name of the one
+/// made again but is called "(restored)".
+#[tokio::test]
+async fn a_photo_whose_folder_is_in_the_trash_too_comes_back_in_a_folder_made_again() {
+    let app = spawn_app().await;
+    let token = app.user("di@example.com").await;
+    let trips = app.folder(&token, "Trips", None).await;
+    let photo = app.photo(&token, "beach.jpg", Some(&trips)).await;
+    for path in [
+        format!("/api/v1/images/{photo}"),
+        format!("/api/v1/folders/{trips}"),
+    ] {
+        let res = app.delete(&token, &path).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    }
+    let res = trash_op(&app, &token, "restore", json!({ "image_ids": [photo] })).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let image: Value = fetch(app.get(&token, &format!("/api/v1/images/{photo}"))).await;
+    let again = image["folder_id"].as_str().expect("in a folder again");
+    assert_ne!(again, trips, "not into the folder in the Trash");
+    let folder: Value = fetch(app.get(&token, &format!("/api/v1/folders/{again}"))).await;
+    assert_eq!(folder["name"], "Trips");
+    assert_eq!(folder["parent_id"], Value::Null);
+    assert_eq!(
+        ids(&trash(&app, &token).await["folders"]),
+        vec![trips.as_str()]
+    );
+
+    let res = trash_op(&app, &token, "restore", json!({ "folder_ids": [trips] })).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let restored: Value = fetch(app.get(&token, &format!("/api/v1/folders/{trips}"))).await;
+    assert_eq!(restored["name"], "Trips (restored)");
+    app.assert_consistent().await;
 }
 
 #[tokio::test]
