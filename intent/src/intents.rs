@@ -48,6 +48,10 @@ pub enum Intent {
     StopListening,
     Confirm,
     Cancel,
+    /// Take back the last move or deletion ("undo that", "put it back").
+    Undo,
+    /// Open the Trash.
+    ShowTrash,
     /// Not a gallery command.
     None,
 }

@@ -87,23 +87,24 @@ fn score(split: &str) -> Figures {
 #[test]
 fn the_test_split_meets_the_accuracy_targets() {
     let f = score("test.jsonl");
-    // 252 lines. VNNI: intent 0.968; AVX2: intent 0.972, frame 0.956, out-of-scope 1.0,
-    // in-scope rejected 0.014. The model that learnt fillers, half sentences and more of
-    // other domains as `none` (issue 18) reads a few short commands ("what is that") as
-    // `none`. Floors: three lines under the lower figure.
+    // 252 lines. The model of issue 31 (AVX2): intent 0.972, frame 0.940, out-of-scope
+    // 1.0, in-scope rejected 0.018 (4 of 222). The model that learnt fillers, half
+    // sentences and more of other domains as `none` (issues 18 and 31) reads a few short
+    // commands ("let's watch a slideshow", "flowers this month") as `none`. Floors: three
+    // lines or more under.
     assert!(
         f.intent_accuracy >= 0.955,
         "intent {:.3}",
         f.intent_accuracy
     );
-    assert!(f.frame_accuracy >= 0.93, "frame {:.3}", f.frame_accuracy);
+    assert!(f.frame_accuracy >= 0.925, "frame {:.3}", f.frame_accuracy);
     assert!(
         f.oos_recall >= 0.90,
         "out-of-scope recall {:.3}",
         f.oos_recall
     );
     assert!(
-        f.in_scope_rejected <= 0.03,
+        f.in_scope_rejected <= 0.035,
         "in-scope rejected {:.3}",
         f.in_scope_rejected
     );
@@ -117,14 +118,60 @@ fn the_test_split_meets_the_accuracy_targets() {
 fn no_filler_noise_or_half_sentence_is_read_as_a_yes() {
     let f = score("test18.jsonl");
     assert_eq!(f.read_as_yes, Vec::<String>::new(), "read as confirm");
-    // 212 lines. VNNI: intent 0.986, frame 0.986, out-of-scope 0.976; AVX2: 0.981, 0.981,
-    // 0.967. Floors: two lines (three of the 123 out-of-scope lines) under the lower figure.
+    // 212 lines. The model of issue 31 (AVX2): intent 0.991, frame 0.991, out-of-scope
+    // 0.984; issue 29's (VNNI): 0.986, 0.986, 0.976. Floors: two lines (three of the 123
+    // out-of-scope lines) under the lower figure.
     assert!(f.intent_accuracy >= 0.97, "intent {:.3}", f.intent_accuracy);
     assert!(f.frame_accuracy >= 0.97, "frame {:.3}", f.frame_accuracy);
     assert!(
         f.oos_recall >= 0.94,
         "out-of-scope recall {:.3}",
         f.oos_recall
+    );
+}
+
+/// Issue 31's splits: undo in its many words ("put it back", "restore the photo I just
+/// deleted"), the Trash ("open recently deleted"), and near them what is not: deleting to
+/// the Trash, cancelling a question, another domain's undoing and the trash of one's
+/// kitchen. intent/train/test-31b.txt was written before the model was trained on the
+/// data it has now and never tuned on: its figures are the reported ones.
+/// intent/train/test-31.txt was written before the first training for the issue and then
+/// used to improve the data, so it is a regression check here. Nothing of either is read
+/// as a yes.
+#[test]
+fn undo_and_the_trash_are_understood_in_words_never_trained_on() {
+    let fresh = score("test31b.jsonl");
+    assert_eq!(fresh.read_as_yes, Vec::<String>::new(), "read as confirm");
+    // 150 lines (35 out of scope). AVX2: intent 0.960, frame 0.960, out-of-scope 0.857
+    // (30 of 35: "roll back the update" is an undo to the model). Floors: three lines
+    // (three of the 35) under.
+    assert!(
+        fresh.intent_accuracy >= 0.94,
+        "intent {:.3}",
+        fresh.intent_accuracy
+    );
+    assert!(
+        fresh.frame_accuracy >= 0.94,
+        "frame {:.3}",
+        fresh.frame_accuracy
+    );
+    assert!(
+        fresh.oos_recall >= 0.77,
+        "out-of-scope recall {:.3}",
+        fresh.oos_recall
+    );
+    let tuned = score("test31.jsonl");
+    assert_eq!(tuned.read_as_yes, Vec::<String>::new(), "read as confirm");
+    // 152 lines (22 out of scope). AVX2: intent 0.980, frame 0.980, out-of-scope 0.955.
+    assert!(
+        tuned.intent_accuracy >= 0.96,
+        "intent {:.3}",
+        tuned.intent_accuracy
+    );
+    assert!(
+        tuned.oos_recall >= 0.86,
+        "out-of-scope recall {:.3}",
+        tuned.oos_recall
     );
 }
 

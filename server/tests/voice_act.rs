@@ -260,6 +260,57 @@ async fn a_deletion_asks_first_and_only_a_clear_yes_deletes() {
     assert!(folders.is_empty());
 }
 
+/// "Undo that" takes back the last deletion or move, once; "show the trash" opens the Trash.
+#[tokio::test(flavor = "multi_thread")]
+async fn undo_puts_back_the_last_deletion_or_move_and_the_trash_is_shown() {
+    let a = ada().await;
+    let answer = a.act("undo that", json!({})).await;
+    assert_eq!(answer["intent"], "undo", "{answer}");
+    assert_eq!(answer["say"], "There is nothing to undo.");
+    assert_eq!(answer["done"], Value::Null);
+
+    let one = a.app.photo(&a.token, "one.jpg", None).await;
+    let two = a.app.photo(&a.token, "two.jpg", None).await;
+    a.act("delete these photos", json!({ "selected": [one, two] }))
+        .await;
+    let answer = a.act("yes", json!({})).await;
+    assert_eq!(answer["say"], "Moved 2 photos to the Trash.", "{answer}");
+    assert!(a.listed("/api/v1/images").await.is_empty());
+
+    let answer = a.act("show me the trash", json!({})).await;
+    assert_eq!(answer["intent"], "show_trash", "{answer}");
+    assert_eq!(
+        answer["action"],
+        json!({"kind": "navigate", "url": "/trash"})
+    );
+
+    let answer = a.act("put them back", json!({})).await;
+    assert_eq!(answer["intent"], "undo", "{answer}");
+    assert_eq!(answer["say"], "Undone: moved 2 photos to Trash.");
+    assert_eq!(answer["done"]["kind"], "undone", "{answer}");
+    assert_eq!(a.listed("/api/v1/images").await, ["one.jpg", "two.jpg"]);
+    let trash: Value = fetch(a.app.get(&a.token, "/api/v1/trash")).await;
+    assert!(trash["images"].as_array().unwrap().is_empty(), "{trash}");
+
+    // A move, then undo: back where they were; a second undo has nothing left.
+    let trips = a.app.folder(&a.token, "Trips", None).await;
+    let answer = a
+        .act("move this to trips", json!({ "selected": [one] }))
+        .await;
+    assert_eq!(answer["done"]["kind"], "moved_images", "{answer}");
+    assert_eq!(a.listed("/api/v1/images").await, ["two.jpg"]);
+    let answer = a.act("undo", json!({})).await;
+    assert_eq!(answer["say"], "Undone: moved 1 photo to Trips.", "{answer}");
+    assert_eq!(a.listed("/api/v1/images").await, ["one.jpg", "two.jpg"]);
+    assert!(
+        a.listed(&format!("/api/v1/images?folder={trips}"))
+            .await
+            .is_empty()
+    );
+    let answer = a.act("undo that", json!({})).await;
+    assert_eq!(answer["say"], "There is nothing to undo.");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn another_users_photos_and_folders_are_out_of_reach() {
     let a = ada().await;

@@ -102,6 +102,13 @@ fn said_or(err: Error) -> Result<Reply> {
     }
 }
 
+fn decapitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_lowercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
+}
+
 fn capitalise(s: &str) -> String {
     let mut c = s.chars();
     c.next()
@@ -163,6 +170,13 @@ impl Executor<'_> {
             Intent::DeleteImages => self.delete_images().await?,
             Intent::Confirm => self.confirm(&i).await?,
             Intent::Cancel => self.cancel().await?,
+            Intent::Undo => self.undo().await?,
+            Intent::ShowTrash => Reply::new(
+                Some("Here is the Trash.".into()),
+                Action::Visit {
+                    url: "/trash".into(),
+                },
+            ),
             Intent::Sort => self.sort(&i),
             Intent::DescribeImage => self.describe().await?,
             Intent::OpenImage => self.nth(PageOp::Open, &i),
@@ -318,6 +332,19 @@ impl Executor<'_> {
             image_ids: targets,
             folder_id: folder.id,
         }))
+    }
+
+    /// The user's last move or deletion, put back while it is remembered.
+    async fn undo(&self) -> Result<Reply> {
+        match crate::undo::undo(self.db, self.owner, None).await {
+            Ok(said) => Ok(Reply::new(
+                Some(format!("Undone: {}.", decapitalise(&said))),
+                self.show(self.here()),
+            )
+            .did(Change::Undone { said })),
+            Err(Error::NotFound) => Ok(Reply::just("There is nothing to undo.")),
+            Err(err) => said_or(err),
+        }
     }
 
     async fn describe(&self) -> Result<Reply> {

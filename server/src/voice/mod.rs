@@ -179,6 +179,8 @@ pub fn say(i: &Interpretation) -> String {
         Intent::StopListening => "I'll stop listening.".into(),
         Intent::Confirm => "Okay.".into(),
         Intent::Cancel => "Cancelled.".into(),
+        Intent::Undo => "Putting it back.".into(),
+        Intent::ShowTrash => "Here is the Trash.".into(),
         Intent::None => NOT_UNDERSTOOD.into(),
     }
 }
@@ -186,7 +188,7 @@ pub fn say(i: &Interpretation) -> String {
 pub const HELP: &str = "You can say: show me pictures of dogs, the dogs from last summer, \
     open the vacation folder, create a folder called trips, move these to trips, open the \
     second one, next, zoom in, start the slideshow, sort by name, select all, delete this \
-    photo, what is this, or go home.";
+    photo, undo that, show the trash, what is this, or go home.";
 pub const NOT_UNDERSTOOD: &str = "Sorry, that is not something I can do here. Try \u{201c}show me pictures of dogs\u{201d} or say \u{201c}help\u{201d}.";
 
 /// The user's folder whose name best matches what was said: exact, then starting with
