@@ -66,7 +66,7 @@ for (key,) in sqlite3.connect(sys.argv[1]).execute("SELECT object_key FROM image
     print(f"{sys.argv[2]}/{key}")
 PY
 files=$(wc -l <"$WORK/originals")
-bytes=$(xargs -a "$WORK/originals" -d '\n' du -cb | tail -n1 | cut -f1)
+bytes=$(xargs -a "$WORK/originals" -d '\n' stat -c %s | awk '{ n += $1 } END { print n }')
 sha=$(seconds xargs -a "$WORK/originals" -d '\n' -n 200 -P 2 sha256sum)
 
 printf '\nPhotos: %s originals, %s MB\n' "$files" "$((bytes / 1000000))"
