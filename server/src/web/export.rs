@@ -74,9 +74,9 @@ async fn selection_zip(
     SignedIn(session): SignedIn,
     body: Bytes,
 ) -> Response {
-    let form: SelectionForm = match serde_html_form::from_bytes(&body) {
+    let form: SelectionForm = match super::repeated_form(&body) {
         Ok(form) => form,
-        Err(e) => return refused(Error::bad_request(format!("the form is not valid: {e}"))),
+        Err(e) => return refused(e),
     };
     let scope = Scope::Selection(&form.ids);
     zip_download(&db, &storage, &exports, &session.user.id, scope)

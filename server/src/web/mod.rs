@@ -105,3 +105,10 @@ async fn session_and_csrf(
     }
     next.run(req).await
 }
+
+/// A form of a request body whose fields may repeat (`ids=a&ids=b`, which axum's `Form`
+/// cannot read), or a 400 that says why not.
+fn repeated_form<T: serde::de::DeserializeOwned>(body: &[u8]) -> crate::error::Result<T> {
+    serde_html_form::from_bytes(body)
+        .map_err(|e| Error::bad_request(format!("the form is not valid: {e}")))
+}

@@ -81,10 +81,9 @@ struct SelectionForm {
 }
 
 impl SelectionForm {
-    /// The form of a request body (its `ids` field repeats, which `Form` cannot read).
+    /// The form of a request body (its `ids` field repeats).
     fn read(body: &[u8]) -> Result<Self> {
-        serde_html_form::from_bytes(body)
-            .map_err(|e| Error::bad_request(format!("the form is not valid: {e}")))
+        super::repeated_form(body)
     }
 
     fn from(&self) -> Option<&str> {

@@ -89,16 +89,20 @@ struct Selection {
 }
 
 impl Selection {
-    fn read(body: &[u8]) -> Result<Self> {
-        serde_html_form::from_bytes(body)
-            .map_err(|e| Error::bad_request(format!("the form is not valid: {e}")))
-    }
-
-    fn items(&self) -> Items {
-        Items {
-            image_ids: self.image_ids.clone(),
-            folder_ids: self.folder_ids.clone(),
+    /// The selection of a request body and its items; a 400 when nothing is selected,
+    /// saying what the button was for (`doing`: "restore", "delete").
+    fn read(body: &[u8], doing: &str) -> Result<(Self, Items)> {
+        let form: Self = super::repeated_form(body)?;
+        let items = Items {
+            image_ids: form.image_ids.clone(),
+            folder_ids: form.folder_ids.clone(),
+        };
+        if items.is_empty() {
+            return Err(Error::bad_request(format!(
+                "select at least one photo or folder to {doing}"
+            )));
         }
+        Ok((form, items))
     }
 
     fn confirmed(&self) -> bool {
@@ -111,11 +115,7 @@ async fn restore(
     SignedIn(session): SignedIn,
     body: axum::body::Bytes,
 ) -> PageResult {
-    let form = Selection::read(&body)?;
-    let items = form.items();
-    if items.is_empty() {
-        return Err(Error::bad_request("select at least one photo or folder to restore").into());
-    }
+    let (_, items) = Selection::read(&body, "restore")?;
     trash::restore(&db, &session.user.id, &items).await?;
     Ok(Redirect::to("/trash").into_response())
 }
@@ -127,11 +127,7 @@ async fn purge(
     SignedIn(session): SignedIn,
     body: axum::body::Bytes,
 ) -> PageResult {
-    let form = Selection::read(&body)?;
-    let items = form.items();
-    if items.is_empty() {
-        return Err(Error::bad_request("select at least one photo or folder to delete").into());
-    }
+    let (form, items) = Selection::read(&body, "delete")?;
     items.check()?;
     if !form.confirmed() {
         let mut fields: Vec<(&'static str, String)> = Vec::new();
