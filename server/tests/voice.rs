@@ -2,50 +2,20 @@
 //! intent does what shared/intents.md says in the page's context.
 mod common;
 
-use common::{TestApp, fetch, spawn_app};
-use reqwest::{Client, StatusCode};
+use common::SignedInTwice as Page;
+use common::fetch;
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-struct Page {
-    app: TestApp,
-    browser: Client,
-    csrf: String,
-    token: String,
-}
-
 async fn page() -> Page {
-    let app = spawn_app().await;
-    let browser = common::browser();
-    let csrf = common::sign_up_in_browser(&app, &browser, "ada@example.org").await;
-    let login: Value = app
-        .login("ada@example.org", "correct horse battery")
-        .await
-        .json()
-        .await
-        .unwrap();
-    let token = login["token"].as_str().unwrap().to_owned();
-    Page {
-        app,
-        browser,
-        csrf,
-        token,
-    }
+    Page::ada().await
 }
 
 impl Page {
     async fn say(&self, text: &str, context: Value) -> Value {
         let mut body = context;
         body["text"] = json!(text);
-        let res = self
-            .browser
-            .post(self.app.url("/voice"))
-            .header("X-CSRF-Token", &self.csrf)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), StatusCode::OK, "{text}");
-        res.json().await.unwrap()
+        self.say_in_page(body).await
     }
 
     async fn folder(&self, name: &str, parent: Option<&str>) -> String {

@@ -4,29 +4,14 @@
 //! photos and folders are out of reach.
 mod common;
 
-use common::{TestApp, fetch, spawn_app};
-use reqwest::{Client, StatusCode};
+use common::SignedInTwice as Ada;
+use common::{TestApp, fetch};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 /// Ada, signed in twice: in a browser (the page) and with a bearer token (the API).
-struct Ada {
-    app: TestApp,
-    browser: Client,
-    csrf: String,
-    token: String,
-}
-
 async fn ada() -> Ada {
-    let app = spawn_app().await;
-    let browser = common::browser();
-    let csrf = common::sign_up_in_browser(&app, &browser, "ada@example.org").await;
-    let token = app.token("ada@example.org").await;
-    Ada {
-        app,
-        browser,
-        csrf,
-        token,
-    }
+    Ada::ada().await
 }
 
 /// Says `text` through the API with `token`, where `context` says: the answer, which must
@@ -57,20 +42,6 @@ impl Ada {
                 .json(&json!({ "answer": answer })),
         )
         .await
-    }
-
-    /// The same command said in the page.
-    async fn say_in_page(&self, body: Value) -> Value {
-        let res = self
-            .browser
-            .post(self.app.url("/voice"))
-            .header("X-CSRF-Token", &self.csrf)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), StatusCode::OK, "{body}");
-        res.json().await.unwrap()
     }
 
     /// The file names of the photos an API path lists.

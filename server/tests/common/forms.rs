@@ -100,3 +100,42 @@ pub async fn sign_up_in_browser(app: &TestApp, b: &Client, email: &str) -> Strin
     assert_eq!(res.status(), StatusCode::OK);
     csrf_in(&res.text().await.unwrap())
 }
+
+/// One person signed in twice on a fresh server: in a browser (the pages, with the CSRF
+/// token of its session) and with a bearer token (the API).
+pub struct SignedInTwice {
+    pub app: TestApp,
+    pub browser: Client,
+    pub csrf: String,
+    pub token: String,
+}
+
+impl SignedInTwice {
+    /// Ada, signed up in the browser.
+    pub async fn ada() -> Self {
+        let app = super::app::spawn_app().await;
+        let browser = browser();
+        let csrf = sign_up_in_browser(&app, &browser, "ada@example.org").await;
+        let token = app.token("ada@example.org").await;
+        Self {
+            app,
+            browser,
+            csrf,
+            token,
+        }
+    }
+
+    /// A voice command sent as the page sends it (`POST /voice`), which must answer 200.
+    pub async fn say_in_page(&self, body: serde_json::Value) -> serde_json::Value {
+        let res = self
+            .browser
+            .post(self.app.url("/voice"))
+            .header("X-CSRF-Token", &self.csrf)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{body}");
+        res.json().await.unwrap()
+    }
+}
