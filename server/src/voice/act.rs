@@ -102,17 +102,19 @@ fn said_or(err: Error) -> Result<Reply> {
     }
 }
 
-fn decapitalise(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_lowercase().collect::<String>() + c.as_str())
-        .unwrap_or_default()
+fn capitalise(s: &str) -> String {
+    first_letter(s, char::to_uppercase)
 }
 
-fn capitalise(s: &str) -> String {
+fn decapitalise(s: &str) -> String {
+    first_letter(s, char::to_lowercase)
+}
+
+/// `s` with its first letter changed by `case`.
+fn first_letter<I: Iterator<Item = char>>(s: &str, case: fn(char) -> I) -> String {
     let mut c = s.chars();
     c.next()
-        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .map(|f| case(f).collect::<String>() + c.as_str())
         .unwrap_or_default()
 }
 
