@@ -223,18 +223,8 @@ async fn trashed_photos_and_folders_are_not_exported() {
     let binned = app.photo(&t, "binned.jpg", Some(&keep)).await;
     let gone = app.folder(&t, "Gone", None).await;
     app.photo(&t, "inside.jpg", Some(&gone)).await;
-    let res = app
-        .delete(&t, &format!("/api/v1/images/{binned}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::NO_CONTENT);
-    let res = app
-        .delete(&t, &format!("/api/v1/folders/{gone}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    app.to_trash(&t, &format!("/api/v1/images/{binned}")).await;
+    app.to_trash(&t, &format!("/api/v1/folders/{gone}")).await;
 
     let res = app
         .get(&t, &format!("/api/v1/folders/{keep}/zip"))

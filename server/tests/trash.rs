@@ -57,12 +57,8 @@ async fn a_deleted_photo_waits_in_the_trash_and_comes_back_where_it_was() {
     let objects = app.object_count();
     let used = bytes_used(&app, &token).await;
 
-    let res = app
-        .delete(&token, &format!("/api/v1/images/{gone}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    app.to_trash(&token, &format!("/api/v1/images/{gone}"))
+        .await;
 
     // Out of every listing and search, and its page is gone ...
     let listed = ids_of(&app, &token, &format!("/api/v1/images?folder={trips}")).await;
@@ -137,12 +133,8 @@ async fn a_deleted_folder_comes_back_with_everything_that_was_in_it() {
     app.photo(&token, "a.jpg", Some(&trips)).await;
     app.photo(&token, "b.jpg", Some(&hawaii)).await;
 
-    let res = app
-        .delete(&token, &format!("/api/v1/folders/{trips}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    app.to_trash(&token, &format!("/api/v1/folders/{trips}"))
+        .await;
     for folder in [&trips, &hawaii] {
         let res = app
             .get(&token, &format!("/api/v1/folders/{folder}"))
@@ -192,15 +184,11 @@ async fn a_photo_whose_folder_is_gone_comes_back_along_the_same_path() {
     let trips = app.folder(&token, "Trips", None).await;
     let hawaii = app.folder(&token, "Hawaii", Some(&trips)).await;
     let photo = app.photo(&token, "surf.jpg", Some(&hawaii)).await;
-    app.delete(&token, &format!("/api/v1/images/{photo}"))
-        .send()
-        .await
-        .unwrap();
+    app.to_trash(&token, &format!("/api/v1/images/{photo}"))
+        .await;
     // Its folder then goes to the Trash too, and is deleted for good.
-    app.delete(&token, &format!("/api/v1/folders/{trips}"))
-        .send()
-        .await
-        .unwrap();
+    app.to_trash(&token, &format!("/api/v1/folders/{trips}"))
+        .await;
     let res = trash_op(&app, &token, "purge", json!({ "folder_ids": [trips] })).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert!(ids_of(&app, &token, "/api/v1/folders").await.is_empty());
@@ -233,10 +221,8 @@ async fn a_photo_restored_into_a_folder_moved_and_renamed_since_follows_it() {
     let old = app.folder(&token, "Old", None).await;
     let other = app.folder(&token, "Other", None).await;
     let photo = app.photo(&token, "x.jpg", Some(&old)).await;
-    app.delete(&token, &format!("/api/v1/images/{photo}"))
-        .send()
-        .await
-        .unwrap();
+    app.to_trash(&token, &format!("/api/v1/images/{photo}"))
+        .await;
     let res = app
         .patch(&token, &format!("/api/v1/folders/{old}"))
         .json(&json!({ "name": "Renamed", "parent_id": other }))
@@ -277,14 +263,10 @@ async fn deleting_for_good_frees_the_space_and_the_files_in_batches() {
     }
     let single = app.photo(&token, "single.jpg", None).await;
     assert!(bytes_used(&app, &token).await > used_before);
-    app.delete(&token, &format!("/api/v1/folders/{folder}"))
-        .send()
-        .await
-        .unwrap();
-    app.delete(&token, &format!("/api/v1/images/{single}"))
-        .send()
-        .await
-        .unwrap();
+    app.to_trash(&token, &format!("/api/v1/folders/{folder}"))
+        .await;
+    app.to_trash(&token, &format!("/api/v1/images/{single}"))
+        .await;
     assert!(app.object_count() > before, "the Trash keeps the files");
 
     let res = trash_op(&app, &token, "purge", json!({ "all": true })).await;
@@ -310,14 +292,10 @@ async fn nobody_restores_or_purges_what_is_in_someone_elses_trash() {
     let stranger = app.user("gus@example.com").await;
     let folder = app.folder(&owner, "Mine", None).await;
     let photo = app.photo(&owner, "mine.jpg", None).await;
-    app.delete(&owner, &format!("/api/v1/images/{photo}"))
-        .send()
-        .await
-        .unwrap();
-    app.delete(&owner, &format!("/api/v1/folders/{folder}"))
-        .send()
-        .await
-        .unwrap();
+    app.to_trash(&owner, &format!("/api/v1/images/{photo}"))
+        .await;
+    app.to_trash(&owner, &format!("/api/v1/folders/{folder}"))
+        .await;
 
     let listing = trash(&app, &stranger).await;
     assert!(listing["images"].as_array().unwrap().is_empty());
@@ -363,8 +341,7 @@ async fn a_photo_whose_folder_is_in_the_trash_too_comes_back_in_a_folder_made_ag
         format!("/api/v1/images/{photo}"),
         format!("/api/v1/folders/{trips}"),
     ] {
-        let res = app.delete(&token, &path).send().await.unwrap();
-        assert_eq!(res.status(), StatusCode::NO_CONTENT);
+        app.to_trash(&token, &path).await;
     }
     let res = trash_op(&app, &token, "restore", json!({ "image_ids": [photo] })).await;
     assert_eq!(res.status(), StatusCode::OK);
@@ -393,10 +370,7 @@ async fn housekeeping_deletes_what_has_been_in_the_trash_too_long() {
     let old = app.photo(&token, "old.jpg", None).await;
     let recent = app.photo(&token, "recent.jpg", None).await;
     for id in [&old, &recent] {
-        app.delete(&token, &format!("/api/v1/images/{id}"))
-            .send()
-            .await
-            .unwrap();
+        app.to_trash(&token, &format!("/api/v1/images/{id}")).await;
     }
     // The first went eight days ago.
     let eight_days = 8 * 24 * 3600 * 1000_i64;

@@ -252,6 +252,13 @@ impl TestApp {
         self.client.delete(self.url(path)).bearer_auth(token)
     }
 
+    /// Deletes a photo or folder (`/api/v1/images/ID`, `/api/v1/folders/ID`), which
+    /// must answer 204: it is in the Trash.
+    pub async fn to_trash(&self, token: &str, path: &str) {
+        let res = self.delete(token, path).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::NO_CONTENT, "DELETE {path}");
+    }
+
     pub async fn folder(&self, token: &str, name: &str, parent: Option<&str>) -> String {
         let res = self
             .post(token, "/api/v1/folders")
