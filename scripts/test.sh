@@ -94,16 +94,22 @@ if [ -d "$CACHE/lambda/x86_64" ]; then
   export GALLERY_TEST_LAMBDA_PACKAGE
 fi
 
-say "Starting SeaweedFS (S3) and the OpenID Connect provider (oidc-provider)"
+say "Starting SeaweedFS (S3), the OpenID Connect provider (oidc-provider) and the SMTP server (aiosmtpd)"
 source "$ROOT/scripts/seaweedfs.sh"
 source "$ROOT/scripts/postgres.sh"
 source "$ROOT/scripts/oidc.sh"
-trap 'stop_seaweedfs; stop_postgres; stop_oidc; rm -rf "$logs"' EXIT
+source "$ROOT/scripts/mail.sh"
+trap 'stop_seaweedfs; stop_postgres; stop_oidc; stop_mail; rm -rf "$logs"' EXIT
 start_seaweedfs
 export GALLERY_TEST_S3="$S3_URL" AWS_ACCESS_KEY_ID="$S3_ACCESS_KEY" AWS_SECRET_ACCESS_KEY="$S3_SECRET_KEY" \
   AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
 start_oidc
 export GALLERY_TEST_OIDC="$OIDC_URL"
+start_mail
+# The mail tests read what the server sent from MAIL_DIR; a test that needs a mail server
+# that comes up late starts its own with this Python.
+export GALLERY_TEST_SMTP="$SMTP_ADDR" GALLERY_TEST_MAIL_DIR="$MAIL_DIR" \
+  GALLERY_TEST_PYTHON="$CACHE/venv/bin/python"
 
 suite "Rust tests (SQLite)" cargo_tests "$logs/sqlite" --workspace
 count_cargo "$logs/sqlite"
@@ -134,7 +140,7 @@ suite "Model tests on an emulated CPU without AVX-512 (qemu-x86_64 -cpu Haswell)
 for log in "$logs"/emulated-*; do count_cargo "$log"; done
 
 postgres_tests() {
-  GALLERY_TEST_POSTGRES="$PG_URL" GALLERY_TEST_PG_DIR="$PG_DIR" \
+  GALLERY_TEST_POSTGRES="$PG_URL" GALLERY_TEST_PG_DIR="$PG_DIR" GALLERY_TEST_PG_CA="$PG_CA" \
     cargo_tests "$logs/postgres" --workspace --exclude speech --test '*'
 }
 start_postgres

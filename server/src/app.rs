@@ -83,6 +83,11 @@ pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()>
     .await;
     let config = &state.config;
     let base = public_base(config, listener.local_addr()?);
+    state.mailer.set_base(&base);
+    tokio::spawn(crate::mail::outbox::run(
+        state.mailer.clone(),
+        state.db.clone(),
+    ));
     if let Some(oidc) = auth::oidc::Oidc::from_config(config, &base)? {
         let _ = state.oidc.set(oidc);
     }

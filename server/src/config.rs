@@ -90,6 +90,9 @@ pub enum AdminCommand {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Send an account a link to choose a new password (by mail, or to the log without
+    /// GALLERY_SMTP_URL).
+    Reset { email: String },
     /// Make a single-use invitation link (for GALLERY_SIGNUP=invite; also the way to the
     /// first account of such a gallery).
     Invite {
@@ -114,6 +117,14 @@ pub enum SignupMode {
     Invite,
     /// Nobody: the accounts there are, are all there will be.
     Closed,
+}
+
+/// Who must sign in in two steps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TwoFactorRule {
+    Off,
+    Admins,
+    All,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -279,6 +290,35 @@ pub struct Config {
     /// `closed`.
     #[arg(long, env = "GALLERY_SIGNUP", value_enum, default_value_t = SignupMode::Open)]
     pub signup: SignupMode,
+
+    /// Whether an account must have opened the link sent to its address before it may sign
+    /// in (an address the OpenID Connect provider verified counts).
+    #[arg(long, env = "GALLERY_REQUIRE_VERIFIED_EMAIL", default_value_t = false, action = clap::ArgAction::Set, value_parser = clap::builder::BoolishValueParser::new())]
+    pub require_verified_email: bool,
+
+    /// Who must use two-step sign-in (a passkey or TOTP code after the password): `off`,
+    /// `admins` or `all`. Whoever must and has not set it up can only do that until they have.
+    #[arg(long = "require-2fa", env = "GALLERY_REQUIRE_2FA", value_enum, default_value_t = TwoFactorRule::Off)]
+    pub require_2fa: TwoFactorRule,
+
+    /// The mail server: `smtp://HOST:PORT` (plain, a local relay), `smtp://HOST:PORT?tls=required`
+    /// (STARTTLS) or `smtps://HOST:PORT` (implicit TLS), with `USER:PASSWORD@` when it
+    /// needs them. Unset (or `off`): each message is written to the log instead.
+    #[arg(long, env = "GALLERY_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+
+    /// "Forgot password?" requests allowed per client address, and per address asked
+    /// about, per hour.
+    #[arg(long, env = "GALLERY_RESET_PER_HOUR", default_value_t = 5)]
+    pub reset_per_hour: u32,
+
+    /// The sender of the gallery's mail.
+    #[arg(
+        long,
+        env = "GALLERY_MAIL_FROM",
+        default_value = "Gallery <gallery@localhost>"
+    )]
+    pub mail_from: String,
 
     /// Sign-ups allowed per client address per hour (IPv6: per /64).
     #[arg(long, env = "GALLERY_SIGNUP_PER_IP", default_value_t = DEFAULT_SIGNUP_PER_IP)]

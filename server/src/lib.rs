@@ -14,6 +14,8 @@ pub mod export;
 pub mod folders;
 pub mod images;
 pub mod jobs;
+pub mod leaving;
+pub mod mail;
 pub mod models;
 pub mod names;
 pub mod net;

@@ -239,6 +239,17 @@ async fn admin_command(config: &gallery::Config, command: AdminCommand) -> anyho
             }
             println!("{}", sweep.summary());
         }
+        AdminCommand::Reset { email } => {
+            let user = admin::by_email(&pool, &email).await.map_err(fail)?;
+            let mailer = std::sync::Arc::new(gallery::mail::Mailer::new(config)?);
+            mailer.set_base(&format!("http://{}", config.bind));
+            admin::access::send_reset(&pool, &mailer, &actor, &user.id)
+                .await
+                .map_err(fail)?;
+            // The letter is in the outbox; send it now rather than leave it to a server.
+            gallery::mail::outbox::send_due(&mailer, &pool).await;
+            println!("a link to choose a new password was sent to {}", user.email);
+        }
         AdminCommand::Invite { days, note } => {
             let invited = admin::invite(
                 &pool,

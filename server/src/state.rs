@@ -18,6 +18,7 @@ use crate::images::decode::Policy;
 use crate::images::upload::Uploads;
 use crate::jobs::Queue;
 use crate::jobs::lambda::Receiver;
+use crate::mail::Mailer;
 use crate::models::Registry;
 use crate::net::TrustedProxies;
 use crate::storage::{FsStore, S3Store, Storage};
@@ -47,6 +48,8 @@ pub struct AppState {
     pub models: Arc<Registry>,
     /// The places for ZIP downloads being made.
     pub exports: Exports,
+    /// The gallery's mail: the outbox's sender, and where its links point.
+    pub mailer: Arc<Mailer>,
 }
 
 impl AppState {
@@ -93,6 +96,7 @@ impl AppState {
         )
         .await;
         Ok(Self {
+            mailer: Arc::new(Mailer::new(&config)?),
             models: Arc::new(models),
             exports: Exports::new(config.max_exports as usize),
             csp: content_security_policy(image_origin.as_deref()),
@@ -193,4 +197,5 @@ parts! {
     Arc<System> => system,
     Arc<Registry> => models,
     Exports => exports,
+    Arc<Mailer> => mailer,
 }

@@ -95,6 +95,12 @@ pub async fn tidy(db: &Db, storage: &Storage, config: &Config) {
                 .map(|n| format!("{n} unfinished sign-ins removed")),
         ),
         (
+            "account links",
+            auth::tokens::purge_expired(db)
+                .await
+                .map(|n| format!("{n} expired account links removed")),
+        ),
+        (
             "rate limits",
             auth::limits::purge_stale(db)
                 .await

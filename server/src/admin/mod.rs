@@ -2,6 +2,7 @@
 //! delete), each written to the audit log in the same transaction; the dashboard's figures
 //! and charts; and the housekeeping every server runs.
 
+pub mod access;
 pub mod charts;
 pub mod dashboard;
 pub mod housekeeping;

@@ -12,8 +12,11 @@ use super::{ApiJson, ApiUser, ErrorBody, St};
 use crate::auth::{self, User, sessions};
 use crate::config::Config;
 use crate::db::Db;
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::mail::Mailer;
 use crate::net::ClientIp;
+use axum_extra::TypedHeader;
+use axum_extra::headers::UserAgent;
 
 pub fn router() -> OpenApiRouter<St> {
     OpenApiRouter::new()
@@ -50,6 +53,7 @@ pub struct Created {
 async fn signup(
     State(db): State<Db>,
     State(config): State<std::sync::Arc<Config>>,
+    State(mailer): State<std::sync::Arc<Mailer>>,
     ClientIp(client): ClientIp,
     ApiJson(body): ApiJson<SignUp>,
 ) -> Result<(StatusCode, Json<Created>)> {
@@ -59,7 +63,7 @@ async fn signup(
         display_name: body.display_name.as_deref(),
         invite: body.invite.as_deref(),
     };
-    let user = auth::sign_up(&db, &config, form, client).await?;
+    let user = auth::sign_up(&db, &config, &mailer, form, client).await?;
     Ok((StatusCode::CREATED, Json(Created { user })))
 }
 
@@ -67,6 +71,9 @@ async fn signup(
 pub struct Login {
     email: String,
     password: String,
+    /// The second step, for an account with two-step sign-in: the authenticator app's
+    /// six digits, or one of the recovery codes.
+    code: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -79,17 +86,36 @@ pub struct SignedIn {
 ///
 /// The same 401 for an unknown email as for a wrong password. Attempts are limited per
 /// account and per client address (429 with Retry-After); an email longer than 254
-/// characters is a 400.
+/// characters is a 400. An account with two-step sign-in also sends `code` (without it,
+/// 401 says so); codes are limited per account. With `GALLERY_REQUIRE_VERIFIED_EMAIL`, an
+/// account whose address is not confirmed gets 403.
 #[utoipa::path(post, path = "/auth/login", tag = "account", security(()), request_body = Login,
     responses((status = 200, body = SignedIn), (status = "default", body = ErrorBody)))]
 async fn login(
     State(db): State<Db>,
     State(config): State<std::sync::Arc<Config>>,
     ClientIp(client): ClientIp,
+    user_agent: Option<TypedHeader<UserAgent>>,
     ApiJson(body): ApiJson<Login>,
 ) -> Result<Json<SignedIn>> {
     let user = auth::sign_in(&db, &config, &body.email, &body.password, client).await?;
-    let token = sessions::create(&db, &user.id, sessions::Kind::Api, config.session_hours).await?;
+    if user.two_factor {
+        let code = body.code.as_deref().filter(|c| !c.trim().is_empty()).ok_or_else(|| {
+            Error::Unauthorized(
+                "this account signs in in two steps: send the code of your authenticator app (or a recovery code) as \"code\"".into(),
+            )
+        })?;
+        auth::two_step::check(&db, &user.id, code).await?;
+    }
+    let origin = sessions::Origin::new(user_agent.as_ref().map(|h| h.as_str()), client);
+    let token = sessions::create(
+        &db,
+        &user.id,
+        sessions::Kind::Api,
+        config.session_hours,
+        &origin,
+    )
+    .await?;
     Ok(Json(SignedIn { token, user }))
 }
 

@@ -8,15 +8,28 @@ use axum::http::request::Parts;
 use serde::{Deserialize, Deserializer};
 
 use crate::auth::sessions::{self, Session};
+use crate::auth::two_step;
+use crate::config::Config;
 use crate::db::Db;
 use crate::error::Error;
 
 /// The signed-in caller of the JSON API, from `Authorization: Bearer TOKEN`.
 pub struct ApiUser(pub Session);
 
+/// What a read-only token may still ask with POST: a ZIP of photos it may see, and to end
+/// itself.
+const READING_POSTS: &[&str] = &["/api/v1/images/zip", "/api/v1/auth/logout"];
+
+/// What someone who must set up two-step sign-in may still do: see who they are, set it
+/// up, sign out.
+fn setting_up(path: &str) -> bool {
+    path == "/api/v1/me" || path.starts_with("/api/v1/me/two-step") || path == "/api/v1/auth/logout"
+}
+
 impl<S> FromRequestParts<S> for ApiUser
 where
     Db: FromRef<S>,
+    std::sync::Arc<Config>: FromRef<S>,
     S: Send + Sync,
 {
     type Rejection = Error;
@@ -40,6 +53,26 @@ where
             .ok_or_else(|| {
                 Error::Unauthorized("the token is invalid or has expired; sign in again".into())
             })?;
+        // Under `/api/v1`, the router sees the path without it; the rules name whole paths.
+        let path = parts
+            .extensions
+            .get::<axum::extract::OriginalUri>()
+            .map_or_else(|| parts.uri.path().to_owned(), |o| o.path().to_owned());
+        let path = path.as_str();
+        let writes = !parts.method.is_safe() && !READING_POSTS.contains(&path);
+        if session.read_only && writes {
+            return Err(Error::Forbidden(
+                "this token may only read; make a token with the write scope to change things"
+                    .into(),
+            ));
+        }
+        let config = std::sync::Arc::<Config>::from_ref(state);
+        if two_step::must_set_up(&config, &session) && !setting_up(path) {
+            return Err(Error::Forbidden(
+                "this gallery asks you to set up two-step sign-in first (POST /api/v1/me/two-step)"
+                    .into(),
+            ));
+        }
         Ok(Self(session))
     }
 }
@@ -50,6 +83,7 @@ pub struct ApiAdmin(pub Session);
 impl<S> FromRequestParts<S> for ApiAdmin
 where
     Db: FromRef<S>,
+    std::sync::Arc<Config>: FromRef<S>,
     S: Send + Sync,
 {
     type Rejection = Error;

@@ -10,11 +10,13 @@ mod download;
 pub mod export;
 mod extract;
 mod folders;
+mod me;
 pub mod metrics;
 mod models;
 pub mod multipart;
 mod photos;
 pub mod recording;
+mod recovery;
 mod trash;
 mod voice;
 
@@ -74,6 +76,8 @@ pub fn router(state: &AppState) -> Router<St> {
     let deadline = Duration::from_secs(state.config.request_timeout_secs.max(1));
     let (router, document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(account::router())
+        .merge(me::router())
+        .merge(recovery::router())
         .merge(folders::router())
         .merge(photos::router())
         .merge(voice::router(state))

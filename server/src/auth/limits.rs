@@ -47,6 +47,13 @@ pub enum Subject<'a> {
     Transcription(&'a str),
     /// Photos classified by every model at once (the viewer's comparison), per account.
     Comparison(&'a str),
+    /// "Forgot password?" per client address, and per address asked about.
+    ForgotAddress(IpAddr),
+    ForgotAccount(&'a str),
+    /// Letters an account asks for (a new verification link, a change of address).
+    Letters(&'a str),
+    /// Second steps of a sign-in (TOTP and recovery codes), per account.
+    SecondStep(&'a str),
 }
 
 impl Subject<'_> {
@@ -58,6 +65,10 @@ impl Subject<'_> {
             Self::ProviderStartAddress(ip) => format!("oidc-ip:{}", net::network(*ip)),
             Self::Transcription(user) => format!("speech:{user}"),
             Self::Comparison(user) => format!("compare:{user}"),
+            Self::ForgotAddress(ip) => format!("forgot-ip:{}", net::network(*ip)),
+            Self::ForgotAccount(email) => format!("forgot:{email}"),
+            Self::Letters(user) => format!("letters:{user}"),
+            Self::SecondStep(user) => format!("second-step:{user}"),
         }
     }
 
@@ -78,6 +89,17 @@ impl Subject<'_> {
             }
             Self::Comparison(_) => {
                 format!("too many comparisons at once; try again in {wait_secs} seconds")
+            }
+            Self::ForgotAddress(_) | Self::ForgotAccount(_) => format!(
+                "too many password resets were asked for; try again in {} minutes",
+                wait_secs.div_ceil(60)
+            ),
+            Self::Letters(_) => format!(
+                "too many letters were asked for; try again in {} minutes",
+                wait_secs.div_ceil(60)
+            ),
+            Self::SecondStep(_) => {
+                format!("too many wrong codes; try again in {wait_secs} seconds")
             }
         };
         Error::TooManyRequests {

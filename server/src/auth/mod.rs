@@ -1,11 +1,15 @@
 //! Accounts: sign-up, sign-in, sessions, CSRF and sign-in limits.
 
+pub mod access;
 pub mod csrf;
 pub mod invitations;
 pub mod limits;
 pub mod oidc;
 pub mod password;
+pub mod recovery;
 pub mod sessions;
+pub mod tokens;
+pub mod two_step;
 
 use std::net::IpAddr;
 
@@ -15,6 +19,7 @@ use sqlx::{Any, Transaction};
 use crate::config::{Config, SignupMode};
 use crate::db::{Db, new_id, now_ms};
 use crate::error::{Error, Result, ResultExt};
+use crate::mail::Mailer;
 use limits::{Rate, Subject};
 pub use sessions::Session;
 
@@ -25,6 +30,11 @@ pub struct User {
     pub display_name: String,
     /// `user` or `admin`.
     pub role: String,
+    /// Whether the owner proved the address is theirs (a link opened, or the OpenID
+    /// provider vouching for it).
+    pub email_verified: bool,
+    /// Whether signing in takes a second step (a TOTP code or a recovery code).
+    pub two_factor: bool,
     #[serde(skip)]
     pub has_password: bool,
 }
@@ -45,9 +55,23 @@ impl User {
     }
 }
 
-type UserRow = (String, String, String, String, Option<String>);
+type UserRow = (
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
+);
 
-fn user_from_row((id, email, display_name, role, hash): UserRow) -> (User, Option<String>) {
+/// The columns of a [`UserRow`], in its order.
+pub const USER_COLUMNS: &str =
+    "id, email, display_name, role, password_hash, email_verified_at, totp_secret";
+
+fn user_from_row(
+    (id, email, display_name, role, hash, verified, totp): UserRow,
+) -> (User, Option<String>) {
     let has_password = hash.is_some();
     (
         User {
@@ -55,6 +79,8 @@ fn user_from_row((id, email, display_name, role, hash): UserRow) -> (User, Optio
             email,
             display_name,
             role,
+            email_verified: verified.is_some(),
+            two_factor: totp.is_some(),
             has_password,
         },
         hash,
@@ -120,7 +146,13 @@ pub struct SignUp<'a> {
 /// Creates an account; the very first account becomes the admin. Everything cheap is
 /// checked before the attempt is counted against the client's address, and everything
 /// the database can refuse is checked before the password is hashed.
-pub async fn sign_up(db: &Db, config: &Config, form: SignUp<'_>, client: IpAddr) -> Result<User> {
+pub async fn sign_up(
+    db: &Db,
+    config: &Config,
+    mailer: &Mailer,
+    form: SignUp<'_>,
+    client: IpAddr,
+) -> Result<User> {
     let invite = match config.signup {
         SignupMode::Open => None,
         SignupMode::Closed => {
@@ -167,7 +199,9 @@ pub async fn sign_up(db: &Db, config: &Config, form: SignUp<'_>, client: IpAddr)
     if let Some(token) = invite {
         invitations::take(&mut tx, token, &id).await?;
     }
+    recovery::send_verification(&mut tx, mailer, &id, &email, &display_name).await?;
     tx.commit().await?;
+    mailer.nudge();
     find_user(db, &id).await?.ok_or(Error::NotFound)
 }
 
@@ -199,9 +233,9 @@ fn email_taken() -> Error {
 }
 
 pub async fn find_user(db: &Db, id: &str) -> Result<Option<User>> {
-    let row: Option<UserRow> = sqlx::query_as(
-        "SELECT id, email, display_name, role, password_hash FROM users WHERE id = $1",
-    )
+    let row: Option<UserRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE id = $1"
+    )))
     .bind(id)
     .fetch_optional(db)
     .await?;
@@ -246,27 +280,38 @@ pub async fn sign_in(
         // No password that long was ever accepted, so none can match.
         return Err(Error::Unauthorized(BAD_CREDENTIALS.into()));
     }
-    authenticate(db, &email, password).await
+    let user = authenticate(db, &email, password).await?;
+    if config.require_verified_email && !user.email_verified {
+        refused("unverified");
+        return Err(Error::Forbidden(format!(
+            "confirm your email address first: open the link we sent to {}. \
+             No link? Use \"Forgot password?\" to get one that also confirms it",
+            user.email
+        )));
+    }
+    Ok(user)
 }
 
 /// Checks an email and password; the same answer for an unknown email as for a wrong
 /// password. A disabled account is told so, but only once the password was right.
 pub async fn authenticate(db: &Db, email: &str, password: &str) -> Result<User> {
     let email = sign_in_email(email)?;
-    type Row = (String, String, String, String, Option<String>, Option<i64>);
-    let row: Option<Row> =
-        sqlx::query_as(
-            "SELECT id, email, display_name, role, password_hash, disabled_at FROM users WHERE email = $1",
-        )
-        .bind(&email)
-        .fetch_optional(db)
-        .await?;
-    let (user, hash, disabled) = match row {
-        Some((id, email, name, role, hash, disabled)) => {
-            let (user, hash) = user_from_row((id, email, name, role, hash));
-            (Some(user), hash, disabled.is_some())
+    let row: Option<UserRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE email = $1"
+    )))
+    .bind(&email)
+    .fetch_optional(db)
+    .await?;
+    let (user, hash) = match row {
+        Some(row) => {
+            let (user, hash) = user_from_row(row);
+            (Some(user), hash)
         }
-        None => (None, None, false),
+        None => (None, None),
+    };
+    let disabled = match &user {
+        Some(user) => is_disabled(db, &user.id).await?,
+        None => false,
     };
     let ok = password::verify(password.to_owned(), hash).await;
     match user {
@@ -291,6 +336,8 @@ fn account_disabled() -> Error {
     Error::Forbidden("this account has been disabled by an admin of this gallery".into())
 }
 
+/// Sets a new password after checking the current one (an account without a password,
+/// made through the OpenID provider, sets its first); every other session and token ends.
 pub async fn change_password(db: &Db, session: &Session, current: &str, new: &str) -> Result<()> {
     if session.user.has_password {
         authenticate(db, &session.user.email, current)
@@ -355,16 +402,27 @@ pub async fn sign_in_with(
             refused("disabled");
             return Err(account_disabled());
         }
+        Some((user_id,))
+            if find_user(db, &user_id)
+                .await?
+                .is_some_and(|u| u.email_verified) =>
+        {
+            // The same person proved the address twice: nothing of theirs ends.
+            tracing::info!(user = %user_id, %provider, "identity linked to a verified account");
+            user_id
+        }
         Some((user_id,)) => {
+            // Nobody proved this account's address: whoever signed up with it gains
+            // nothing. Its sessions, tokens and password end; the owner takes it over.
             sqlx::query("DELETE FROM sessions WHERE user_id = $1")
                 .bind(&user_id)
                 .execute(&mut *tx)
                 .await?;
-            sqlx::query("UPDATE users SET password_hash = NULL WHERE id = $1")
+            sqlx::query("UPDATE users SET password_hash = NULL, totp_secret = NULL WHERE id = $1")
                 .bind(&user_id)
                 .execute(&mut *tx)
                 .await?;
-            tracing::info!(user = %user_id, %provider, "identity linked; earlier sessions and the password were ended");
+            tracing::info!(user = %user_id, %provider, "identity linked to an unverified account; its sessions and password were ended");
             user_id
         }
         None if signup != SignupMode::Open => {
@@ -394,6 +452,15 @@ pub async fn sign_in_with(
     .execute(&mut *tx)
     .await
     .on_unique_violation(|| "this identity was just linked; sign in again".into())?;
+    if id.email_verified {
+        sqlx::query(
+            "UPDATE users SET email_verified_at = $1 WHERE id = $2 AND email_verified_at IS NULL",
+        )
+        .bind(now_ms())
+        .bind(&user_id)
+        .execute(&mut *tx)
+        .await?;
+    }
     tx.commit().await?;
     find_user(db, &user_id).await?.ok_or(Error::NotFound)
 }

@@ -30,6 +30,29 @@ pub struct Session {
     pub user: User,
     pub token_hash: String,
     pub csrf_token: String,
+    /// The session's public id (the list of where one is signed in).
+    pub id: String,
+    /// A personal access token with the `read` scope: it may look, never change.
+    pub read_only: bool,
+    /// A personal access token (made on the account page for scripts), not a sign-in.
+    pub personal: bool,
+}
+
+/// Where a sign-in came from, kept with its session for the owner's list.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    pub user_agent: Option<String>,
+    pub address: Option<String>,
+}
+
+impl Origin {
+    pub fn new(user_agent: Option<&str>, address: std::net::IpAddr) -> Self {
+        Self {
+            user_agent: user_agent
+                .map(|ua| ua.chars().filter(|c| !c.is_control()).take(300).collect()),
+            address: Some(address.to_string()),
+        }
+    }
 }
 
 pub fn random_token() -> String {
@@ -43,12 +66,19 @@ pub fn hash_token(token: &str) -> String {
 }
 
 /// Starts a session and returns the token to hand to the client.
-pub async fn create(db: &Db, user_id: &str, kind: Kind, ttl_hours: i64) -> Result<String> {
+pub async fn create(
+    db: &Db,
+    user_id: &str,
+    kind: Kind,
+    ttl_hours: i64,
+    origin: &Origin,
+) -> Result<String> {
     let token = random_token();
     let now = now_ms();
     sqlx::query(
-        "INSERT INTO sessions (token_hash, user_id, kind, csrf_token, created_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO sessions (token_hash, user_id, kind, csrf_token, created_at, expires_at,
+                               id, user_agent, address, last_seen_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $5)",
     )
     .bind(hash_token(&token))
     .bind(user_id)
@@ -56,6 +86,9 @@ pub async fn create(db: &Db, user_id: &str, kind: Kind, ttl_hours: i64) -> Resul
     .bind(random_token())
     .bind(now)
     .bind(now + ttl_hours * 3_600_000)
+    .bind(crate::db::new_id())
+    .bind(origin.user_agent.as_deref())
+    .bind(origin.address.as_deref())
     .execute(db)
     .await?;
     Ok(token)
@@ -69,10 +102,25 @@ const SEEN_EVERY_MS: i64 = 60_000;
 pub async fn find(db: &Db, token: &str, kind: Kind) -> Result<Option<Session>> {
     let token_hash = hash_token(token);
     let now = now_ms();
-    type Row = (String, String, String, String, String, String, Option<i64>);
+    type Row = (
+        String,
+        String,
+        String,
+        String,
+        String,
+        String,
+        Option<i64>,
+        String,
+        String,
+        Option<i64>,
+        Option<i64>,
+        i64,
+        Option<String>,
+    );
     let row: Option<Row> = sqlx::query_as(
         "SELECT u.id, u.email, u.display_name, u.role, s.csrf_token, COALESCE(u.password_hash, ''),
-                u.last_seen_at
+                u.last_seen_at, s.id, s.scope, s.last_seen_at, u.email_verified_at,
+                CASE WHEN u.totp_secret IS NULL THEN 0 ELSE 1 END, s.name
          FROM sessions s JOIN users u ON u.id = s.user_id
          WHERE s.token_hash = $1 AND s.kind = $2 AND s.expires_at > $3 AND u.disabled_at IS NULL",
     )
@@ -81,7 +129,22 @@ pub async fn find(db: &Db, token: &str, kind: Kind) -> Result<Option<Session>> {
     .bind(now)
     .fetch_optional(db)
     .await?;
-    let Some((id, email, display_name, role, csrf_token, password_hash, seen)) = row else {
+    let Some((
+        id,
+        email,
+        display_name,
+        role,
+        csrf_token,
+        password_hash,
+        seen,
+        session_id,
+        scope,
+        session_seen,
+        verified,
+        totp,
+        name,
+    )) = row
+    else {
         return Ok(None);
     };
     if seen.is_none_or(|seen| now - seen > SEEN_EVERY_MS) {
@@ -91,22 +154,43 @@ pub async fn find(db: &Db, token: &str, kind: Kind) -> Result<Option<Session>> {
             .execute(db)
             .await?;
     }
+    if session_seen.is_none_or(|seen| now - seen > SEEN_EVERY_MS) {
+        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
+            .bind(now)
+            .bind(&token_hash)
+            .execute(db)
+            .await?;
+    }
     Ok(Some(Session {
         user: User {
             id,
             email,
             display_name,
             role,
+            email_verified: verified.is_some(),
+            two_factor: totp == 1,
             has_password: !password_hash.is_empty(),
         },
         token_hash,
         csrf_token,
+        id: session_id,
+        read_only: scope == "read",
+        personal: name.is_some(),
     }))
 }
 
 pub async fn end(db: &Db, token_hash: &str) -> Result<()> {
     sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
         .bind(token_hash)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Ends every session and token of a user (a new password from a reset link).
+pub async fn end_all(db: &Db, user_id: &str) -> Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
         .execute(db)
         .await?;
     Ok(())

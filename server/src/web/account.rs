@@ -14,13 +14,15 @@ use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use serde::Deserialize;
 
-use super::frame::{Chrome, PageError, PageResult, SignedIn, WebSession, cookie};
+use super::frame::{Chrome, PageError, PageResult, WebSession, cookie};
 use crate::auth::limits::{self, Rate, Subject};
 use crate::auth::oidc::Oidc;
-use crate::auth::{self, Session, User, csrf, sessions};
+use crate::auth::tokens::{self, Purpose};
+use crate::auth::{self, User, csrf, sessions};
 use crate::config::{Config, SignupMode};
 use crate::db::Db;
 use crate::error::{Error, Result};
+use crate::mail::Mailer;
 use crate::net::ClientIp;
 use crate::state::AppState;
 
@@ -36,16 +38,19 @@ pub fn router() -> Router<AppState> {
         .route("/logout", post(logout))
         .route("/auth/oidc", get(oidc_start))
         .route("/auth/callback", get(oidc_callback))
-        .route("/account", get(account))
-        .route("/account/password", post(change_password))
+        .route("/login/code", post(second_step))
 }
+
+/// The cookie of a sign-in waiting for its second step (a password was right).
+const SECOND_STEP_COOKIE: &str = "gallery_second_step";
 
 /// What the sign-in and sign-up pages need to know of the gallery.
 #[derive(Clone)]
-struct Gallery {
-    db: Db,
-    config: Arc<Config>,
+pub(super) struct Gallery {
+    pub db: Db,
+    pub config: Arc<Config>,
     oidc: Arc<OnceLock<Oidc>>,
+    pub mailer: Arc<Mailer>,
 }
 
 impl axum::extract::FromRef<AppState> for Gallery {
@@ -54,6 +59,7 @@ impl axum::extract::FromRef<AppState> for Gallery {
             db: state.db.clone(),
             config: state.config.clone(),
             oidc: state.oidc.clone(),
+            mailer: state.mailer.clone(),
         }
     }
 }
@@ -134,7 +140,7 @@ impl SignupPage {
 }
 
 /// The token for forms shown before sign-in, kept in a cookie the form must repeat.
-fn anonymous_csrf(jar: CookieJar, config: &Config) -> (CookieJar, String) {
+pub(super) fn anonymous_csrf(jar: CookieJar, config: &Config) -> (CookieJar, String) {
     if let Some(existing) = jar.get(csrf::COOKIE) {
         let token = existing.value().to_owned();
         return (jar, token);
@@ -217,6 +223,7 @@ struct OidcCallback {
 /// and signs in; any refusal is a page that says why, and no session.
 async fn oidc_callback(
     State(g): State<Gallery>,
+    origin: Origin,
     jar: CookieJar,
     Query(callback): Query<OidcCallback>,
 ) -> PageResult {
@@ -245,12 +252,36 @@ async fn oidc_callback(
     }
     let identity = oidc.finish(&g.db, &given, &code).await?;
     let user = auth::sign_in_with(&g.db, &identity, &oidc.name, g.config.signup).await?;
-    Ok(start_web_session(&g, jar, &user).await?)
+    Ok(start_web_session(&g, jar, &user, &origin.0).await?)
 }
 
-async fn start_web_session(g: &Gallery, jar: CookieJar, user: &User) -> Result<Response> {
+/// The user agent and address of a request, for the session it starts.
+pub(super) struct Origin(sessions::Origin);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Origin
+where
+    crate::net::TrustedProxies: axum::extract::FromRef<S>,
+{
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self> {
+        let ClientIp(client) = ClientIp::from_request_parts(parts, state).await?;
+        let agent = parts
+            .headers
+            .get(axum::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok());
+        Ok(Self(sessions::Origin::new(agent, client)))
+    }
+}
+
+async fn start_web_session(
+    g: &Gallery,
+    jar: CookieJar,
+    user: &User,
+    origin: &sessions::Origin,
+) -> Result<Response> {
     let hours = g.config.session_hours;
-    let token = sessions::create(&g.db, &user.id, sessions::Kind::Web, hours).await?;
+    let token = sessions::create(&g.db, &user.id, sessions::Kind::Web, hours, origin).await?;
     let session = cookie(
         &g.config,
         SESSION_COOKIE,
@@ -270,12 +301,17 @@ struct LoginForm {
 
 async fn login(
     State(g): State<Gallery>,
-    ClientIp(client): ClientIp,
+    origin: Origin,
     jar: CookieJar,
     Form(form): Form<LoginForm>,
 ) -> Response {
+    let client = origin.0.address.as_deref().and_then(|a| a.parse().ok());
+    let client = client.unwrap_or(std::net::IpAddr::from([127, 0, 0, 1]));
     match auth::sign_in(&g.db, &g.config, &form.email, &form.password, client).await {
-        Ok(user) => start_web_session(&g, jar, &user)
+        Ok(user) if user.two_factor => ask_second_step(&g, jar, &user, None)
+            .await
+            .unwrap_or_else(|e| PageError(e).into_response()),
+        Ok(user) => start_web_session(&g, jar, &user, &origin.0)
             .await
             .unwrap_or_else(|e| PageError(e).into_response()),
         Err(err) => {
@@ -316,6 +352,7 @@ struct SignupForm {
 
 async fn signup(
     State(g): State<Gallery>,
+    origin: Origin,
     ClientIp(client): ClientIp,
     jar: CookieJar,
     Form(form): Form<SignupForm>,
@@ -326,8 +363,8 @@ async fn signup(
         display_name: Some(&form.display_name),
         invite: Some(&form.invite),
     };
-    match auth::sign_up(&g.db, &g.config, attempt, client).await {
-        Ok(user) => start_web_session(&g, jar, &user)
+    match auth::sign_up(&g.db, &g.config, &g.mailer, attempt, client).await {
+        Ok(user) => start_web_session(&g, jar, &user, &origin.0)
             .await
             .unwrap_or_else(|e| PageError(e).into_response()),
         Err(err) => {
@@ -357,53 +394,75 @@ async fn logout(State(db): State<Db>, jar: CookieJar, session: Option<WebSession
 }
 
 #[derive(Template, WebTemplate)]
-#[template(path = "account.html")]
-struct AccountPage {
+#[template(path = "second_step.html")]
+struct SecondStepPage {
     chrome: Chrome,
-    message: Option<String>,
     error: Option<String>,
-    has_password: bool,
-    min_len: usize,
 }
 
-impl AccountPage {
-    fn new(session: &Session, message: Option<String>, error: Option<String>) -> Self {
-        Self {
-            chrome: Chrome::of(session),
-            message,
-            error,
-            has_password: session.user.has_password,
-            min_len: auth::password::MIN_LEN,
-        }
-    }
-}
-
-async fn account(SignedIn(session): SignedIn) -> AccountPage {
-    AccountPage::new(&session, None, None)
+/// The password was right and the account has two-step sign-in: a short-lived, single-use
+/// token in a cookie of its own (no session yet: no page or API route accepts it) and the
+/// page that asks for the code.
+async fn ask_second_step(
+    g: &Gallery,
+    jar: CookieJar,
+    user: &User,
+    error: Option<String>,
+) -> Result<Response> {
+    let token = tokens::issue_now(&g.db, &user.id, Purpose::SecondStep).await?;
+    let step = cookie(
+        &g.config,
+        SECOND_STEP_COOKIE,
+        token,
+        SameSite::Strict,
+        "/login",
+        Some(time::Duration::minutes(5)),
+    );
+    let (jar, csrf) = anonymous_csrf(jar.add(step), &g.config);
+    let page = SecondStepPage {
+        chrome: Chrome::anonymous(csrf),
+        error,
+    };
+    Ok((jar, page).into_response())
 }
 
 #[derive(Deserialize)]
-struct PasswordForm {
-    #[serde(default)]
-    current_password: String,
-    new_password: String,
+struct CodeForm {
+    code: String,
 }
 
-async fn change_password(
-    State(db): State<Db>,
-    SignedIn(session): SignedIn,
-    Form(form): Form<PasswordForm>,
-) -> Response {
-    match auth::change_password(&db, &session, &form.current_password, &form.new_password).await {
-        Ok(()) => AccountPage::new(
-            &session,
-            Some("Your password has been changed.".into()),
-            None,
-        )
-        .into_response(),
-        Err(err) => {
-            let (status, _, message) = err.parts();
-            (status, AccountPage::new(&session, None, Some(message))).into_response()
-        }
+/// `POST /login/code`: the second step; a right code turns the waiting sign-in into a
+/// session, a wrong one asks again (each try counts against the account's budget).
+async fn second_step(
+    State(g): State<Gallery>,
+    origin: Origin,
+    jar: CookieJar,
+    Form(form): Form<CodeForm>,
+) -> PageResult {
+    let token = jar.get(SECOND_STEP_COOKIE).map(|c| c.value().to_owned());
+    let expired = || {
+        Error::Unauthorized("this sign-in has expired; enter your email and password again".into())
+    };
+    let token = token.ok_or_else(expired)?;
+    let user_id = tokens::peek(&g.db, &token, Purpose::SecondStep)
+        .await?
+        .ok_or_else(expired)?;
+    let user = auth::find_user(&g.db, &user_id)
+        .await?
+        .ok_or_else(expired)?;
+    if let Err(err) = auth::two_step::check(&g.db, &user.id, &form.code).await {
+        let (status, _, message) = err.parts();
+        let (jar, csrf) = anonymous_csrf(jar, &g.config);
+        let page = SecondStepPage {
+            chrome: Chrome::anonymous(csrf),
+            error: Some(message),
+        };
+        return Ok((status, jar, page).into_response());
     }
+    tokens::take_now(&g.db, &token, Purpose::SecondStep)
+        .await?
+        .filter(|taken| *taken == user.id)
+        .ok_or_else(expired)?;
+    let jar = jar.remove(Cookie::build(SECOND_STEP_COOKIE).path("/login"));
+    Ok(start_web_session(&g, jar, &user, &origin.0).await?)
 }

@@ -12,6 +12,8 @@ mod form_token;
 mod frame;
 mod models;
 mod photos;
+mod recovery;
+mod security;
 mod timeline;
 mod trash;
 mod voice;
@@ -42,6 +44,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(folders::router())
         .merge(models::router())
         .merge(photos::router())
+        .merge(recovery::router())
+        .merge(security::router())
         .merge(timeline::router())
         .merge(trash::router())
         .merge(voice::router(state))
@@ -59,7 +63,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(export::router())
         .fallback(|| async { PageError(Error::NotFound) })
         .layer(middleware::from_fn_with_state(
-            state.db.clone(),
+            (state.db.clone(), state.config.clone()),
             session_and_csrf,
         ))
 }
@@ -67,7 +71,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
 /// Finds the browser's session (for the handlers) and refuses a state-changing request
 /// whose CSRF token does not match.
 async fn session_and_csrf(
-    State(db): State<Db>,
+    State((db, config)): State<(Db, std::sync::Arc<crate::config::Config>)>,
     jar: CookieJar,
     req: Request,
     next: Next,
@@ -101,6 +105,9 @@ async fn session_and_csrf(
         req = checked;
     }
     if let Some(session) = session {
+        if let Some(detour) = security::must_set_up_first(&config, &session, req.uri().path()) {
+            return detour;
+        }
         req.extensions_mut().insert(WebSession(session));
     }
     next.run(req).await

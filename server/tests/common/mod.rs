@@ -16,6 +16,7 @@
 pub mod app;
 pub mod binary;
 pub mod forms;
+pub mod mail;
 pub mod photos;
 
 // A test binary that needs nothing from one of the modules would call its re-export unused.

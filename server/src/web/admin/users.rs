@@ -84,6 +84,32 @@ pub(super) async fn change_user(
     Path(id): Path<String>,
     Form(form): Form<UserForm>,
 ) -> PageResult {
+    let actor = Actor::admin(&session.user);
+    let helped = match form.action.as_str() {
+        "reset" => Some(
+            admin::access::send_reset(&state.db, &state.mailer, &actor, &id)
+                .await
+                .map(|()| {
+                    "A link to choose a new password was sent to this account's address.".to_owned()
+                }),
+        ),
+        "sign-out" => Some(
+            admin::access::end_sessions(&state.db, &actor, &id)
+                .await
+                .map(|n| format!("Signed out everywhere: {}.", plural(n as usize, "session"))),
+        ),
+        _ => None,
+    };
+    if let Some(outcome) = helped {
+        return match outcome {
+            Ok(done) => show_user(&state, &session, &id, Some(done), None, StatusCode::OK).await,
+            Err(Error::NotFound) => Err(PageError(Error::NotFound)),
+            Err(err) => {
+                let (status, _, message) = err.parts();
+                show_user(&state, &session, &id, None, Some(message), status).await
+            }
+        };
+    }
     let mut change = Change::default();
     let done = match form.action.as_str() {
         "disable" => {
@@ -127,7 +153,7 @@ pub(super) async fn change_user(
         }
         _ => return Err(PageError(Error::bad_request("unknown action"))),
     };
-    match admin::change(&state.db, &Actor::admin(&session.user), &id, &change).await {
+    match admin::change(&state.db, &actor, &id, &change).await {
         Ok(_) => {
             show_user(
                 &state,
