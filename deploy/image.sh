@@ -44,6 +44,8 @@ lay_out() {
   install -m 0644 -t "$dest/speech/model" \
     "$ROOT"/speech/model/{config.json,encoder.onnx,decoder.onnx,silero_vad.onnx,tokenizer.json}
   install -m 0644 -t "$dest/server/data/everyday" "$ROOT"/server/data/everyday/{encoder.onnx,items.tsv,vectors.bin}
+  # The certificates of Amazon RDS's CAs, for GALLERY_DATABASE_URL's sslmode=verify-full.
+  install -m 0644 "$ROOT/deploy/rds-ca-bundle.pem" "$dest/rds-ca-bundle.pem"
   [ -z "$extra_model" ] || copy_model "$extra_model" "$dest/models"
 }
 
