@@ -60,3 +60,27 @@ CREATE TABLE mail_outbox (
     created_at  BIGINT NOT NULL
 );
 CREATE INDEX mail_outbox_due ON mail_outbox(run_after);
+
+-- Passkeys (WebAuthn): each a credential of one account, kept as webauthn-rs serialises it
+-- (its public key and counter), found by its credential id.
+CREATE TABLE passkeys (
+    id            TEXT PRIMARY KEY,
+    user_id       TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    credential_id TEXT NOT NULL UNIQUE,
+    name          TEXT NOT NULL,
+    passkey       TEXT NOT NULL,
+    created_at    BIGINT NOT NULL,
+    last_used_at  BIGINT
+);
+CREATE INDEX passkeys_user ON passkeys(user_id);
+
+-- A WebAuthn ceremony under way: its challenge state until it is finished (once) or it
+-- expires. `user_id` is NULL for a sign-in with a passkey alone (the passkey names the
+-- account); `kind` is `register`, `sign-in` or `second-step`.
+CREATE TABLE webauthn_challenges (
+    id         TEXT PRIMARY KEY,
+    user_id    TEXT REFERENCES users(id) ON DELETE CASCADE,
+    kind       TEXT NOT NULL,
+    state      TEXT NOT NULL,
+    expires_at BIGINT NOT NULL
+);

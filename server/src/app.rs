@@ -84,6 +84,14 @@ pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()>
     let config = &state.config;
     let base = public_base(config, listener.local_addr()?);
     state.mailer.set_base(&base);
+    match auth::passkeys::Passkeys::new(&base) {
+        Ok(passkeys) => {
+            let _ = state.passkeys.set(passkeys);
+        }
+        Err(err) => {
+            tracing::warn!(%err, %base, "passkeys are off: the gallery's address cannot be a WebAuthn relying party")
+        }
+    }
     tokio::spawn(crate::mail::outbox::run(
         state.mailer.clone(),
         state.db.clone(),

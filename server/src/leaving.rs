@@ -1,6 +1,6 @@
 //! "Delete my account": the password again (or, for an account without one, its address
-//! typed out, and the second step when it has one), then everything of the account goes
-//! as when an admin deletes it. The last enabled admin cannot leave.
+//! typed out), and a code when the account uses an authenticator app; then everything of
+//! the account goes as when an admin deletes it. The last enabled admin cannot leave.
 
 use crate::admin::{self, Actor};
 use crate::auth::{self, Session};
@@ -13,7 +13,7 @@ pub struct Confirmation<'a> {
     pub password: Option<&'a str>,
     /// The account's address, typed out (accounts without a password).
     pub email: Option<&'a str>,
-    /// A TOTP or recovery code, when the account signs in in two steps.
+    /// A TOTP or recovery code, when the account uses an authenticator app.
     pub code: Option<&'a str>,
 }
 
@@ -42,7 +42,7 @@ pub async fn delete_own_account(
             ));
         }
     }
-    if user.two_factor {
+    if auth::two_step::has_app(db, &user.id).await? {
         let code = confirm.code.unwrap_or_default();
         auth::two_step::check(db, &user.id, code).await?;
     }

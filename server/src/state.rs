@@ -11,6 +11,7 @@ use tokio::sync::Semaphore;
 
 use crate::admin::dashboard::System;
 use crate::auth::oidc::Oidc;
+use crate::auth::passkeys::Passkeys;
 use crate::config::{Config, StorageKind};
 use crate::db::{self, Db};
 use crate::export::Exports;
@@ -50,6 +51,8 @@ pub struct AppState {
     pub exports: Exports,
     /// The gallery's mail: the outbox's sender, and where its links point.
     pub mailer: Arc<Mailer>,
+    /// The gallery as a WebAuthn relying party (set once the address is known).
+    pub passkeys: Arc<OnceLock<Passkeys>>,
 }
 
 impl AppState {
@@ -97,6 +100,7 @@ impl AppState {
         .await;
         Ok(Self {
             mailer: Arc::new(Mailer::new(&config)?),
+            passkeys: Arc::new(OnceLock::new()),
             models: Arc::new(models),
             exports: Exports::new(config.max_exports as usize),
             csp: content_security_policy(image_origin.as_deref()),
@@ -198,4 +202,5 @@ parts! {
     Arc<Registry> => models,
     Exports => exports,
     Arc<Mailer> => mailer,
+    Arc<OnceLock<Passkeys>> => passkeys,
 }

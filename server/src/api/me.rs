@@ -13,6 +13,7 @@ use utoipa_axum::routes;
 
 use super::{ApiJson, ApiUser, ErrorBody, St};
 use crate::auth::access::{self, AccessToken, SignInSession};
+use crate::auth::passkeys::{self, PasskeyInfo};
 use crate::auth::{self, recovery, two_step};
 use crate::db::Db;
 use crate::error::{Error, Result};
@@ -33,6 +34,33 @@ pub fn router() -> OpenApiRouter<St> {
         .routes(routes!(resend_verification))
         .routes(routes!(two_step_begin, two_step_off))
         .routes(routes!(two_step_confirm))
+        .routes(routes!(list_passkeys))
+        .routes(routes!(remove_passkey))
+}
+
+/// My passkeys
+///
+/// Passkeys are added on the account page (the browser's authenticator makes them).
+#[utoipa::path(get, path = "/me/passkeys", tag = "account",
+    responses((status = 200, body = Vec<PasskeyInfo>), (status = "default", body = ErrorBody)))]
+async fn list_passkeys(
+    State(db): State<Db>,
+    ApiUser(session): ApiUser,
+) -> Result<Json<Vec<PasskeyInfo>>> {
+    Ok(Json(passkeys::list(&db, &session.user.id).await?))
+}
+
+/// Remove a passkey
+#[utoipa::path(delete, path = "/me/passkeys/{id}", tag = "account",
+    params(("id" = String, Path)),
+    responses((status = 204, description = "Removed"), (status = "default", body = ErrorBody)))]
+async fn remove_passkey(
+    State(db): State<Db>,
+    ApiUser(session): ApiUser,
+    Path(id): Path<String>,
+) -> Result<StatusCode> {
+    passkeys::remove(&db, &session, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Where I am signed in
@@ -152,7 +180,7 @@ pub struct Leave {
     password: Option<String>,
     /// The account's address typed out (accounts without a password).
     email: Option<String>,
-    /// A TOTP or recovery code (accounts with two-step sign-in).
+    /// A TOTP or recovery code (accounts with an authenticator app).
     code: Option<String>,
 }
 

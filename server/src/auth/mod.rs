@@ -5,6 +5,7 @@ pub mod csrf;
 pub mod invitations;
 pub mod limits;
 pub mod oidc;
+pub mod passkeys;
 pub mod password;
 pub mod recovery;
 pub mod sessions;
@@ -33,7 +34,8 @@ pub struct User {
     /// Whether the owner proved the address is theirs (a link opened, or the OpenID
     /// provider vouching for it).
     pub email_verified: bool,
-    /// Whether signing in takes a second step (a TOTP code or a recovery code).
+    /// Whether signing in with a password takes a second step (a passkey, a TOTP code or a
+    /// recovery code): on with an authenticator app or a passkey.
     pub two_factor: bool,
     #[serde(skip)]
     pub has_password: bool,
@@ -66,8 +68,9 @@ type UserRow = (
 );
 
 /// The columns of a [`UserRow`], in its order.
-pub const USER_COLUMNS: &str =
-    "id, email, display_name, role, password_hash, email_verified_at, totp_secret";
+pub const USER_COLUMNS: &str = "id, email, display_name, role, password_hash, email_verified_at,
+     CASE WHEN totp_secret IS NOT NULL
+            OR EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = users.id) THEN 'on' END";
 
 fn user_from_row(
     (id, email, display_name, role, hash, verified, totp): UserRow,
@@ -242,7 +245,7 @@ pub async fn find_user(db: &Db, id: &str) -> Result<Option<User>> {
     Ok(row.map(|r| user_from_row(r).0))
 }
 
-async fn is_disabled(db: &Db, user_id: &str) -> Result<bool> {
+pub async fn is_disabled(db: &Db, user_id: &str) -> Result<bool> {
     let row: Option<(Option<i64>,)> = sqlx::query_as("SELECT disabled_at FROM users WHERE id = $1")
         .bind(user_id)
         .fetch_optional(db)

@@ -120,7 +120,9 @@ pub async fn find(db: &Db, token: &str, kind: Kind) -> Result<Option<Session>> {
     let row: Option<Row> = sqlx::query_as(
         "SELECT u.id, u.email, u.display_name, u.role, s.csrf_token, COALESCE(u.password_hash, ''),
                 u.last_seen_at, s.id, s.scope, s.last_seen_at, u.email_verified_at,
-                CASE WHEN u.totp_secret IS NULL THEN 0 ELSE 1 END, s.name
+                CASE WHEN u.totp_secret IS NOT NULL
+                       OR EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = u.id) THEN 1 ELSE 0 END,
+                s.name
          FROM sessions s JOIN users u ON u.id = s.user_id
          WHERE s.token_hash = $1 AND s.kind = $2 AND s.expires_at > $3 AND u.disabled_at IS NULL",
     )

@@ -42,9 +42,9 @@ pub struct Setup {
 
 /// Starts setting up (or starts again): a new secret, kept aside until a code confirms it.
 pub async fn begin(db: &Db, session: &Session) -> Result<Setup> {
-    if session.user.two_factor {
+    if has_app(db, &session.user.id).await? {
         return Err(Error::Conflict(
-            "two-step sign-in is already on; turn it off first to set it up again".into(),
+            "an authenticator app is already set up; turn it off first to set it up again".into(),
         ));
     }
     let secret = Secret::generate().to_base32();
@@ -107,22 +107,46 @@ pub async fn confirm(db: &Db, session: &Session, code: &str) -> Result<Vec<Strin
             "two-step sign-in was set up elsewhere meanwhile".into(),
         ));
     }
-    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
-        .bind(&user.id)
-        .execute(&mut *tx)
-        .await?;
-    for code in &codes {
-        sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
-            .bind(&user.id)
-            .bind(hash_token(&normal_recovery(code)))
-            .execute(&mut *tx)
-            .await?;
-    }
+    store_recovery_codes(&mut tx, &user.id, &codes).await?;
     tx.commit().await?;
     Ok(codes)
 }
 
-/// Turns two-step sign-in off (the password again, when the account has one).
+/// Replaces an account's recovery codes with `codes` (kept hashed).
+async fn store_recovery_codes(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    user_id: &str,
+    codes: &[String],
+) -> Result<()> {
+    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    for code in codes {
+        sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
+            .bind(user_id)
+            .bind(hash_token(&normal_recovery(code)))
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Makes ten recovery codes for an account that has none (its first passkey); returns them
+/// to be shown once, or nothing when it had some.
+pub async fn ensure_recovery_codes(db: &Db, user_id: &str) -> Result<Vec<String>> {
+    if recovery_codes_left(db, user_id).await? > 0 {
+        return Ok(Vec::new());
+    }
+    let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| recovery_code()).collect();
+    let mut tx = db.begin().await?;
+    store_recovery_codes(&mut tx, user_id, &codes).await?;
+    tx.commit().await?;
+    Ok(codes)
+}
+
+/// Turns the authenticator app's codes off (the password again, when the account has one).
+/// With passkeys left, signing in still takes two steps, and the recovery codes stay.
 pub async fn turn_off(db: &Db, session: &Session, password: &str) -> Result<()> {
     if session.user.has_password {
         super::authenticate(db, &session.user.email, password)
@@ -136,12 +160,25 @@ pub async fn turn_off(db: &Db, session: &Session, password: &str) -> Result<()> 
     .bind(&session.user.id)
     .execute(&mut *tx)
     .await?;
-    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
-        .bind(&session.user.id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "DELETE FROM recovery_codes WHERE user_id = $1
+           AND NOT EXISTS (SELECT 1 FROM passkeys WHERE user_id = $1)",
+    )
+    .bind(&session.user.id)
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Whether the account uses an authenticator app (not only passkeys).
+pub async fn has_app(db: &Db, user_id: &str) -> Result<bool> {
+    let row: Option<(Option<String>,)> =
+        sqlx::query_as("SELECT totp_secret FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(db)
+            .await?;
+    Ok(row.is_some_and(|(s,)| s.is_some()))
 }
 
 /// The second step of a sign-in: a TOTP code (once per time step) or an unused recovery

@@ -17,7 +17,6 @@ use serde::Deserialize;
 use super::frame::{Chrome, PageError, PageResult, WebSession, cookie};
 use crate::auth::limits::{self, Rate, Subject};
 use crate::auth::oidc::Oidc;
-use crate::auth::tokens::{self, Purpose};
 use crate::auth::{self, User, csrf, sessions};
 use crate::config::{Config, SignupMode};
 use crate::db::Db;
@@ -38,11 +37,10 @@ pub fn router() -> Router<AppState> {
         .route("/logout", post(logout))
         .route("/auth/oidc", get(oidc_start))
         .route("/auth/callback", get(oidc_callback))
-        .route("/login/code", post(second_step))
 }
 
 /// The cookie of a sign-in waiting for its second step (a password was right).
-const SECOND_STEP_COOKIE: &str = "gallery_second_step";
+pub(super) const SECOND_STEP_COOKIE: &str = "gallery_second_step";
 
 /// What the sign-in and sign-up pages need to know of the gallery.
 #[derive(Clone)]
@@ -51,6 +49,7 @@ pub(super) struct Gallery {
     pub config: Arc<Config>,
     oidc: Arc<OnceLock<Oidc>>,
     pub mailer: Arc<Mailer>,
+    pub passkeys: Arc<OnceLock<crate::auth::passkeys::Passkeys>>,
 }
 
 impl axum::extract::FromRef<AppState> for Gallery {
@@ -60,6 +59,7 @@ impl axum::extract::FromRef<AppState> for Gallery {
             config: state.config.clone(),
             oidc: state.oidc.clone(),
             mailer: state.mailer.clone(),
+            passkeys: state.passkeys.clone(),
         }
     }
 }
@@ -256,7 +256,7 @@ async fn oidc_callback(
 }
 
 /// The user agent and address of a request, for the session it starts.
-pub(super) struct Origin(sessions::Origin);
+pub(super) struct Origin(pub sessions::Origin);
 
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Origin
 where
@@ -274,7 +274,7 @@ where
     }
 }
 
-async fn start_web_session(
+pub(super) async fn start_web_session(
     g: &Gallery,
     jar: CookieJar,
     user: &User,
@@ -308,7 +308,7 @@ async fn login(
     let client = origin.0.address.as_deref().and_then(|a| a.parse().ok());
     let client = client.unwrap_or(std::net::IpAddr::from([127, 0, 0, 1]));
     match auth::sign_in(&g.db, &g.config, &form.email, &form.password, client).await {
-        Ok(user) if user.two_factor => ask_second_step(&g, jar, &user, None)
+        Ok(user) if user.two_factor => super::second_step::ask(&g, jar, &user)
             .await
             .unwrap_or_else(|e| PageError(e).into_response()),
         Ok(user) => start_web_session(&g, jar, &user, &origin.0)
@@ -391,78 +391,4 @@ async fn logout(State(db): State<Db>, jar: CookieJar, session: Option<WebSession
         Redirect::to("/login?signed_out=1"),
     )
         .into_response())
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "second_step.html")]
-struct SecondStepPage {
-    chrome: Chrome,
-    error: Option<String>,
-}
-
-/// The password was right and the account has two-step sign-in: a short-lived, single-use
-/// token in a cookie of its own (no session yet: no page or API route accepts it) and the
-/// page that asks for the code.
-async fn ask_second_step(
-    g: &Gallery,
-    jar: CookieJar,
-    user: &User,
-    error: Option<String>,
-) -> Result<Response> {
-    let token = tokens::issue_now(&g.db, &user.id, Purpose::SecondStep).await?;
-    let step = cookie(
-        &g.config,
-        SECOND_STEP_COOKIE,
-        token,
-        SameSite::Strict,
-        "/login",
-        Some(time::Duration::minutes(5)),
-    );
-    let (jar, csrf) = anonymous_csrf(jar.add(step), &g.config);
-    let page = SecondStepPage {
-        chrome: Chrome::anonymous(csrf),
-        error,
-    };
-    Ok((jar, page).into_response())
-}
-
-#[derive(Deserialize)]
-struct CodeForm {
-    code: String,
-}
-
-/// `POST /login/code`: the second step; a right code turns the waiting sign-in into a
-/// session, a wrong one asks again (each try counts against the account's budget).
-async fn second_step(
-    State(g): State<Gallery>,
-    origin: Origin,
-    jar: CookieJar,
-    Form(form): Form<CodeForm>,
-) -> PageResult {
-    let token = jar.get(SECOND_STEP_COOKIE).map(|c| c.value().to_owned());
-    let expired = || {
-        Error::Unauthorized("this sign-in has expired; enter your email and password again".into())
-    };
-    let token = token.ok_or_else(expired)?;
-    let user_id = tokens::peek(&g.db, &token, Purpose::SecondStep)
-        .await?
-        .ok_or_else(expired)?;
-    let user = auth::find_user(&g.db, &user_id)
-        .await?
-        .ok_or_else(expired)?;
-    if let Err(err) = auth::two_step::check(&g.db, &user.id, &form.code).await {
-        let (status, _, message) = err.parts();
-        let (jar, csrf) = anonymous_csrf(jar, &g.config);
-        let page = SecondStepPage {
-            chrome: Chrome::anonymous(csrf),
-            error: Some(message),
-        };
-        return Ok((status, jar, page).into_response());
-    }
-    tokens::take_now(&g.db, &token, Purpose::SecondStep)
-        .await?
-        .filter(|taken| *taken == user.id)
-        .ok_or_else(expired)?;
-    let jar = jar.remove(Cookie::build(SECOND_STEP_COOKIE).path("/login"));
-    Ok(start_web_session(&g, jar, &user, &origin.0).await?)
 }

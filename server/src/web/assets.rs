@@ -47,6 +47,11 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../../static/voice-capture.js"),
     ),
     (
+        "passkeys.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../static/passkeys.js"),
+    ),
+    (
         "share.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../../static/share.js"),

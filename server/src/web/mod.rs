@@ -11,8 +11,10 @@ mod folders;
 mod form_token;
 mod frame;
 mod models;
+mod passkeys;
 mod photos;
 mod recovery;
+mod second_step;
 mod security;
 mod timeline;
 mod trash;
@@ -44,7 +46,9 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(folders::router())
         .merge(models::router())
         .merge(photos::router())
+        .merge(passkeys::router())
         .merge(recovery::router())
+        .merge(second_step::router())
         .merge(security::router())
         .merge(timeline::router())
         .merge(trash::router())

@@ -44,6 +44,24 @@ pub fn router() -> Router<AppState> {
         .route("/account/delete", post(delete_account))
 }
 
+/// What the account page's handlers need of the gallery.
+#[derive(Clone)]
+pub(super) struct Account {
+    pub db: Db,
+    config: Arc<Config>,
+    passkeys_on: bool,
+}
+
+impl axum::extract::FromRef<AppState> for Account {
+    fn from_ref(state: &AppState) -> Self {
+        Self {
+            db: state.db.clone(),
+            config: state.config.clone(),
+            passkeys_on: state.passkeys.get().is_some(),
+        }
+    }
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "account.html")]
 struct AccountPage {
@@ -60,6 +78,11 @@ struct AccountPage {
     recovery_left: i64,
     sessions: Vec<SignInSession>,
     tokens: Vec<AccessToken>,
+    passkeys: Vec<crate::auth::passkeys::PasskeyInfo>,
+    /// Whether the gallery's address lets passkeys be added.
+    passkeys_on: bool,
+    /// An authenticator app is set up (two-step sign-in may be on by passkeys alone).
+    app: bool,
     /// A token just made, shown this once.
     new_token: Option<String>,
     /// Two-step sign-in being set up: the secret and its QR code.
@@ -69,7 +92,8 @@ struct AccountPage {
 }
 
 impl AccountPage {
-    async fn load(db: &Db, config: &Config, session: &Session) -> Result<Self> {
+    async fn load(a: &Account, session: &Session) -> Result<Self> {
+        let (db, config, passkeys_on) = (&a.db, &a.config, a.passkeys_on);
         let user = &session.user;
         Ok(Self {
             chrome: Chrome::of(session),
@@ -84,6 +108,9 @@ impl AccountPage {
             recovery_left: two_step::recovery_codes_left(db, &user.id).await?,
             sessions: access::list_sessions(db, session).await?,
             tokens: access::list_tokens(db, session).await?,
+            passkeys: crate::auth::passkeys::list(db, &user.id).await?,
+            passkeys_on,
+            app: two_step::has_app(db, &user.id).await?,
             new_token: None,
             setup: None,
             recovery_codes: Vec::new(),
@@ -92,7 +119,8 @@ impl AccountPage {
 }
 
 /// The account page again after a form: what happened, or why it did not.
-async fn after(db: &Db, config: &Config, session: &Session, outcome: Result<String>) -> PageResult {
+pub(super) async fn after(a: &Account, session: &Session, outcome: Result<String>) -> PageResult {
+    let db = &a.db;
     // The session itself may have changed (a new address, two-step sign-in turned on).
     let session = match auth::find_user(db, &session.user.id).await? {
         Some(user) => Session {
@@ -101,7 +129,7 @@ async fn after(db: &Db, config: &Config, session: &Session, outcome: Result<Stri
         },
         None => return Ok(Redirect::to("/login").into_response()),
     };
-    let mut page = AccountPage::load(db, config, &session).await?;
+    let mut page = AccountPage::load(a, &session).await?;
     Ok(match outcome {
         Ok(message) => {
             page.message = Some(message);
@@ -115,14 +143,8 @@ async fn after(db: &Db, config: &Config, session: &Session, outcome: Result<Stri
     })
 }
 
-async fn account(
-    State(db): State<Db>,
-    State(config): State<Arc<Config>>,
-    SignedIn(session): SignedIn,
-) -> PageResult {
-    Ok(AccountPage::load(&db, &config, &session)
-        .await?
-        .into_response())
+async fn account(State(a): State<Account>, SignedIn(session): SignedIn) -> PageResult {
+    Ok(AccountPage::load(&a, &session).await?.into_response())
 }
 
 #[derive(Deserialize)]
@@ -133,15 +155,14 @@ struct PasswordForm {
 }
 
 async fn change_password(
-    State(db): State<Db>,
-    State(config): State<Arc<Config>>,
+    State(a): State<Account>,
     SignedIn(session): SignedIn,
     Form(form): Form<PasswordForm>,
 ) -> PageResult {
-    let done = auth::change_password(&db, &session, &form.current_password, &form.new_password)
+    let done = auth::change_password(&a.db, &session, &form.current_password, &form.new_password)
         .await
         .map(|()| "Your password has been changed. You are signed out everywhere else.".to_owned());
-    after(&db, &config, &session, done).await
+    after(&a, &session, done).await
 }
 
 #[derive(Deserialize)]
@@ -152,44 +173,44 @@ struct EmailForm {
 }
 
 async fn change_email(
-    State(db): State<Db>,
-    State(config): State<Arc<Config>>,
+    State(a): State<Account>,
     State(mailer): State<Arc<Mailer>>,
     SignedIn(session): SignedIn,
     Form(form): Form<EmailForm>,
 ) -> PageResult {
-    let done = recovery::change_email(&db, &mailer, &session, &form.email, &form.current_password)
-        .await
-        .map(|()| {
-            "We sent a link to the new address. Your address changes when you open it.".to_owned()
-        });
-    after(&db, &config, &session, done).await
+    let done = recovery::change_email(
+        &a.db,
+        &mailer,
+        &session,
+        &form.email,
+        &form.current_password,
+    )
+    .await
+    .map(|()| {
+        "We sent a link to the new address. Your address changes when you open it.".to_owned()
+    });
+    after(&a, &session, done).await
 }
 
 async fn resend_verification(
-    State(db): State<Db>,
-    State(config): State<Arc<Config>>,
+    State(a): State<Account>,
     State(mailer): State<Arc<Mailer>>,
     SignedIn(session): SignedIn,
 ) -> PageResult {
-    let done = recovery::resend_verification(&db, &mailer, &session)
+    let done = recovery::resend_verification(&a.db, &mailer, &session)
         .await
         .map(|()| format!("We sent a new link to {}.", session.user.email));
-    after(&db, &config, &session, done).await
+    after(&a, &session, done).await
 }
 
-async fn two_step_begin(
-    State(db): State<Db>,
-    State(config): State<Arc<Config>>,
-    SignedIn(session): SignedIn,
-) -> PageResult {
-    match two_step::begin(&db, &session).await {
+async fn two_step_begin(State(a): State<Account>, SignedIn(session): SignedIn) -> PageResult {
+    match two_step::begin(&a.db, &session).await {
         Ok(setup) => {
-            let mut page = AccountPage::load(&db, &config, &session).await?;
+            let mut page = AccountPage::load(&a, &session).await?;
             page.setup = Some(setup);
             Ok(page.into_response())
         }
-        Err(err) => after(&db, &config, &session, Err(err)).await,
+        Err(err) => after(&a, &session, Err(err)).await,
     }
 }
 
@@ -199,23 +220,22 @@ struct CodeForm {
 }
 
 async fn two_step_confirm(
-    State(db): State<Db>,
-    State(config): State<Arc<Config>>,
+    State(a): State<Account>,
     SignedIn(session): SignedIn,
     Form(form): Form<CodeForm>,
 ) -> PageResult {
-    match two_step::confirm(&db, &session, &form.code).await {
+    match two_step::confirm(&a.db, &session, &form.code).await {
         Ok(codes) => {
             let mut session = session;
             session.user.two_factor = true;
-            let mut page = AccountPage::load(&db, &config, &session).await?;
+            let mut page = AccountPage::load(&a, &session).await?;
             page.message = Some(
                 "Two-step sign-in is on. Keep these recovery codes somewhere safe: each works once, when your app is not at hand. They are shown only now.".into(),
             );
             page.recovery_codes = codes;
             Ok(page.into_response())
         }
-        Err(err) => after(&db, &config, &session, Err(err)).await,
+        Err(err) => after(&a, &session, Err(err)).await,
     }
 }
 
@@ -226,44 +246,38 @@ struct PasswordOnly {
 }
 
 async fn two_step_off(
-    State(db): State<Db>,
-    State(config): State<Arc<Config>>,
+    State(a): State<Account>,
     SignedIn(session): SignedIn,
     Form(form): Form<PasswordOnly>,
 ) -> PageResult {
-    let done = two_step::turn_off(&db, &session, &form.password)
+    let done = two_step::turn_off(&a.db, &session, &form.password)
         .await
         .map(|()| "Two-step sign-in is off.".to_owned());
-    after(&db, &config, &session, done).await
+    after(&a, &session, done).await
 }
 
 async fn end_session(
-    State(db): State<Db>,
-    State(config): State<Arc<Config>>,
+    State(a): State<Account>,
     SignedIn(session): SignedIn,
     Path(id): Path<String>,
 ) -> PageResult {
     if id == session.id {
         return Err(Error::bad_request("to end this session, sign out").into());
     }
-    let done = access::end_session(&db, &session, &id)
+    let done = access::end_session(&a.db, &session, &id)
         .await
         .map(|()| "That session is signed out.".to_owned());
-    after(&db, &config, &session, done).await
+    after(&a, &session, done).await
 }
 
-async fn end_other_sessions(
-    State(db): State<Db>,
-    State(config): State<Arc<Config>>,
-    SignedIn(session): SignedIn,
-) -> PageResult {
-    let done = access::end_other_sessions(&db, &session).await.map(|n| {
+async fn end_other_sessions(State(a): State<Account>, SignedIn(session): SignedIn) -> PageResult {
+    let done = access::end_other_sessions(&a.db, &session).await.map(|n| {
         format!(
             "Signed out everywhere else ({}).",
             super::frame::plural(n as usize, "session")
         )
     });
-    after(&db, &config, &session, done).await
+    after(&a, &session, done).await
 }
 
 #[derive(Deserialize)]
@@ -275,13 +289,12 @@ struct TokenForm {
 }
 
 async fn create_token(
-    State(db): State<Db>,
-    State(config): State<Arc<Config>>,
+    State(a): State<Account>,
     SignedIn(session): SignedIn,
     Form(form): Form<TokenForm>,
 ) -> PageResult {
     match access::create_token(
-        &db,
+        &a.db,
         &session,
         &form.name,
         &form.scope,
@@ -290,26 +303,25 @@ async fn create_token(
     .await
     {
         Ok((_, token)) => {
-            let mut page = AccountPage::load(&db, &config, &session).await?;
+            let mut page = AccountPage::load(&a, &session).await?;
             page.message =
                 Some("Your new token is below. Copy it now: it is shown only once.".into());
             page.new_token = Some(token);
             Ok(page.into_response())
         }
-        Err(err) => after(&db, &config, &session, Err(err)).await,
+        Err(err) => after(&a, &session, Err(err)).await,
     }
 }
 
 async fn revoke_token(
-    State(db): State<Db>,
-    State(config): State<Arc<Config>>,
+    State(a): State<Account>,
     SignedIn(session): SignedIn,
     Path(id): Path<String>,
 ) -> PageResult {
-    let done = access::revoke_token(&db, &session, &id)
+    let done = access::revoke_token(&a.db, &session, &id)
         .await
         .map(|()| "The token is revoked.".to_owned());
-    after(&db, &config, &session, done).await
+    after(&a, &session, done).await
 }
 
 #[derive(Deserialize)]
@@ -323,8 +335,7 @@ struct LeaveForm {
 }
 
 async fn delete_account(
-    State(db): State<Db>,
-    State(config): State<Arc<Config>>,
+    State(a): State<Account>,
     State(storage): State<Storage>,
     jar: CookieJar,
     SignedIn(session): SignedIn,
@@ -335,14 +346,14 @@ async fn delete_account(
         email: Some(&form.email),
         code: Some(&form.code),
     };
-    match leaving::delete_own_account(&db, &storage, &session, confirm).await {
+    match leaving::delete_own_account(&a.db, &storage, &session, confirm).await {
         Ok(()) => Ok((
             [(HeaderName::from_static("clear-site-data"), "\"cache\"")],
             jar.remove(Cookie::build(SESSION_COOKIE).path("/")),
             Redirect::to("/login?deleted=1"),
         )
             .into_response()),
-        Err(err) => after(&db, &config, &session, Err(err)).await,
+        Err(err) => after(&a, &session, Err(err)).await,
     }
 }
 
@@ -351,6 +362,7 @@ async fn delete_account(
 pub fn must_set_up_first(config: &Config, session: &Session, path: &str) -> Option<Response> {
     let allowed = path == "/account"
         || path.starts_with("/account/two-step")
+        || path.starts_with("/account/passkeys/")
         || path == "/logout"
         || path.starts_with("/static/")
         || path.starts_with("/assets/");

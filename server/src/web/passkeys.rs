@@ -1,0 +1,141 @@
+//! Passkeys in the pages: adding one on the account page and removing it, and signing in
+//! with a passkey alone from the sign-in page. The page's script (`static/passkeys.js`)
+//! talks to the authenticator; these routes hold the ceremonies' other half.
+
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use axum_extra::extract::CookieJar;
+use serde::{Deserialize, Serialize};
+use webauthn_rs::prelude::{
+    CreationChallengeResponse, RegisterPublicKeyCredential, RequestChallengeResponse,
+};
+
+use super::account::{Gallery, Origin, start_web_session};
+use super::frame::{ScriptSession, SignedIn};
+use super::second_step::{Assertion, Ceremony};
+use crate::api::ApiJson;
+use crate::auth::limits::{self, Rate, Subject};
+use crate::auth::passkeys::{self, Passkeys};
+use crate::auth::{self, refused};
+use crate::error::{Error, Result};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/account/passkeys/start", post(register_start))
+        .route("/account/passkeys/finish", post(register_finish))
+        .route("/account/passkeys/{id}/remove", post(remove))
+        .route("/login/passkey/start", post(sign_in_start))
+        .route("/login/passkey/finish", post(sign_in_finish))
+}
+
+fn relying_party(g: &Gallery) -> Result<&Passkeys> {
+    g.passkeys.get().ok_or_else(|| {
+        Error::Unsupported(
+            "passkeys need the gallery to be reached by a name, not an address".into(),
+        )
+    })
+}
+
+async fn register_start(
+    State(g): State<Gallery>,
+    ScriptSession(session): ScriptSession,
+) -> Result<Json<Ceremony<CreationChallengeResponse>>> {
+    let (challenge, options) =
+        passkeys::register_start(&g.db, relying_party(&g)?, &session).await?;
+    Ok(Json(Ceremony { challenge, options }))
+}
+
+#[derive(Deserialize)]
+struct Registration {
+    challenge: String,
+    name: String,
+    credential: RegisterPublicKeyCredential,
+}
+
+#[derive(Serialize)]
+struct Registered {
+    /// Recovery codes made now (the account's first way of two-step sign-in), shown once.
+    recovery_codes: Vec<String>,
+}
+
+async fn register_finish(
+    State(g): State<Gallery>,
+    ScriptSession(session): ScriptSession,
+    ApiJson(body): ApiJson<Registration>,
+) -> Result<Json<Registered>> {
+    let pk = relying_party(&g)?;
+    let recovery_codes = passkeys::register_finish(
+        &g.db,
+        pk,
+        &session,
+        &body.challenge,
+        &body.name,
+        &body.credential,
+    )
+    .await?;
+    Ok(Json(Registered { recovery_codes }))
+}
+
+async fn remove(
+    State(a): State<super::security::Account>,
+    SignedIn(session): SignedIn,
+    Path(id): Path<String>,
+) -> super::frame::PageResult {
+    let done = passkeys::remove(&a.db, &session, &id)
+        .await
+        .map(|()| "The passkey is removed.".to_owned());
+    super::security::after(&a, &session, done).await
+}
+
+/// Starting a sign-in counts against the client's sign-in budget (each keeps a row).
+async fn sign_in_start(
+    State(g): State<Gallery>,
+    origin: Origin,
+) -> Result<Json<Ceremony<RequestChallengeResponse>>> {
+    let client = origin.0.address.as_deref().and_then(|a| a.parse().ok());
+    if let Some(client) = client {
+        limits::hit(
+            &g.db,
+            Subject::SignInAddress(client),
+            Rate::per_minute(g.config.login_per_ip),
+        )
+        .await?;
+    }
+    let (challenge, options) = passkeys::sign_in_start(&g.db, relying_party(&g)?).await?;
+    Ok(Json(Ceremony { challenge, options }))
+}
+
+/// A passkey alone signs in: it is the account's, and the authenticator verified its user.
+async fn sign_in_finish(
+    State(g): State<Gallery>,
+    origin: Origin,
+    jar: CookieJar,
+    ApiJson(body): ApiJson<Assertion>,
+) -> Result<Response> {
+    let user =
+        passkeys::sign_in_finish(&g.db, relying_party(&g)?, &body.challenge, &body.credential)
+            .await?;
+    if auth::is_disabled(&g.db, &user.id).await? {
+        refused("disabled");
+        return Err(Error::Forbidden(
+            "this account has been disabled by an admin of this gallery".into(),
+        ));
+    }
+    if g.config.require_verified_email && !user.email_verified {
+        refused("unverified");
+        return Err(Error::Forbidden(format!(
+            "confirm your email address first: open the link we sent to {}",
+            user.email
+        )));
+    }
+    let signed_in = start_web_session(&g, jar, &user, &origin.0).await?;
+    // The script follows the redirect itself.
+    Ok(if signed_in.status().is_redirection() {
+        signed_in
+    } else {
+        Redirect::to("/gallery").into_response()
+    })
+}
