@@ -401,3 +401,67 @@ async fn deleting_ones_account_in_the_browser_signs_out() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+#[tokio::test]
+async fn changing_the_password_takes_the_current_one_and_ends_the_other_sessions() {
+    let app = spawn_app().await;
+    app.signup("gus@example.org").await;
+    let here = login_as(&app, "gus@example.org", "Firefox/130.0").await;
+    let there = login_as(&app, "gus@example.org", "Safari/604.1").await;
+    let res = app
+        .post(&here, "/api/v1/me/password")
+        .json(&json!({"current_password": "not my password", "new_password": "a much better passphrase"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let res = app
+        .post(&here, "/api/v1/me/password")
+        .json(&json!({"current_password": PASSWORD, "new_password": "a much better passphrase"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.get(&here, "/api/v1/me").send().await.unwrap().status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get(&there, "/api/v1/me").send().await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.login("gus@example.org", "a much better passphrase")
+            .await
+            .status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn an_admin_ends_every_session_and_token_of_an_account() {
+    let app = spawn_app().await;
+    let b = browser();
+    common::sign_up_in_browser(&app, &b, "root@example.org").await;
+    let token = app.user("hal@example.org").await;
+    let (_, script) = make_token(&app, &token, "read").await;
+    let (id,): (String,) = sqlx::query_as("SELECT id FROM users WHERE email = 'hal@example.org'")
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    let page = format!("/admin/users/{id}");
+    let res = post_form(&b, &app.base, &page, &page, &[("action", "sign-out")]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.text().await.unwrap().contains("Signed out everywhere"));
+    for gone in [&token, &script] {
+        assert_eq!(
+            app.get(gone, "/api/v1/me").send().await.unwrap().status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    // Someone who is not an admin cannot.
+    let eve = browser();
+    common::sign_up_in_browser(&app, &eve, "eve@example.org").await;
+    let res = eve.get(app.url(&page)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+}

@@ -130,6 +130,12 @@ async fn the_first_sign_in_makes_the_account_from_the_id_token() {
     .await
     .unwrap();
     assert_eq!((email.as_str(), has_password), ("alice@example.org", 0));
+    // The provider verified the address, so it counts as confirmed here.
+    let (verified,): (Option<i64>,) = sqlx::query_as("SELECT email_verified_at FROM users")
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    assert!(verified.is_some());
     let (issuer, subject): (String, String) =
         sqlx::query_as("SELECT issuer, subject FROM identities")
             .fetch_one(&app.state.db)
@@ -204,6 +210,42 @@ async fn linking_a_verified_email_ends_what_a_squatter_set_up_before() {
     assert_eq!(res.status(), StatusCode::OK);
     let res = app
         .login("alice@example.org", "a brand new passphrase")
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn linking_an_account_whose_address_was_confirmed_keeps_its_password_and_sessions() {
+    let (app, _) = oidc_app_with(common::mail::with_mail).await;
+    // The provider's test account is alice@example.org: the letter is the next one to it
+    // (the PostgreSQL pass runs this test again with the same mail server).
+    let before = common::mail::letters_to("alice@example.org").len();
+    let token = app.user("alice@example.org").await;
+    let letter =
+        common::mail::wait_letter("alice@example.org", "Confirm your email", before + 1).await;
+    let res = app
+        .client
+        .post(app.url("/api/v1/auth/email/verify"))
+        .json(&json!({"token": letter.token("/verify-email")}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+
+    let b = new_browser();
+    let callback = at_provider(&app, &b, "alice").await;
+    assert_eq!(
+        b.get(&callback).send().await.unwrap().status(),
+        StatusCode::SEE_OTHER
+    );
+    assert!(signed_in(&app, &b).await);
+    assert_eq!(app.rows("users").await, 1);
+    assert_eq!(app.rows("identities").await, 1);
+    // The same person proved the address twice: nothing of theirs ended.
+    let me = app.get(&token, "/api/v1/me").send().await.unwrap();
+    assert_eq!(me.status(), StatusCode::OK);
+    let res = app
+        .login("alice@example.org", "correct horse battery")
         .await;
     assert_eq!(res.status(), StatusCode::OK);
 }

@@ -32,11 +32,7 @@ pub fn router() -> Router<AppState> {
 }
 
 fn relying_party(g: &Gallery) -> Result<&Passkeys> {
-    g.passkeys.get().ok_or_else(|| {
-        Error::Unsupported(
-            "passkeys need the gallery to be reached by a name, not an address".into(),
-        )
-    })
+    super::second_step::relying_party(&g.passkeys)
 }
 
 async fn register_start(

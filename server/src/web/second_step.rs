@@ -139,7 +139,7 @@ pub(super) struct Ceremony<T> {
     pub options: T,
 }
 
-fn relying_party(passkeys: &Arc<OnceLock<Passkeys>>) -> Result<&Passkeys> {
+pub(super) fn relying_party(passkeys: &Arc<OnceLock<Passkeys>>) -> Result<&Passkeys> {
     passkeys.get().ok_or_else(|| {
         Error::Unsupported(
             "passkeys need the gallery to be reached by a name, not an address".into(),
