@@ -312,6 +312,11 @@ pub struct Config {
     #[arg(long, env = "GALLERY_RESET_PER_HOUR", default_value_t = 5)]
     pub reset_per_hour: u32,
 
+    /// A PEM file of a CA to trust for the mail server's certificate besides the usual
+    /// ones (a relay with a certificate of a private CA), with `smtps://` or `?tls=required`.
+    #[arg(long, env = "GALLERY_SMTP_CA_FILE")]
+    pub smtp_ca_file: Option<std::path::PathBuf>,
+
     /// The sender of the gallery's mail.
     #[arg(
         long,

@@ -605,3 +605,191 @@ async fn without_a_mail_server_each_letter_is_written_to_the_log() {
         "{written}"
     );
 }
+
+/// A test CA and a certificate for localhost signed by it (openssl): (ca, cert, key).
+fn private_ca(dir: &std::path::Path) -> (String, String, String) {
+    let path = |name: &str| dir.join(name).display().to_string();
+    let openssl = |args: &[&str]| {
+        let out = std::process::Command::new("openssl")
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=Mail test CA",
+        "-keyout",
+        &path("ca.key"),
+        "-out",
+        &path("ca.crt"),
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=localhost",
+        "-keyout",
+        &path("mail.key"),
+        "-out",
+        &path("mail.csr"),
+    ]);
+    std::fs::write(
+        dir.join("ext"),
+        "subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        &path("mail.csr"),
+        "-CA",
+        &path("ca.crt"),
+        "-CAkey",
+        &path("ca.key"),
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        &path("ext"),
+        "-out",
+        &path("mail.crt"),
+    ]);
+    (path("ca.crt"), path("mail.crt"), path("mail.key"))
+}
+
+/// The tests' SMTP server with TLS (`--starttls` or `--tls`), keeping letters in `dir`:
+/// the process and its port.
+fn tls_mail_server(
+    dir: &std::path::Path,
+    mode: &str,
+    cert: &str,
+    key: &str,
+) -> (std::process::Child, u16) {
+    let python =
+        std::env::var("GALLERY_TEST_PYTHON").expect("GALLERY_TEST_PYTHON: run scripts/test.sh");
+    let mut child = std::process::Command::new(python)
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/mail/server.py"
+        ))
+        .args(["--dir", dir.join("mail").to_str().unwrap(), mode, cert, key])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let port = line
+        .trim()
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .parse()
+        .expect("the server's port");
+    (child, port)
+}
+
+/// Waits (up to 20 s) for a letter in the folder a TLS mail server of the test keeps.
+async fn kept_letter(dir: &std::path::Path) -> Option<String> {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(20) {
+        let found = std::fs::read_dir(dir.join("mail"))
+            .ok()
+            .and_then(|entries| {
+                entries
+                    .filter_map(|e| e.ok())
+                    .find(|e| e.path().extension().is_some_and(|x| x == "eml"))
+                    .map(|e| std::fs::read_to_string(e.path()).unwrap())
+            });
+        if found.is_some() {
+            return found;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    None
+}
+
+#[tokio::test]
+async fn letters_go_over_starttls_and_implicit_tls_checking_the_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ca, cert, key) = private_ca(dir.path());
+    for (mode, scheme, query) in [
+        ("--starttls", "smtp", "?tls=required"),
+        ("--tls", "smtps", ""),
+    ] {
+        let here = tempfile::tempdir().unwrap();
+        let (mut server, port) = tls_mail_server(here.path(), mode, &cert, &key);
+        let url = format!("{scheme}://localhost:{port}{query}");
+        // Without the CA, the server's certificate is not trusted: nothing is sent.
+        let untrusting = spawn_app_with({
+            let url = url.clone();
+            move |c| c.smtp_url = Some(url)
+        })
+        .await;
+        let email = address("tls");
+        signup(&untrusting, &email).await;
+        let start = Instant::now();
+        let error = loop {
+            let row: Option<(Option<String>,)> =
+                sqlx::query_as("SELECT last_error FROM mail_outbox WHERE recipient = $1")
+                    .bind(&email)
+                    .fetch_optional(&untrusting.state.db)
+                    .await
+                    .unwrap();
+            if let Some((Some(error),)) = row {
+                break error;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "{mode}: no failed attempt: {row:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        assert!(
+            error.to_lowercase().contains("certificate"),
+            "{mode}: {error}"
+        );
+        let kept = std::fs::read_dir(here.path().join("mail")).map_or(0, |e| e.count());
+        assert_eq!(
+            kept, 0,
+            "{mode}: a letter went to a server whose certificate was not trusted"
+        );
+
+        // With it, the letter goes through TLS.
+        let trusting = spawn_app_with({
+            let (url, ca) = (url.clone(), ca.clone());
+            move |c| {
+                c.smtp_url = Some(url);
+                c.smtp_ca_file = Some(ca.into());
+            }
+        })
+        .await;
+        let email = address("tls-ok");
+        signup(&trusting, &email).await;
+        let letter = kept_letter(here.path()).await;
+        let _ = server.kill();
+        let _ = server.wait();
+        assert!(
+            letter.is_some_and(|l| l.contains(&email)),
+            "{mode}: the letter did not arrive"
+        );
+    }
+}

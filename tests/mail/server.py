@@ -1,10 +1,11 @@
 """The tests' mail server: a real SMTP server (aiosmtpd) that keeps every message it
 receives as one .eml file in a folder, for the tests to read.
 
-    python server.py --dir DIR [--port PORT] [--starttls CERT KEY]
+    python server.py --dir DIR [--port PORT] [--starttls CERT KEY | --tls CERT KEY]
 
 Prints "SMTP server at 127.0.0.1:PORT" once it accepts connections, and runs until it is
-stopped. With --starttls it offers STARTTLS with the given certificate and requires it.
+stopped. With --starttls it offers STARTTLS with the given certificate and requires it;
+with --tls it speaks TLS from the first byte (implicit TLS, as on port 465).
 """
 
 import argparse
@@ -47,16 +48,21 @@ def main():
     parser.add_argument("--dir", required=True)
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--starttls", nargs=2, metavar=("CERT", "KEY"))
+    parser.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
     args = parser.parse_args()
     os.makedirs(args.dir, exist_ok=True)
     port = args.port or free_port()
-    options = {}
+    options, implicit = {}, None
     if args.starttls:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(*args.starttls)
         options = {"tls_context": context, "require_starttls": True}
+    if args.tls:
+        implicit = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        implicit.load_cert_chain(*args.tls)
     controller = Controller(
-        Keep(args.dir), hostname="127.0.0.1", port=port, server_kwargs=options
+        Keep(args.dir), hostname="127.0.0.1", port=port, server_kwargs=options,
+        ssl_context=implicit,
     )
     controller.start()
     print(f"SMTP server at 127.0.0.1:{port}", flush=True)

@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use askama::Template;
 use lettre::message::Mailbox;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, Tokio1Executor};
 use sqlx::{Any, Transaction};
 use tokio::sync::Notify;
@@ -20,6 +21,31 @@ use tokio::sync::Notify;
 use crate::config::Config;
 use crate::db::{Db, new_id, now_ms};
 use crate::error::Result;
+
+/// The TLS of `url` (implicit with `smtps://`, STARTTLS with `?tls=required`) trusting the
+/// CA in the PEM file `ca` too; None for a plain connection, which has no certificate.
+fn tls_trusting(url: &str, ca: &std::path::Path) -> anyhow::Result<Option<Tls>> {
+    let parsed = url::Url::parse(url)?;
+    let host = parsed
+        .host_str()
+        .ok_or_else(|| anyhow::anyhow!("GALLERY_SMTP_URL has no host"))?
+        .to_owned();
+    let pem = std::fs::read(ca)
+        .map_err(|e| anyhow::anyhow!("cannot read GALLERY_SMTP_CA_FILE {}: {e}", ca.display()))?;
+    let cert = Certificate::from_pem(&pem)
+        .map_err(|e| anyhow::anyhow!("GALLERY_SMTP_CA_FILE is not a PEM certificate: {e}"))?;
+    let params = TlsParameters::builder(host)
+        .add_root_certificate(cert)
+        .build_rustls()?;
+    let starttls = parsed
+        .query_pairs()
+        .any(|(k, v)| k == "tls" && v == "required");
+    Ok(match parsed.scheme() {
+        "smtps" => Some(Tls::Wrapper(params)),
+        _ if starttls => Some(Tls::Required(params)),
+        _ => None,
+    })
+}
 
 /// A letter: a subject, paragraphs, and at most one button with its link.
 #[derive(Debug, Clone)]
@@ -67,17 +93,22 @@ impl Mailer {
         })?;
         let transport = match config.smtp_url.as_deref().map(str::trim) {
             // "off" too: a deployment's placeholder until the operator puts the address.
-            Some(url) if !url.is_empty() && url != "off" => Some(
-                AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            Some(url) if !url.is_empty() && url != "off" => {
+                let mut builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
                     .map_err(|e| {
                         anyhow::anyhow!(
                             "GALLERY_SMTP_URL is not a mail server's address \
                              (smtp://HOST:PORT, smtp://HOST:PORT?tls=required or smtps://HOST:PORT): {e}"
                         )
                     })?
-                    .timeout(Some(SEND_TIMEOUT))
-                    .build(),
-            ),
+                    .timeout(Some(SEND_TIMEOUT));
+                if let Some(ca) = &config.smtp_ca_file
+                    && let Some(tls) = tls_trusting(url, ca)?
+                {
+                    builder = builder.tls(tls);
+                }
+                Some(builder.build())
+            }
             _ => None,
         };
         let base = OnceLock::new();
