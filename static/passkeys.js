@@ -27,15 +27,15 @@
     return res;
   }
 
-  // A ceremony of signing in: the options from `start`, the authenticator's answer to
-  // `finish`, then on to the gallery.
+  // A ceremony with an existing passkey (signing in, or confirming a deletion): the options
+  // from `start`, the authenticator's answer to `finish`, then where the server sends us.
   async function signIn(start, finish) {
     error("");
     const { challenge, options } = await (await post(start)).json();
     const publicKey = PublicKeyCredential.parseRequestOptionsFromJSON(options.publicKey);
     const credential = await navigator.credentials.get({ publicKey });
     const res = await post(finish, { challenge, credential: credential.toJSON() });
-    window.location.assign(res.redirected ? res.url : "/gallery");
+    window.location.assign(res.redirected ? res.url : "/");
   }
 
   async function register(form) {
@@ -89,6 +89,11 @@
         el.addEventListener("submit", (event) => { event.preventDefault(); register(el).catch(fail); });
       } else if (el.dataset.passkey === "sign-in") {
         el.addEventListener("click", () => signIn("/login/passkey/start", "/login/passkey/finish").catch(fail));
+      } else if (el.dataset.passkey === "delete") {
+        el.addEventListener("click", () => {
+          if (!window.confirm("Delete your account and everything in it, for good?")) return;
+          signIn("/account/delete/passkey/start", "/account/delete/passkey/finish").catch(fail);
+        });
       } else if (el.dataset.passkey === "second-step") {
         el.addEventListener("click", () => signIn("/login/passkey/second/start", "/login/passkey/second/finish").catch(fail));
       }

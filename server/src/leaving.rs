@@ -1,6 +1,7 @@
 //! "Delete my account": the password again (or, for an account without one, its address
-//! typed out), and a code when the account uses an authenticator app; then everything of
-//! the account goes as when an admin deletes it. The last enabled admin cannot leave.
+//! typed out) and a code when the account uses an authenticator app, or one of the
+//! account's passkeys; then everything of the account goes as when an admin deletes it.
+//! The last enabled admin cannot leave.
 
 use crate::admin::{self, Actor};
 use crate::auth::{self, Session};
@@ -15,6 +16,9 @@ pub struct Confirmation<'a> {
     pub email: Option<&'a str>,
     /// A TOTP or recovery code, when the account uses an authenticator app.
     pub code: Option<&'a str>,
+    /// One of the account's passkeys was used just now to confirm (it verified its user:
+    /// it stands for the password and the code).
+    pub passkey: bool,
 }
 
 pub async fn delete_own_account(
@@ -29,7 +33,9 @@ pub async fn delete_own_account(
             "an access token cannot delete its account; sign in to do that".into(),
         ));
     }
-    if user.has_password {
+    if confirm.passkey {
+        // Confirmed with a passkey of this account.
+    } else if user.has_password {
         let password = confirm.password.unwrap_or_default();
         auth::authenticate(db, &user.email, password)
             .await
@@ -42,7 +48,7 @@ pub async fn delete_own_account(
             ));
         }
     }
-    if auth::two_step::has_app(db, &user.id).await? {
+    if !confirm.passkey && auth::two_step::has_app(db, &user.id).await? {
         let code = confirm.code.unwrap_or_default();
         auth::two_step::check(db, &user.id, code).await?;
     }

@@ -2,7 +2,7 @@
 // domain through playwright-core): one is added on the account page (and recovery codes
 // come with it), then signs in alone and serves as the second step after the password. A
 // passkey of one account cannot sign in another: not by claiming the other's user handle,
-// nor as the other's second step. Passkeys need a name, so the pages are opened at
+// nor as the other's second step. A passkey also confirms "delete my account". Passkeys need a name, so the pages are opened at
 // localhost (the gallery's relying party when it listens on loopback).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -136,6 +136,20 @@ test("a passkey signs in alone and as the second step, and only its own account"
   assert.ok([400, 401].includes(secondStep), `Ada's passkey as Bob's second step: ${secondStep}`);
   const gallery = await ada.page.context().request.get(`${base}/gallery`, { maxRedirects: 0 });
   assert.equal(gallery.status(), 303, "not signed in");
+
+  // Bob leaves, confirming with his passkey instead of his password.
+  await bob.page.goto(`${base}/login`);
+  await bob.page.click("#passkey-sign-in");
+  await bob.page.waitForURL(/\/gallery/);
+  await bob.page.goto(`${base}/account`);
+  bob.page.once("dialog", (dialog) => dialog.accept());
+  await bob.page.click("#delete-with-passkey");
+  await bob.page.waitForURL(/\/login\?deleted=1/);
+  const again = await fetch(`${base}/api/v1/auth/login`, {
+    method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ email: "bob@example.org", password: "correct horse battery" }),
+  });
+  assert.equal(again.status, 401, "the account is gone");
 
   await ada.context.close();
   await bob.context.close();

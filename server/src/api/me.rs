@@ -201,6 +201,7 @@ async fn delete_me(
         password: body.password.as_deref(),
         email: body.email.as_deref(),
         code: body.code.as_deref(),
+        passkey: false,
     };
     leaving::delete_own_account(&db, &storage, &session, confirm).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -27,6 +27,8 @@ pub fn router() -> Router<AppState> {
         .route("/account/passkeys/start", post(register_start))
         .route("/account/passkeys/finish", post(register_finish))
         .route("/account/passkeys/{id}/remove", post(remove))
+        .route("/account/delete/passkey/start", post(leave_start))
+        .route("/account/delete/passkey/finish", post(leave_finish))
         .route("/login/passkey/start", post(sign_in_start))
         .route("/login/passkey/finish", post(sign_in_finish))
 }
@@ -134,4 +136,43 @@ async fn sign_in_finish(
     } else {
         Redirect::to("/gallery").into_response()
     })
+}
+
+/// "Delete my account" confirmed with one of the account's passkeys: its ceremony.
+async fn leave_start(
+    State(g): State<Gallery>,
+    ScriptSession(session): ScriptSession,
+) -> Result<Json<Ceremony<RequestChallengeResponse>>> {
+    let (challenge, options) =
+        passkeys::second_step_start(&g.db, relying_party(&g)?, &session.user.id).await?;
+    Ok(Json(Ceremony { challenge, options }))
+}
+
+/// Only a passkey of this account confirms; then the account and everything of it go.
+async fn leave_finish(
+    State(g): State<Gallery>,
+    State(storage): State<crate::storage::Storage>,
+    jar: CookieJar,
+    ScriptSession(session): ScriptSession,
+    ApiJson(body): ApiJson<Assertion>,
+) -> Result<Response> {
+    let pk = relying_party(&g)?;
+    passkeys::second_step_finish(
+        &g.db,
+        pk,
+        &session.user.id,
+        &body.challenge,
+        &body.credential,
+    )
+    .await?;
+    let confirm = crate::leaving::Confirmation {
+        password: None,
+        email: None,
+        code: None,
+        passkey: true,
+    };
+    crate::leaving::delete_own_account(&g.db, &storage, &session, confirm).await?;
+    let signed_out =
+        jar.remove(axum_extra::extract::cookie::Cookie::build(super::SESSION_COOKIE).path("/"));
+    Ok((signed_out, Redirect::to("/login?deleted=1")).into_response())
 }

@@ -345,6 +345,7 @@ async fn delete_account(
         password: Some(&form.password),
         email: Some(&form.email),
         code: Some(&form.code),
+        passkey: false,
     };
     match leaving::delete_own_account(&a.db, &storage, &session, confirm).await {
         Ok(()) => Ok((
