@@ -145,7 +145,9 @@ check() {
     echo "the image's root is writable" >&2; exit 1
   fi
   echo "ok   the root is read-only; the database and photos are in data/: $(ls "$work/data" | tr '\n' ' ')"
-  if grep -E 'ERROR|WARN' "$work/server.log"; then
+  # Without a mail server, each letter (the sign-up's confirmation) is written to the log
+  # as a warning on purpose (gallery::mail); anything else is a fault.
+  if grep -E 'ERROR|WARN' "$work/server.log" | grep -v 'gallery::mail'; then
     echo "the server logged warnings or errors in the image (above)" >&2; exit 1
   fi
   echo "ok   the server logged no warning or error"
