@@ -245,7 +245,7 @@ pub async fn find_user(db: &Db, id: &str) -> Result<Option<User>> {
     Ok(row.map(|r| user_from_row(r).0))
 }
 
-pub async fn is_disabled(db: &Db, user_id: &str) -> Result<bool> {
+async fn is_disabled(db: &Db, user_id: &str) -> Result<bool> {
     let row: Option<(Option<i64>,)> = sqlx::query_as("SELECT disabled_at FROM users WHERE id = $1")
         .bind(user_id)
         .fetch_optional(db)
@@ -284,6 +284,13 @@ pub async fn sign_in(
         return Err(Error::Unauthorized(BAD_CREDENTIALS.into()));
     }
     let user = authenticate(db, &email, password).await?;
+    require_verified(config, &user)?;
+    Ok(user)
+}
+
+/// With `GALLERY_REQUIRE_VERIFIED_EMAIL`, an account signs in only once its address is
+/// confirmed (whatever it signs in with).
+fn require_verified(config: &Config, user: &User) -> Result<()> {
     if config.require_verified_email && !user.email_verified {
         refused("unverified");
         return Err(Error::Forbidden(format!(
@@ -292,7 +299,17 @@ pub async fn sign_in(
             user.email
         )));
     }
-    Ok(user)
+    Ok(())
+}
+
+/// Whether an account that proved itself without a password (a passkey) may sign in: not
+/// disabled, and confirmed when the gallery asks for that.
+pub async fn admit(db: &Db, config: &Config, user: &User) -> Result<()> {
+    if is_disabled(db, &user.id).await? {
+        refused("disabled");
+        return Err(account_disabled());
+    }
+    require_verified(config, user)
 }
 
 /// Checks an email and password; the same answer for an unknown email as for a wrong

@@ -307,12 +307,7 @@ pub async fn second_step_finish(
     challenge: &str,
     credential: &PublicKeyCredential,
 ) -> Result<()> {
-    super::limits::hit(
-        db,
-        super::limits::Subject::SecondStep(user_id),
-        super::limits::Rate::per_hour(20),
-    )
-    .await?;
+    two_step::count_try(db, user_id).await?;
     let state: PasskeyAuthentication =
         take_challenge(db, challenge, Some(user_id), "second-step").await?;
     let result = pk

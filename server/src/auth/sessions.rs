@@ -189,15 +189,6 @@ pub async fn end(db: &Db, token_hash: &str) -> Result<()> {
     Ok(())
 }
 
-/// Ends every session and token of a user (a new password from a reset link).
-pub async fn end_all(db: &Db, user_id: &str) -> Result<()> {
-    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-        .bind(user_id)
-        .execute(db)
-        .await?;
-    Ok(())
-}
-
 /// Ends every other session of a user (after a password change).
 pub async fn end_others(db: &Db, user_id: &str, keep_hash: &str) -> Result<()> {
     sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")

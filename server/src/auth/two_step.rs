@@ -181,16 +181,22 @@ pub async fn has_app(db: &Db, user_id: &str) -> Result<bool> {
     Ok(row.is_some_and(|(s,)| s.is_some()))
 }
 
-/// The second step of a sign-in: a TOTP code (once per time step) or an unused recovery
-/// code (used up now). Every try counts against the account's budget first.
-pub async fn check(db: &Db, user_id: &str, code: &str) -> Result<()> {
+/// Counts one try of a sign-in's second step (a code or a passkey) against the account's
+/// budget, or refuses it (429) once the budget is spent.
+pub async fn count_try(db: &Db, user_id: &str) -> Result<()> {
     limits::hit(
         db,
         Subject::SecondStep(user_id),
         Rate::per_hour(GUESSES_PER_HOUR),
     )
     .await
-    .inspect_err(|_| super::refused("rate_limited"))?;
+    .inspect_err(|_| super::refused("rate_limited"))
+}
+
+/// The second step of a sign-in: a TOTP code (once per time step) or an unused recovery
+/// code (used up now). Every try counts against the account's budget first.
+pub async fn check(db: &Db, user_id: &str, code: &str) -> Result<()> {
+    count_try(db, user_id).await?;
     let code = code.trim();
     if code.len() > 64 {
         return Err(wrong_code());

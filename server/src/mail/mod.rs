@@ -19,7 +19,7 @@ use sqlx::{Any, Transaction};
 use tokio::sync::Notify;
 
 use crate::config::Config;
-use crate::db::{Db, new_id, now_ms};
+use crate::db::{new_id, now_ms};
 use crate::error::Result;
 
 /// The TLS of `url` (implicit with `smtps://`, STARTTLS with `?tls=required`) trusting the
@@ -138,20 +138,8 @@ impl Mailer {
         format!("{base}{path}")
     }
 
-    pub fn sends_mail(&self) -> bool {
-        self.transport.is_some()
-    }
-
-    /// Puts a letter in the outbox (sent as soon as a sender is free).
-    pub async fn send(&self, db: &Db, to: &str, name: &str, letter: &Letter) -> Result<()> {
-        let mut tx = db.begin().await?;
-        self.send_in(&mut tx, to, name, letter).await?;
-        tx.commit().await?;
-        self.wake.notify_one();
-        Ok(())
-    }
-
-    /// The same within a transaction: the letter goes if and only if the change does.
+    /// Puts a letter in the outbox within a transaction: the letter goes if and only if the
+    /// change does.
     /// Call [`Mailer::nudge`] after the commit.
     pub async fn send_in(
         &self,

@@ -252,11 +252,16 @@ async fn oidc_callback(
     }
     let identity = oidc.finish(&g.db, &given, &code).await?;
     let user = auth::sign_in_with(&g.db, &identity, &oidc.name, g.config.signup).await?;
-    Ok(start_web_session(&g, jar, &user, &origin.0).await?)
+    Ok(start_web_session(&g, jar, &user, &origin.session).await?)
 }
 
 /// The user agent and address of a request, for the session it starts.
-pub(super) struct Origin(pub sessions::Origin);
+pub(super) struct Origin {
+    /// The client's address, as the sign-in limits count it.
+    pub client: std::net::IpAddr,
+    /// What the session keeps of it.
+    pub session: sessions::Origin,
+}
 
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Origin
 where
@@ -270,7 +275,10 @@ where
             .headers
             .get(axum::http::header::USER_AGENT)
             .and_then(|v| v.to_str().ok());
-        Ok(Self(sessions::Origin::new(agent, client)))
+        Ok(Self {
+            client,
+            session: sessions::Origin::new(agent, client),
+        })
     }
 }
 
@@ -305,13 +313,11 @@ async fn login(
     jar: CookieJar,
     Form(form): Form<LoginForm>,
 ) -> Response {
-    let client = origin.0.address.as_deref().and_then(|a| a.parse().ok());
-    let client = client.unwrap_or(std::net::IpAddr::from([127, 0, 0, 1]));
-    match auth::sign_in(&g.db, &g.config, &form.email, &form.password, client).await {
+    match auth::sign_in(&g.db, &g.config, &form.email, &form.password, origin.client).await {
         Ok(user) if user.two_factor => super::second_step::ask(&g, jar, &user)
             .await
             .unwrap_or_else(|e| PageError(e).into_response()),
-        Ok(user) => start_web_session(&g, jar, &user, &origin.0)
+        Ok(user) => start_web_session(&g, jar, &user, &origin.session)
             .await
             .unwrap_or_else(|e| PageError(e).into_response()),
         Err(err) => {
@@ -353,7 +359,6 @@ struct SignupForm {
 async fn signup(
     State(g): State<Gallery>,
     origin: Origin,
-    ClientIp(client): ClientIp,
     jar: CookieJar,
     Form(form): Form<SignupForm>,
 ) -> Response {
@@ -363,8 +368,8 @@ async fn signup(
         display_name: Some(&form.display_name),
         invite: Some(&form.invite),
     };
-    match auth::sign_up(&g.db, &g.config, &g.mailer, attempt, client).await {
-        Ok(user) => start_web_session(&g, jar, &user, &origin.0)
+    match auth::sign_up(&g.db, &g.config, &g.mailer, attempt, origin.client).await {
+        Ok(user) => start_web_session(&g, jar, &user, &origin.session)
             .await
             .unwrap_or_else(|e| PageError(e).into_response()),
         Err(err) => {

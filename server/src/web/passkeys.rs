@@ -16,10 +16,10 @@ use super::account::{Gallery, Origin, start_web_session};
 use super::frame::{ScriptSession, SignedIn};
 use super::second_step::{Assertion, Ceremony};
 use crate::api::ApiJson;
+use crate::auth;
 use crate::auth::limits::{self, Rate, Subject};
 use crate::auth::passkeys::{self, Passkeys};
-use crate::auth::{self, refused};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -93,15 +93,12 @@ async fn sign_in_start(
     State(g): State<Gallery>,
     origin: Origin,
 ) -> Result<Json<Ceremony<RequestChallengeResponse>>> {
-    let client = origin.0.address.as_deref().and_then(|a| a.parse().ok());
-    if let Some(client) = client {
-        limits::hit(
-            &g.db,
-            Subject::SignInAddress(client),
-            Rate::per_minute(g.config.login_per_ip),
-        )
-        .await?;
-    }
+    limits::hit(
+        &g.db,
+        Subject::SignInAddress(origin.client),
+        Rate::per_minute(g.config.login_per_ip),
+    )
+    .await?;
     let (challenge, options) = passkeys::sign_in_start(&g.db, relying_party(&g)?).await?;
     Ok(Json(Ceremony { challenge, options }))
 }
@@ -116,20 +113,8 @@ async fn sign_in_finish(
     let user =
         passkeys::sign_in_finish(&g.db, relying_party(&g)?, &body.challenge, &body.credential)
             .await?;
-    if auth::is_disabled(&g.db, &user.id).await? {
-        refused("disabled");
-        return Err(Error::Forbidden(
-            "this account has been disabled by an admin of this gallery".into(),
-        ));
-    }
-    if g.config.require_verified_email && !user.email_verified {
-        refused("unverified");
-        return Err(Error::Forbidden(format!(
-            "confirm your email address first: open the link we sent to {}",
-            user.email
-        )));
-    }
-    let signed_in = start_web_session(&g, jar, &user, &origin.0).await?;
+    auth::admit(&g.db, &g.config, &user).await?;
+    let signed_in = start_web_session(&g, jar, &user, &origin.session).await?;
     // The script follows the redirect itself.
     Ok(if signed_in.status().is_redirection() {
         signed_in

@@ -106,7 +106,7 @@ async fn finish(
         .filter(|taken| *taken == user.id)
         .ok_or_else(expired)?;
     let jar = jar.remove(Cookie::build(SECOND_STEP_COOKIE).path("/login"));
-    start_web_session(g, jar, user, &origin.0).await
+    start_web_session(g, jar, user, &origin.session).await
 }
 
 #[derive(Deserialize)]
