@@ -512,36 +512,8 @@ async fn a_mail_server_that_is_down_delays_mail_and_never_a_page() {
     }
     // The mail server comes up; the letter goes out on a later try.
     let dir = tempfile::tempdir().unwrap();
-    let python =
-        std::env::var("GALLERY_TEST_PYTHON").expect("GALLERY_TEST_PYTHON: run scripts/test.sh");
-    let mut server = std::process::Command::new(python)
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../tests/mail/server.py"
-        ))
-        .args([
-            "--dir",
-            dir.path().to_str().unwrap(),
-            "--port",
-            &port.to_string(),
-        ])
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let found = loop {
-        let files: Vec<_> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .filter_map(|e| e.ok())
-            .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
-            .collect();
-        if let Some(file) = files.first() {
-            break std::fs::read_to_string(file.path()).unwrap();
-        }
-        if waited.elapsed() > Duration::from_secs(40) {
-            break String::new();
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
+    let (mut server, _) = mail_server(dir.path(), &["--port", &port.to_string()]);
+    let found = kept_letter(dir.path()).await.unwrap_or_default();
     let _ = server.kill();
     let _ = server.wait();
     assert!(found.contains(&email), "the letter never arrived");
@@ -556,30 +528,23 @@ async fn a_mail_server_that_is_down_delays_mail_and_never_a_page() {
 async fn without_a_mail_server_each_letter_is_written_to_the_log() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("stderr");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_gallery"))
-        .env("GALLERY_BIND", "127.0.0.1:0")
-        .env("GALLERY_LOG", "warn")
-        .env("GALLERY_CLASSIFIER", "off")
-        .env(
-            "GALLERY_DATABASE_URL",
-            format!("sqlite://{}/g.db", dir.path().display()),
-        )
-        .env(
-            "GALLERY_STORAGE",
-            format!("fs:{}/objects", dir.path().display()),
-        )
-        .env_remove("GALLERY_SMTP_URL")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
-        &mut line,
-    )
-    .unwrap();
-    let base = line.trim().rsplit(' ').next().unwrap().to_owned();
+    let mut server = common::Binary::start_with_log(
+        &[
+            ("GALLERY_CLASSIFIER", "off".into()),
+            // No mail server, whatever this machine's environment says.
+            ("GALLERY_SMTP_URL", "off".into()),
+            (
+                "GALLERY_DATABASE_URL",
+                format!("sqlite://{}/g.db", dir.path().display()),
+            ),
+            (
+                "GALLERY_STORAGE",
+                format!("fs:{}/objects", dir.path().display()),
+            ),
+        ],
+        std::fs::File::create(&log).unwrap(),
+    );
+    let base = server.base.clone();
     let client = reqwest::Client::new();
     let res = client
         .post(format!("{base}/api/v1/auth/signup"))
@@ -596,8 +561,7 @@ async fn without_a_mail_server_each_letter_is_written_to_the_log() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
-    let _ = child.kill();
-    let _ = child.wait();
+    server.kill();
     assert!(written.contains("MAIL NOT SENT"), "{written}");
     assert!(written.contains("To: mo@example.org"), "{written}");
     assert!(
@@ -672,14 +636,9 @@ fn private_ca(dir: &std::path::Path) -> (String, String, String) {
     (path("ca.crt"), path("mail.crt"), path("mail.key"))
 }
 
-/// The tests' SMTP server with TLS (`--starttls` or `--tls`), keeping letters in `dir`:
-/// the process and its port.
-fn tls_mail_server(
-    dir: &std::path::Path,
-    mode: &str,
-    cert: &str,
-    key: &str,
-) -> (std::process::Child, u16) {
+/// A mail server of the test's own (tests/mail/server.py with `args`), keeping letters in
+/// `dir/mail`: the process and its port.
+fn mail_server(dir: &std::path::Path, args: &[&str]) -> (std::process::Child, u16) {
     let python =
         std::env::var("GALLERY_TEST_PYTHON").expect("GALLERY_TEST_PYTHON: run scripts/test.sh");
     let mut child = std::process::Command::new(python)
@@ -687,7 +646,8 @@ fn tls_mail_server(
             env!("CARGO_MANIFEST_DIR"),
             "/../tests/mail/server.py"
         ))
-        .args(["--dir", dir.join("mail").to_str().unwrap(), mode, cert, key])
+        .args(["--dir", dir.join("mail").to_str().unwrap()])
+        .args(args)
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
@@ -736,7 +696,7 @@ async fn letters_go_over_starttls_and_implicit_tls_checking_the_certificate() {
         ("--tls", "smtps", ""),
     ] {
         let here = tempfile::tempdir().unwrap();
-        let (mut server, port) = tls_mail_server(here.path(), mode, &cert, &key);
+        let (mut server, port) = mail_server(here.path(), &[mode, &cert, &key]);
         let url = format!("{scheme}://localhost:{port}{query}");
         // Without the CA, the server's certificate is not trusted: nothing is sent.
         let untrusting = spawn_app_with({

@@ -10,12 +10,18 @@ pub struct Binary {
 
 impl Binary {
     pub fn start(env: &[(&str, String)]) -> Self {
+        Self::start_with_log(env, std::process::Stdio::inherit())
+    }
+
+    /// The same, with the server's log (its standard error) going to `log`.
+    pub fn start_with_log(env: &[(&str, String)], log: impl Into<std::process::Stdio>) -> Self {
         use std::io::{BufRead, BufReader};
         let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_gallery"));
         command
             .env("GALLERY_BIND", "127.0.0.1:0")
             .env("GALLERY_LOG", "warn")
-            .stdout(std::process::Stdio::piped());
+            .stdout(std::process::Stdio::piped())
+            .stderr(log);
         for (k, v) in env {
             command.env(k, v);
         }
