@@ -66,6 +66,7 @@ pub fn router(state: AppState) -> Router {
                     DefaultPredicate::new().and(NotForContentType::const_new("application/zip")),
                 ),
         )
+        .layer(middleware::from_fn(crate::api::unread::close_if_unread))
         .layer(middleware::from_fn(crate::api::metrics::track))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

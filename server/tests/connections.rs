@@ -225,3 +225,58 @@ async fn a_request_that_cannot_be_answered_in_time_gets_503_and_the_server_goes_
         "the timed-out request left nothing"
     );
 }
+
+/// Sends `request` and reads its answer's head.
+async fn answer_head(stream: &mut TcpStream, request: &[u8]) -> String {
+    stream.write_all(request).await.unwrap();
+    let mut head = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut buf))
+            .await
+            .expect("an answer in time")
+            .unwrap();
+        assert!(n > 0, "the server closed without an answer");
+        head.extend_from_slice(&buf[..n]);
+    }
+    String::from_utf8_lossy(&head).to_lowercase()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_request_refused_before_its_body_was_read_tells_the_client_to_reconnect() {
+    let app = spawn_app_with(|_| {}).await;
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    // Not signed in: refused before the 64 KB body is read, of which only half has come.
+    // The client is told the connection ends, so it never sends its next request down it.
+    let mut stream = TcpStream::connect(&addr).await.unwrap();
+    let mut request = format!(
+        "POST /api/v1/images HTTP/1.1\r\nHost: gallery\r\n\
+         Content-Type: application/octet-stream\r\nContent-Length: {}\r\n\r\n",
+        64 * 1024
+    )
+    .into_bytes();
+    request.extend(std::iter::repeat_n(b'x', 32 * 1024));
+    let head = answer_head(&mut stream, &request).await;
+    assert!(head.starts_with("http/1.1 401"), "{head}");
+    assert!(head.contains("connection: close"), "{head}");
+
+    // A request without a body, or whose body was read, keeps its connection for the next.
+    let mut stream = TcpStream::connect(&addr).await.unwrap();
+    let head = answer_head(
+        &mut stream,
+        b"GET /healthz HTTP/1.1\r\nHost: gallery\r\n\r\n",
+    )
+    .await;
+    assert!(head.starts_with("http/1.1 200"), "{head}");
+    assert!(!head.contains("connection: close"), "{head}");
+    let body = b"{\"email\":\"nobody@example.com\",\"password\":\"not the password\"}";
+    let request = format!(
+        "POST /api/v1/auth/login HTTP/1.1\r\nHost: gallery\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{}",
+        body.len(),
+        String::from_utf8_lossy(body)
+    );
+    let head = answer_head(&mut stream, request.as_bytes()).await;
+    assert!(head.starts_with("http/1.1 401"), "{head}");
+    assert!(!head.contains("connection: close"), "{head}");
+}

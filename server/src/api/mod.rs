@@ -18,6 +18,7 @@ mod photos;
 pub mod recording;
 mod recovery;
 mod trash;
+pub mod unread;
 mod voice;
 
 use std::time::Duration;
