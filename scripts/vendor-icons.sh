@@ -6,7 +6,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 version=1.62.0
-icons="mic folder chevron-left chevron-right zoom-in zoom-out play pause x upload info download trash-2 folder-input refresh-cw ellipsis-vertical calendar images search"
+icons="mic folder chevron-left chevron-right zoom-in zoom-out play pause x upload info download trash-2 folder-input refresh-cw ellipsis-vertical calendar images search users link"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 (cd "$work" && npm pack --silent "lucide-static@$version" >/dev/null && tar xzf lucide-static-*.tgz)

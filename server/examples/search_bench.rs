@@ -256,6 +256,7 @@ async fn main() -> anyhow::Result<()> {
             gallery::images::search(
                 &state.db,
                 &users[r % users.len()],
+                gallery::access::Scope::Mine,
                 None,
                 query,
                 gallery::images::SortKey::Relevance,

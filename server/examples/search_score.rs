@@ -194,6 +194,7 @@ async fn found(
     let listing = images::search_understood(
         &state.db,
         OWNER,
+        gallery::access::Scope::Mine,
         None,
         understood,
         everyday,

@@ -68,7 +68,12 @@ pub fn router(state: AppState) -> Router {
         )
         .layer(middleware::from_fn(crate::api::unread::close_if_unread))
         .layer(middleware::from_fn(crate::api::metrics::track))
-        .layer(TraceLayer::new_for_http())
+        // A link's token is a secret: never in a log line, even at debug level.
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+                tracing::debug_span!("request", method = %req.method(), path = %net::logged_path(req.uri().path()))
+            }),
+        )
         .with_state(state)
 }
 

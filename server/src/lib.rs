@@ -1,5 +1,6 @@
 //! Gallery: a self-hostable, multi-user AI photo gallery.
 
+pub mod access;
 pub mod activity;
 pub mod admin;
 pub mod api;
@@ -21,6 +22,7 @@ pub mod names;
 pub mod net;
 pub mod paging;
 pub mod search;
+pub mod sharing;
 pub mod spool;
 pub mod state;
 pub mod stats;

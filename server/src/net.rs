@@ -220,6 +220,17 @@ where
     }
 }
 
+/// A request's path as logs may show it: a link's token (`/s/TOKEN/…`) hidden.
+pub fn logged_path(path: &str) -> String {
+    match path.strip_prefix("/s/") {
+        Some(rest) => match rest.split_once('/') {
+            Some((_, tail)) => format!("/s/…/{tail}"),
+            None => "/s/…".to_owned(),
+        },
+        None => path.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -278,5 +289,16 @@ mod tests {
             network("::ffff:192.0.2.1".parse().unwrap()),
             "192.0.2.1".parse::<IpAddr>().unwrap()
         );
+    }
+
+    #[test]
+    fn a_links_token_never_reaches_a_log_line() {
+        let token = "ab".repeat(32);
+        assert_eq!(super::logged_path(&format!("/s/{token}")), "/s/…");
+        assert_eq!(
+            super::logged_path(&format!("/s/{token}/images/x/original")),
+            "/s/…/images/x/original"
+        );
+        assert_eq!(super::logged_path("/gallery/x"), "/gallery/x");
     }
 }

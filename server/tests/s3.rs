@@ -85,6 +85,9 @@ async fn photos_go_to_the_bucket_and_reach_the_browser_by_presigned_url() {
         location.starts_with(&endpoint()) && location.contains("X-Amz-Signature="),
         "{location}"
     );
+    // Signed for five minutes at most: handed out after access was checked, it does not
+    // outlive a share removed or a link revoked by much.
+    assert!(location.contains("X-Amz-Expires=300"), "{location}");
     let fetched = reqwest::get(&location).await.unwrap();
     assert_eq!(fetched.status(), StatusCode::OK);
     assert_eq!(fetched.bytes().await.unwrap().as_ref(), data.as_slice());

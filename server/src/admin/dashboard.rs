@@ -78,6 +78,9 @@ pub struct Totals {
     pub disabled: i64,
     pub images: i64,
     pub bytes: i64,
+    /// People folders are shared with (pending ones too), and links for anyone.
+    pub shares: i64,
+    pub links: i64,
 }
 
 /// The dashboard's queries, named, so that `scripts/bench-admin.sh` can show their plans.
@@ -87,6 +90,8 @@ pub const TOTALS: &str = "SELECT COUNT(*),
         CAST(COALESCE(SUM(image_count), 0) AS BIGINT),
         CAST(COALESCE(SUM(bytes_used), 0) AS BIGINT)
     FROM users";
+pub const SHARING: &str =
+    "SELECT (SELECT COUNT(*) FROM folder_shares), (SELECT COUNT(*) FROM links)";
 pub const JOBS_IN_STATE: &str = "SELECT COUNT(*) FROM jobs WHERE state = $1";
 pub const DONE_SINCE: &str = "SELECT COUNT(*) FROM jobs WHERE state = 'done' AND updated_at >= $1";
 pub const OLDEST_WAITING: &str = "SELECT MIN(created_at) FROM jobs WHERE state = 'queued'";
@@ -98,12 +103,15 @@ pub const SERVERS: &str = "SELECT id, host, version, classifier, started_at, see
 pub async fn totals(db: &Db) -> Result<Totals> {
     let (users, admins, disabled, images, bytes): (i64, i64, i64, i64, i64) =
         sqlx::query_as(TOTALS).fetch_one(db).await?;
+    let (shares, links): (i64, i64) = sqlx::query_as(SHARING).fetch_one(db).await?;
     Ok(Totals {
         users,
         admins,
         disabled,
         images,
         bytes,
+        shares,
+        links,
     })
 }
 

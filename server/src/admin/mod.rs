@@ -296,8 +296,16 @@ pub async fn delete(db: &Db, storage: &Storage, actor: &Actor, id: &str) -> Resu
         "this is the last enabled admin and cannot be deleted",
     )
     .await?;
-    // The photos go first, in one statement (their labels and jobs cascade), then the
+    // What others added to its folders (shared with them) stays theirs, at their roots.
+    // Then its photos go, in one statement (their labels and jobs cascade), then the
     // folders and the account: SQLite's cascades then have no deep tree to walk.
+    sqlx::query(
+        "UPDATE images SET folder_id = NULL WHERE owner_id <> $1
+           AND folder_id IN (SELECT id FROM folders WHERE owner_id = $1)",
+    )
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
     sqlx::query("DELETE FROM images WHERE owner_id = $1")
         .bind(id)
         .execute(&mut *tx)
@@ -424,21 +432,40 @@ pub async fn log_alone(db: &Db, actor: &Actor, action: &str, detail: Option<&str
 
 /// The newest entries of the audit log.
 pub async fn audit_log(db: &Db, limit: i64) -> Result<Vec<AuditEntry>> {
-    type Row = (i64, String, String, Option<String>, Option<String>);
-    let rows: Vec<Row> = sqlx::query_as(
+    let rows: Vec<AuditRow> = sqlx::query_as(
         "SELECT at, actor_email, action, target, detail FROM audit_log ORDER BY at DESC, id LIMIT $1",
     )
     .bind(limit)
     .fetch_all(db)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(at, actor, action, target, detail)| AuditEntry {
+    Ok(rows.into_iter().map(AuditEntry::from).collect())
+}
+
+type AuditRow = (i64, String, String, Option<String>, Option<String>);
+
+impl From<AuditRow> for AuditEntry {
+    fn from((at, actor, action, target, detail): AuditRow) -> Self {
+        AuditEntry {
             at: rfc3339(at),
             actor,
             action,
             target,
             detail,
-        })
-        .collect())
+        }
+    }
+}
+
+/// What one account did with sharing (shares, role changes, links made and revoked), as
+/// the audit log has it, newest first: its owner's activity.
+pub async fn sharing_activity(db: &Db, user: &str, limit: i64) -> Result<Vec<AuditEntry>> {
+    let rows: Vec<AuditRow> = sqlx::query_as(
+        "SELECT at, actor_email, action, target, detail FROM audit_log
+          WHERE actor_id = $1 AND action IN ('share', 'change share', 'unshare', 'make link', 'revoke link')
+          ORDER BY at DESC, id LIMIT $2",
+    )
+    .bind(user)
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(AuditEntry::from).collect())
 }

@@ -39,6 +39,10 @@ pub struct Stats {
     users: i64,
     images: i64,
     bytes: i64,
+    /// People folders are shared with (pending ones too).
+    shares: i64,
+    /// Links for anyone.
+    links: i64,
     /// How many jobs are in each state.
     jobs: BTreeMap<String, i64>,
 }
@@ -53,6 +57,8 @@ async fn stats(State(db): State<Db>, ApiAdmin(_admin): ApiAdmin) -> Result<Json<
         users: totals.users,
         images: totals.images,
         bytes: totals.bytes,
+        shares: totals.shares,
+        links: totals.links,
         jobs,
     }))
 }

@@ -117,7 +117,7 @@ async fn update_folder(
     ApiJson(body): ApiJson<FolderChange>,
 ) -> Result<Json<Folder>> {
     let owner = &s.user.id;
-    let mut folder = folders::get(&db, owner, &id).await?;
+    let mut folder = folders::owned(&db, owner, &id).await?;
     if body.name.is_none() && body.parent_id.is_none() && body.model_id.is_none() {
         return Err(Error::bad_request(
             "nothing to change: send \"name\", \"parent_id\" and/or \"model_id\"",

@@ -17,6 +17,7 @@ pub mod multipart;
 mod photos;
 pub mod recording;
 mod recovery;
+mod sharing;
 mod trash;
 pub mod unread;
 mod voice;
@@ -86,6 +87,7 @@ pub fn router(state: &AppState) -> Router<St> {
         .merge(classifier::router())
         .merge(models::router())
         .merge(trash::router())
+        .merge(sharing::router())
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             deadline,

@@ -12,6 +12,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::{ApiJson, ApiQuery, ApiUser, ErrorBody, St, double_option, paged};
+use crate::access::Scope;
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::images::upload::Uploads;
@@ -68,6 +69,13 @@ pub struct ImageQuery {
     taken_after: Option<String>,
     /// Only photos taken before this date (ISO, as `taken_after`).
     taken_before: Option<String>,
+    /// Whose photos a search or a listing covers: `mine` (the default: a listing without
+    /// `folder` is my top level), `shared` (every photo in shared folders: shared with me,
+    /// or mine shared with others) or `all` (those and all of mine). Within a folder, every
+    /// photo of that folder counts.
+    #[serde(default)]
+    #[param(inline)]
+    scope: Scope,
     #[serde(flatten)]
     #[param(ignore)]
     page: PageQuery,
@@ -93,11 +101,15 @@ async fn list_images(
     let listing = match q.q.as_deref() {
         Some(text) => {
             let sort = q.sort.unwrap_or(SortKey::Relevance);
-            images::search(&db, owner, folder, text, sort, q.order, &q.page, &taken).await?
+            let scope = q.scope;
+            images::search(
+                &db, owner, scope, folder, text, sort, q.order, &q.page, &taken,
+            )
+            .await?
         }
         None => {
             let sort = q.sort.unwrap_or_default();
-            images::list(&db, owner, folder, sort, q.order, &q.page, &taken).await?
+            images::list(&db, owner, q.scope, folder, sort, q.order, &q.page, &taken).await?
         }
     };
     Ok(paged(&uri, listing.images, listing.next))

@@ -148,7 +148,8 @@ pub async fn create_token(
     Ok((id, token))
 }
 
-fn parse_time(text: &str) -> Result<i64> {
+/// A time as the API takes it: an RFC 3339 time, or a date (its midnight, UTC).
+pub fn parse_time(text: &str) -> Result<i64> {
     use time::format_description::well_known::Rfc3339;
     let at = time::OffsetDateTime::parse(text, &Rfc3339)
         .or_else(|_| {

@@ -54,6 +54,13 @@ pub enum Subject<'a> {
     Letters(&'a str),
     /// Second steps of a sign-in (TOTP and recovery codes), per account.
     SecondStep(&'a str),
+    /// Shares and links an account makes (each share may send a letter).
+    Sharing(&'a str),
+    /// Link tokens that open nothing, per client address.
+    LinkGuess(IpAddr),
+    /// A link's password, per link and per client address.
+    LinkPassword(&'a str),
+    LinkPasswordAddress(IpAddr),
 }
 
 impl Subject<'_> {
@@ -69,6 +76,10 @@ impl Subject<'_> {
             Self::ForgotAccount(email) => format!("forgot:{email}"),
             Self::Letters(user) => format!("letters:{user}"),
             Self::SecondStep(user) => format!("second-step:{user}"),
+            Self::Sharing(user) => format!("sharing:{user}"),
+            Self::LinkGuess(ip) => format!("link-guess-ip:{}", net::network(*ip)),
+            Self::LinkPassword(link) => format!("link-password:{link}"),
+            Self::LinkPasswordAddress(ip) => format!("link-password-ip:{}", net::network(*ip)),
         }
     }
 
@@ -101,6 +112,16 @@ impl Subject<'_> {
             Self::SecondStep(_) => {
                 format!("too many wrong codes; try again in {wait_secs} seconds")
             }
+            Self::LinkGuess(_) => {
+                format!("too many links that do not exist; try again in {wait_secs} seconds")
+            }
+            Self::LinkPassword(_) | Self::LinkPasswordAddress(_) => {
+                format!("too many wrong passwords; try again in {wait_secs} seconds")
+            }
+            Self::Sharing(_) => format!(
+                "too many shares and links were made; try again in {} minutes",
+                wait_secs.div_ceil(60)
+            ),
         };
         Error::TooManyRequests {
             message,

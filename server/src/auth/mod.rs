@@ -480,6 +480,7 @@ pub async fn sign_in_with(
         .bind(&user_id)
         .execute(&mut *tx)
         .await?;
+        crate::access::claim(&mut *tx, &user_id).await?;
     }
     tx.commit().await?;
     find_user(db, &user_id).await?.ok_or(Error::NotFound)

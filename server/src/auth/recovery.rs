@@ -82,6 +82,7 @@ pub async fn verify_email(db: &Db, mailer: &Mailer, token: &str) -> Result<()> {
         .bind(email.unwrap_or_default())
         .execute(&mut *tx)
         .await?;
+        crate::access::claim(&mut *tx, &user_id).await?;
         tx.commit().await?;
         return Ok(());
     }
@@ -103,6 +104,7 @@ pub async fn verify_email(db: &Db, mailer: &Mailer, token: &str) -> Result<()> {
         .on_unique_violation(|| {
             format!("another account uses {new_email} now; this change cannot be made")
         })?;
+    crate::access::claim(&mut *tx, &user_id).await?;
     let notice = Letter {
         subject: "Your Gallery account has a new email address".into(),
         paragraphs: vec![format!(
@@ -210,6 +212,7 @@ pub async fn reset_password(db: &Db, token: &str, new_password: &str) -> Result<
     .bind(&user_id)
     .execute(&mut *tx)
     .await?;
+    crate::access::claim(&mut *tx, &user_id).await?;
     sqlx::query("DELETE FROM sessions WHERE user_id = $1")
         .bind(&user_id)
         .execute(&mut *tx)

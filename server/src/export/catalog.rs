@@ -57,35 +57,49 @@ pub async fn all_photos(db: &Db, owner: &str) -> Result<Vec<PhotoRow>> {
         .await?)
 }
 
-/// The photos in a folder and every folder below it (none of them in the Trash).
-pub async fn photos_below(db: &Db, owner: &str, folder: &str) -> Result<Vec<PhotoRow>> {
-    // `UNION` visits each folder once, loop or not.
+/// A folder (which the caller checked its user may see) and every folder below it, none
+/// in the Trash; `UNION` visits each folder once, loop or not.
+const SUBTREE: &str = "WITH RECURSIVE subtree(id) AS (
+        SELECT id FROM folders WHERE id = $1 AND trashed_at IS NULL
+        UNION
+        SELECT f.id FROM folders f JOIN subtree s ON f.parent_id = s.id WHERE f.trashed_at IS NULL
+    )";
+
+/// The folders of [`SUBTREE`].
+pub async fn folders_below(db: &Db, folder: &str) -> Result<Vec<FolderRow>> {
     let sql = format!(
-        "WITH RECURSIVE subtree(id) AS (
-            SELECT id FROM folders WHERE id = $1 AND owner_id = $2 AND trashed_at IS NULL
-            UNION
-            SELECT f.id FROM folders f JOIN subtree s ON f.parent_id = s.id
-            WHERE f.owner_id = $2 AND f.trashed_at IS NULL
-         )
-         SELECT {PHOTO_COLUMNS} FROM images
-         WHERE owner_id = $2 AND trashed_at IS NULL AND folder_id IN (SELECT id FROM subtree)"
+        "{SUBTREE} SELECT id, name, parent_id FROM folders WHERE id IN (SELECT id FROM subtree)"
     );
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(folder)
-        .bind(owner)
         .fetch_all(db)
         .await?)
 }
 
-/// The photos of a selection (ids without repeats): all of them, or 404 when one is not
-/// the owner's or is in the Trash.
-pub async fn photos_selected(db: &Db, owner: &str, ids: &[String]) -> Result<Vec<PhotoRow>> {
+/// The photos in the folders of [`SUBTREE`], whoever added them (a shared folder's
+/// contributors too), none in the Trash.
+pub async fn photos_below(db: &Db, folder: &str) -> Result<Vec<PhotoRow>> {
     let sql = format!(
-        "SELECT {PHOTO_COLUMNS} FROM images
-         WHERE owner_id = $1 AND trashed_at IS NULL AND id IN ({})",
+        "{SUBTREE} SELECT {PHOTO_COLUMNS} FROM images
+         WHERE trashed_at IS NULL AND folder_id IN (SELECT id FROM subtree)"
+    );
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(folder)
+        .fetch_all(db)
+        .await?)
+}
+
+/// The photos of a selection (ids without repeats): all of them, or 404 when the user may
+/// not see one or it is in the Trash.
+pub async fn photos_selected(db: &Db, user: &str, ids: &[String]) -> Result<Vec<PhotoRow>> {
+    let sql = format!(
+        "WITH RECURSIVE {} SELECT {PHOTO_COLUMNS} FROM images i
+         WHERE {} AND i.trashed_at IS NULL AND i.id IN ({})",
+        crate::access::shared_tree(1),
+        crate::access::VISIBLE,
         placeholders(2, ids.len())
     );
-    let mut query = sqlx::query_as::<_, PhotoRow>(sqlx::AssertSqlSafe(sql)).bind(owner);
+    let mut query = sqlx::query_as::<_, PhotoRow>(sqlx::AssertSqlSafe(sql)).bind(user);
     for id in ids {
         query = query.bind(id);
     }

@@ -79,17 +79,26 @@ pub struct PhotoEntry {
     pub labels: Vec<Label>,
 }
 
-/// What an export of `scope` will hold; 404 for a folder or photo that is not the owner's
-/// (or is in the Trash), 400 for an empty or too large selection.
+/// What an export of `scope` will hold; 404 for a folder or photo its user may not see
+/// (or in the Trash), 400 for an empty or too large selection.
 pub async fn plan(db: &Db, owner: &str, scope: Scope<'_>) -> Result<Plan> {
-    let folders = catalog::folders(db, owner).await?;
     let mut names = names::Names::default();
+    if let Scope::Folder(id) = scope {
+        // A folder one may see: one's own, or shared with one.
+        crate::access::folder(db, owner, id)
+            .await?
+            .ok_or(Error::NotFound)?;
+    }
+    let folders = match scope {
+        Scope::Folder(id) => catalog::folders_below(db, id).await?,
+        _ => catalog::folders(db, owner).await?,
+    };
     match scope {
         Scope::Folder(id) => {
             let top = folders.iter().find(|f| f.id == id).ok_or(Error::NotFound)?;
             let filename = format!("{}.zip", names::clean(&top.name, "folder"));
             let dirs = directories(&folders, Some(id), &mut names);
-            let photos = catalog::photos_below(db, owner, id).await?;
+            let photos = catalog::photos_below(db, id).await?;
             let photos = place(photos, &dirs, HashMap::new(), &mut names, false);
             Ok(Plan {
                 filename,

@@ -5,7 +5,7 @@ use crate::db::{Db, lock_owner, new_id, now_ms};
 use crate::error::{Error, Result, ResultExt};
 
 use super::nesting::{depth, exists, height, is_within, too_deep};
-use super::{Folder, MAX_DEPTH, MAX_FOLDERS, clean_name, get};
+use super::{Folder, MAX_DEPTH, MAX_FOLDERS, clean_name, get, owned};
 
 fn duplicate(name: &str) -> impl FnOnce() -> String + '_ {
     move || {
@@ -15,6 +15,9 @@ fn duplicate(name: &str) -> impl FnOnce() -> String + '_ {
 
 pub async fn create(db: &Db, owner: &str, name: &str, parent: Option<&str>) -> Result<Folder> {
     let name = clean_name(name)?;
+    if let Some(parent) = parent {
+        owned(db, owner, parent).await?;
+    }
     let id = new_id();
     let mut tx = db.begin().await?;
     lock_owner(&mut tx, owner).await?;
@@ -49,7 +52,7 @@ pub async fn create(db: &Db, owner: &str, name: &str, parent: Option<&str>) -> R
 
 pub async fn rename(db: &Db, owner: &str, id: &str, name: &str) -> Result<Folder> {
     let name = clean_name(name)?;
-    get(db, owner, id).await?;
+    owned(db, owner, id).await?;
     sqlx::query("UPDATE folders SET name = $1 WHERE id = $2 AND owner_id = $3")
         .bind(&name)
         .bind(id)
@@ -65,7 +68,10 @@ pub async fn rename(db: &Db, owner: &str, id: &str, name: &str) -> Result<Folder
 /// the owner's other folder changes have committed (they take turns), so two moves at
 /// once cannot make a loop between them.
 pub async fn move_to(db: &Db, owner: &str, id: &str, new_parent: Option<&str>) -> Result<Folder> {
-    let folder = get(db, owner, id).await?;
+    let folder = owned(db, owner, id).await?;
+    if let Some(target) = new_parent {
+        owned(db, owner, target).await?;
+    }
     let mut tx = db.begin().await?;
     lock_owner(&mut tx, owner).await?;
     exists(&mut tx, owner, id).await?;

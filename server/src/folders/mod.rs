@@ -1,4 +1,5 @@
-//! Nested folders, each owned by one user. Every query names the owner.
+//! Nested folders, each owned by one user and seen by those it is shared with: every
+//! query asks [`crate::access`] or names the owner.
 //!
 //! The folders of a user form a forest: a move that would put a folder inside itself is
 //! refused within the move's own transaction (moves of one owner take turns), every
@@ -19,13 +20,13 @@ use crate::names;
 use crate::paging::{self, Key, Kind, Page, PageQuery, SortColumn};
 
 pub use changes::{create, move_to, rename};
-pub use delete::{Contents, SUBTREE, contents, delete};
+pub use delete::{Contents, SUBTREE, SUBTREE_OF_ANYONE, contents, delete};
 pub use paths::{all_paths, breadcrumbs, matching_names};
 pub use repair::repair_loops;
 
 pub const MAX_NAME_CHARS: usize = 100;
 /// How deep folders may nest (a folder at the top level is at depth 1).
-pub const MAX_DEPTH: i64 = 64;
+pub const MAX_DEPTH: i64 = crate::access::MAX_DEPTH;
 /// How many folders one user may have.
 pub const MAX_FOLDERS: i64 = 10_000;
 
@@ -70,11 +71,25 @@ const SELECT_FOLDER: &str = "SELECT f.id, f.name, f.parent_id,
         (SELECT COUNT(*) FROM images i WHERE i.folder_id = f.id AND i.trashed_at IS NULL) AS image_count, f.model_id
      FROM folders f";
 
-pub async fn get(db: &Db, owner: &str, id: &str) -> Result<Folder> {
+/// A folder `user` may see (their own, or shared with them), or 404.
+pub async fn get(db: &Db, user: &str, id: &str) -> Result<Folder> {
+    if crate::access::folder(db, user, id).await?.is_none() {
+        return Err(Error::NotFound);
+    }
+    by_id(db, id).await
+}
+
+/// One of the owner's own folders: 404 when they may not see it, 403 when it was only
+/// shared with them (only its owner changes a folder).
+pub async fn owned(db: &Db, owner: &str, id: &str) -> Result<Folder> {
+    crate::access::require_folder(db, owner, id, crate::access::Role::Owner).await?;
+    by_id(db, id).await
+}
+
+async fn by_id(db: &Db, id: &str) -> Result<Folder> {
     sqlx::query_as::<_, Folder>(sqlx::AssertSqlSafe(format!(
-        "{SELECT_FOLDER} WHERE f.owner_id = $1 AND f.id = $2 AND f.trashed_at IS NULL"
+        "{SELECT_FOLDER} WHERE f.id = $1 AND f.trashed_at IS NULL"
     )))
-    .bind(owner)
     .bind(id)
     .fetch_optional(db)
     .await?
@@ -98,20 +113,23 @@ pub async fn children(
         get(db, owner, parent).await?;
     }
     let page = Page::of(page, &BY_NAME)?;
+    // The root is one's own; below a folder one may see, its sub-folders are its owner's.
+    let (within, bound) = match parent {
+        None => ("f.owner_id = $1 AND f.parent_id IS NULL", owner),
+        Some(parent) => ("f.parent_id = $1", parent),
+    };
     let sql = format!(
         "SELECT f.id, f.name, f.parent_id,
             (SELECT COUNT(*) FROM images i WHERE i.folder_id = f.id AND i.trashed_at IS NULL) AS image_count,
             lower(f.name) AS sort_name, f.model_id
-         FROM folders f WHERE f.owner_id = $1 AND COALESCE(f.parent_id, '') = $2 AND f.trashed_at IS NULL AND {}
+         FROM folders f WHERE {within} AND f.trashed_at IS NULL AND {}
          ORDER BY {} LIMIT {}",
-        page.condition(&BY_NAME, 3),
+        page.condition(&BY_NAME, 2),
         paging::order_by(&BY_NAME),
         page.fetch()
     );
     type Row = (String, String, Option<String>, i64, String, Option<String>);
-    let query = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql))
-        .bind(owner)
-        .bind(parent.unwrap_or(""));
+    let query = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql)).bind(bound);
     let rows = paging::bind_keys(query, page.binds()).fetch_all(db).await?;
     let (rows, next) = paging::split(rows, &page, |(id, _, _, _, sort_name, _)| {
         vec![Key::Text(sort_name.clone()), Key::Text(id.clone())]

@@ -8,27 +8,40 @@ use crate::error::{Error, Result};
 
 use super::{Crumb, MAX_DEPTH};
 
-/// The path from the root down to (and including) a folder.
-pub async fn breadcrumbs(db: &Db, owner: &str, id: &str) -> Result<Vec<Crumb>> {
-    let rows: Vec<(String, String, i64)> = sqlx::query_as(
-        "WITH RECURSIVE up(id, name, parent_id, depth) AS (
-            SELECT id, name, parent_id, 0 FROM folders WHERE id = $1 AND owner_id = $2
+/// The path down to (and including) a folder: from the root for its owner; from the
+/// folder that was shared for someone it was shared with (nothing above it shows).
+pub async fn breadcrumbs(db: &Db, user: &str, id: &str) -> Result<Vec<Crumb>> {
+    if crate::access::folder(db, user, id).await?.is_none() {
+        return Err(Error::NotFound);
+    }
+    let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
+        "WITH RECURSIVE up(id, name, owner_id, parent_id, depth) AS (
+            SELECT id, name, owner_id, parent_id, 0 FROM folders WHERE id = $1
             UNION ALL
-            SELECT f.id, f.name, f.parent_id, up.depth + 1 FROM folders f JOIN up ON f.id = up.parent_id
-            WHERE f.owner_id = $2 AND up.depth < $3
-         ) SELECT id, name, depth FROM up ORDER BY depth DESC",
+            SELECT f.id, f.name, f.owner_id, f.parent_id, up.depth + 1 FROM folders f JOIN up ON f.id = up.parent_id
+            WHERE up.depth < $3
+         ) SELECT id, name, owner_id,
+                  (SELECT COUNT(*) FROM folder_shares s WHERE s.folder_id = up.id AND s.user_id = $2)
+             FROM up ORDER BY depth DESC",
     )
     .bind(id)
-    .bind(owner)
+    .bind(user)
     .bind(MAX_DEPTH * 2)
     .fetch_all(db)
     .await?;
-    if rows.is_empty() {
-        return Err(Error::NotFound);
-    }
+    let mine = rows.first().is_some_and(|(_, _, owner, _)| owner == user);
+    // Someone it was shared with sees from the highest folder shared with them down.
+    let from = if mine {
+        0
+    } else {
+        rows.iter()
+            .position(|(_, _, _, shared)| *shared > 0)
+            .unwrap_or(rows.len().saturating_sub(1))
+    };
     Ok(rows
         .into_iter()
-        .map(|(id, name, _)| Crumb { id, name })
+        .skip(from)
+        .map(|(id, name, _, _)| Crumb { id, name })
         .collect())
 }
 
@@ -69,19 +82,23 @@ pub async fn all_paths(db: &Db, owner: &str) -> Result<Vec<Crumb>> {
     Ok(paths)
 }
 
-/// The owner's folders whose name, or the name of a folder above them, passes `test` for
-/// at least one of its answers (one per search term), with the answers so combined.
+/// The folders a user may see (their own, and those shared with them or by them) whose
+/// name, or the name of a folder above them that they may see, passes `test` for at least
+/// one of its answers (one per search term), with the answers so combined.
 pub async fn matching_names(
     db: &Db,
     owner: &str,
     test: impl Fn(&str) -> Vec<bool>,
 ) -> Result<Vec<(String, Vec<bool>)>> {
-    let rows: Vec<(String, Option<String>, String)> = sqlx::query_as(
-        "SELECT id, parent_id, name FROM folders WHERE owner_id = $1 AND trashed_at IS NULL",
-    )
-    .bind(owner)
-    .fetch_all(db)
-    .await?;
+    let sql = format!(
+        "WITH RECURSIVE {} SELECT id, parent_id, name FROM folders
+          WHERE (owner_id = $1 OR id IN (SELECT id FROM shared_tree)) AND trashed_at IS NULL",
+        crate::access::shared_tree(1)
+    );
+    let rows: Vec<(String, Option<String>, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(owner)
+        .fetch_all(db)
+        .await?;
     let own: std::collections::HashMap<&str, (Option<&str>, Vec<bool>)> = rows
         .iter()
         .map(|(id, parent, name)| (id.as_str(), (parent.as_deref(), test(name))))

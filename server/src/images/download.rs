@@ -25,7 +25,28 @@ pub async fn download(
     variant: Variant,
     if_none_match: Option<&str>,
 ) -> Result<Download> {
-    let (key, content_type) = object(db, owner, id, variant).await?;
+    let found = object(db, owner, id, variant).await?;
+    deliver(storage, found, variant, if_none_match).await
+}
+
+/// The bytes of a photo a link shows (checked by the caller).
+pub async fn linked_download(
+    db: &Db,
+    storage: &Storage,
+    id: &str,
+    variant: Variant,
+    if_none_match: Option<&str>,
+) -> Result<Download> {
+    let found = super::object_checked(db, id, variant).await?;
+    deliver(storage, found, variant, if_none_match).await
+}
+
+async fn deliver(
+    storage: &Storage,
+    (key, content_type): (String, String),
+    variant: Variant,
+    if_none_match: Option<&str>,
+) -> Result<Download> {
     // Keys are random and an object never changes under its key.
     let etag = format!("\"{}\"", key.rsplit('/').next().unwrap_or(&key));
     let cache = match variant {

@@ -5,7 +5,6 @@ use super::decode::Prepared;
 use super::{Image, Status};
 use crate::db::{Db, lock_owner, new_id, now_ms};
 use crate::error::{Error, Result};
-use crate::folders;
 use crate::jobs::{self, Queue};
 use crate::spool::Original;
 use crate::storage::{self, Storage};
@@ -75,7 +74,7 @@ pub async fn store(
     quota: Option<u64>,
 ) -> Result<Vec<Image>> {
     if let Some(folder) = folder {
-        folders::get(db, owner, folder).await?;
+        crate::access::require_folder(db, owner, folder, crate::access::Role::Contributor).await?;
     }
     let adding: u64 = prepared.iter().map(|p| p.original.len()).sum();
     if let Some(quota) = quota {

@@ -1,6 +1,7 @@
 //! Listing photos: a folder's, the timeline's, by month; sorted and paged.
 
 use super::*;
+use crate::access::Scope;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -103,10 +104,14 @@ pub struct Listing {
     pub meanings: Vec<String>,
 }
 
-/// The images directly in a folder (the root when `None`), sorted, one page.
+/// The images directly in a folder, sorted, one page. Without a folder: one's root
+/// (`scope` mine), or every photo of the shared folders (`shared`), or those and all of
+/// one's own (`all`).
+#[allow(clippy::too_many_arguments)]
 pub async fn list(
     db: &Db,
     owner: &str,
+    scope: Scope,
     folder: Option<&str>,
     sort: SortKey,
     order: Order,
@@ -116,21 +121,29 @@ pub async fn list(
     if let Some(folder) = folder {
         folders::get(db, owner, folder).await?;
     }
+    // One's root holds one's own photos; a folder one may see, whoever added them.
+    let (with, within, bound) = match (folder, scope) {
+        (Some(folder), _) => (String::new(), "i.folder_id = $1".to_owned(), folder),
+        (None, Scope::Mine) => (
+            String::new(),
+            "i.owner_id = $1 AND i.folder_id IS NULL".to_owned(),
+            owner,
+        ),
+        (None, scope) => (scope.with_clause(1), scope.condition(1), owner),
+    };
     let columns = sort.columns(order);
     let page = Page::of(page, &columns)?;
     let sql = format!(
-        "SELECT {COLUMNS}, {LABEL_COLUMNS}, {SORT_NAME} AS sort_name,
+        "{with} SELECT {COLUMNS}, {LABEL_COLUMNS}, {SORT_NAME} AS sort_name,
                 {NO_MATCH_SCORE} AS match_score {WITH_LABELS}
-         WHERE i.owner_id = $1 AND i.trashed_at IS NULL AND COALESCE(i.folder_id, '') = $2 AND {} AND {}
+         WHERE {within} AND i.trashed_at IS NULL AND {} AND {}
          ORDER BY {} LIMIT {}",
         taken.condition(TAKEN),
-        page.condition(&columns, 3),
+        page.condition(&columns, 2),
         paging::order_by(&columns),
         page.fetch(),
     );
-    let query = sqlx::query_as::<_, LabeledRow>(sqlx::AssertSqlSafe(sql))
-        .bind(owner)
-        .bind(folder.unwrap_or(""));
+    let query = sqlx::query_as::<_, LabeledRow>(sqlx::AssertSqlSafe(sql)).bind(bound);
     let rows = paging::bind_keys(query, page.binds()).fetch_all(db).await?;
     let (rows, next) = paging::split(rows, &page, |r| sort.keys(r, false));
     Ok(Listing {
@@ -141,17 +154,19 @@ pub async fn list(
     })
 }
 
-/// All of one's photos, in every folder, by date taken (the upload date when unknown),
-/// newest first: the timeline's pages.
-pub async fn timeline(db: &Db, owner: &str, page: &PageQuery) -> Result<Listing> {
+/// All of one's photos (or those of shared folders, or both: `scope`), in every folder, by
+/// date taken (the upload date when unknown), newest first: the timeline's pages.
+pub async fn timeline(db: &Db, owner: &str, scope: Scope, page: &PageQuery) -> Result<Listing> {
     let sort = SortKey::Date;
     let columns = sort.columns(Order::Desc);
     let page = Page::of(page, &columns)?;
     let sql = format!(
-        "SELECT {COLUMNS}, {LABEL_COLUMNS}, {SORT_NAME} AS sort_name,
+        "{} SELECT {COLUMNS}, {LABEL_COLUMNS}, {SORT_NAME} AS sort_name,
                 {NO_MATCH_SCORE} AS match_score {WITH_LABELS}
-         WHERE i.owner_id = $1 AND i.trashed_at IS NULL AND {}
+         WHERE {} AND i.trashed_at IS NULL AND {}
          ORDER BY {} LIMIT {}",
+        scope.with_clause(1),
+        scope.condition(1),
         page.condition(&columns, 2),
         paging::order_by(&columns),
         page.fetch(),
@@ -176,7 +191,12 @@ pub fn timeline_before(ms: i64) -> String {
 
 /// How many photos one has of each month they were taken in ("2024-06", UTC), newest
 /// first: the timeline's scrubber.
-pub async fn months(db: &Db, backend: Backend, owner: &str) -> Result<Vec<(String, i64)>> {
+pub async fn months(
+    db: &Db,
+    backend: Backend,
+    owner: &str,
+    scope: Scope,
+) -> Result<Vec<(String, i64)>> {
     let month = match backend {
         Backend::Sqlite => format!("strftime('%Y-%m', {TAKEN} / 1000, 'unixepoch')"),
         Backend::Postgres => {
@@ -184,8 +204,10 @@ pub async fn months(db: &Db, backend: Backend, owner: &str) -> Result<Vec<(Strin
         }
     };
     let sql = format!(
-        "SELECT {month} AS month, COUNT(*) AS n FROM images i WHERE i.owner_id = $1 AND i.trashed_at IS NULL
-         GROUP BY month ORDER BY month DESC"
+        "{} SELECT {month} AS month, COUNT(*) AS n FROM images i WHERE {} AND i.trashed_at IS NULL
+         GROUP BY month ORDER BY month DESC",
+        scope.with_clause(1),
+        scope.condition(1)
     );
     let rows: Vec<(String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(owner)
@@ -245,4 +267,30 @@ pub async fn trashed(
             .collect(),
         next,
     ))
+}
+
+/// The photos a link shows, by date taken, newest first, one page.
+pub async fn linked(db: &Db, link: &crate::access::Link, page: &PageQuery) -> Result<Listing> {
+    let sort = SortKey::Date;
+    let columns = sort.columns(Order::Desc);
+    let page = Page::of(page, &columns)?;
+    let (with, condition) = link.photos();
+    let sql = format!(
+        "{with} SELECT {COLUMNS}, {LABEL_COLUMNS}, {SORT_NAME} AS sort_name,
+                {NO_MATCH_SCORE} AS match_score {WITH_LABELS}
+         WHERE {condition} AND {}
+         ORDER BY {} LIMIT {}",
+        page.condition(&columns, 2),
+        paging::order_by(&columns),
+        page.fetch(),
+    );
+    let query = sqlx::query_as::<_, LabeledRow>(sqlx::AssertSqlSafe(sql)).bind(&link.id);
+    let rows = paging::bind_keys(query, page.binds()).fetch_all(db).await?;
+    let (rows, next) = paging::split(rows, &page, |r| sort.keys(r, false));
+    Ok(Listing {
+        images: rows.into_iter().map(LabeledRow::into_image).collect(),
+        next,
+        taken: None,
+        meanings: Vec::new(),
+    })
 }

@@ -1,7 +1,9 @@
 //! Photos: their rows, reading one or a selection, moving and deleting. Listing is in
 //! [`list`], search in [`search`], downloads in [`download`], taking uploads in [`ingest`]
-//! and [`upload`]. Every query names the owner.
+//! and [`upload`]. Who may see or change a photo is [`crate::access`]'s to say: its owner
+//! (who added it), and whoever may see its folder (to see it).
 
+pub mod changes;
 pub mod decode;
 pub mod download;
 pub mod exif;
@@ -21,10 +23,11 @@ use crate::paging::{self, Key, Kind, Page, PageQuery, SortColumn};
 use crate::storage::{Delivery, Storage};
 use crate::when::{self, Span};
 
+pub use changes::{Deleted, delete, move_to, reclassify};
 pub use classifier::protocol::{Label, Status};
 pub use download::{Download, download};
 pub use list::{
-    Listing, Order, SortKey, classes_of, list, months, timeline, timeline_before, trashed,
+    Listing, Order, SortKey, classes_of, linked, list, months, timeline, timeline_before, trashed,
 };
 pub use search::{Matched, Understood, search, search_understood};
 
@@ -211,12 +214,13 @@ impl LabeledRow {
     }
 }
 
-pub async fn get(db: &Db, owner: &str, id: &str) -> Result<Image> {
+/// A photo `user` may see (their own, or in a folder shared with them), or 404.
+pub async fn get(db: &Db, user: &str, id: &str) -> Result<Image> {
+    crate::access::visible_photo(db, user, id).await?;
     let sql = format!(
-        "SELECT {COLUMNS}, {LABEL_COLUMNS} {WITH_LABELS} WHERE i.owner_id = $1 AND i.id = $2 AND i.trashed_at IS NULL"
+        "SELECT {COLUMNS}, {LABEL_COLUMNS} {WITH_LABELS} WHERE i.id = $1 AND i.trashed_at IS NULL"
     );
     let row: LabeledRow = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(owner)
         .bind(id)
         .fetch_optional(db)
         .await?
@@ -245,8 +249,15 @@ impl Variant {
     }
 }
 
-/// The storage key and content type of an owner's image.
-pub async fn object(db: &Db, owner: &str, id: &str, variant: Variant) -> Result<(String, String)> {
+/// The storage key and content type of an image `user` may see.
+pub async fn object(db: &Db, user: &str, id: &str, variant: Variant) -> Result<(String, String)> {
+    crate::access::visible_photo(db, user, id).await?;
+    object_checked(db, id, variant).await
+}
+
+/// The storage key and content type of an image whoever asks was found to may see (by
+/// [`crate::access`]: a link's photo, say).
+pub async fn object_checked(db: &Db, id: &str, variant: Variant) -> Result<(String, String)> {
     // A photo in the Trash shows only its thumbnail (on the Trash page); its original and
     // rendition are gone from the gallery until it is restored.
     let (object_key, thumb_key, display_key, content_type, trashed): (
@@ -257,9 +268,8 @@ pub async fn object(db: &Db, owner: &str, id: &str, variant: Variant) -> Result<
         Option<i64>,
     ) = sqlx::query_as(
         "SELECT object_key, thumb_key, display_key, content_type, trashed_at FROM images
-             WHERE owner_id = $1 AND id = $2",
+             WHERE id = $1",
     )
-    .bind(owner)
     .bind(id)
     .fetch_optional(db)
     .await?
@@ -297,16 +307,20 @@ pub fn selection(ids: &[String]) -> Result<Vec<String>> {
     Ok(unique)
 }
 
-/// The owner's images among `ids`, in one query; ids that are not theirs are left out.
-pub async fn get_many(db: &Db, owner: &str, ids: &[String]) -> Result<Vec<Image>> {
+/// The images among `ids` that `user` may see, in one query, in the order asked; the
+/// others are left out.
+pub async fn get_many(db: &Db, user: &str, ids: &[String]) -> Result<Vec<Image>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
     let sql = format!(
-        "SELECT {COLUMNS}, {LABEL_COLUMNS} {WITH_LABELS} WHERE i.owner_id = $1 AND i.trashed_at IS NULL AND i.id IN ({})",
+        "WITH RECURSIVE {} SELECT {COLUMNS}, {LABEL_COLUMNS} {WITH_LABELS}
+         WHERE {} AND i.trashed_at IS NULL AND i.id IN ({})",
+        crate::access::shared_tree(1),
+        crate::access::VISIBLE,
         placeholders(2, ids.len())
     );
-    let mut query = sqlx::query_as::<_, LabeledRow>(sqlx::AssertSqlSafe(sql)).bind(owner);
+    let mut query = sqlx::query_as::<_, LabeledRow>(sqlx::AssertSqlSafe(sql)).bind(user);
     for id in ids {
         query = query.bind(id);
     }
@@ -316,7 +330,7 @@ pub async fn get_many(db: &Db, owner: &str, ids: &[String]) -> Result<Vec<Image>
     Ok(images)
 }
 
-/// The owner's images of a selection, all of them or 404 (as if none existed).
+/// The images of a selection `user` may see, all of them or 404 (as if none existed).
 pub async fn get_all(db: &Db, owner: &str, ids: &[String]) -> Result<Vec<Image>> {
     let ids = selection(ids)?;
     let images = get_many(db, owner, &ids).await?;
@@ -324,82 +338,4 @@ pub async fn get_all(db: &Db, owner: &str, ids: &[String]) -> Result<Vec<Image>>
         return Err(Error::NotFound);
     }
     Ok(images)
-}
-
-/// Moves images into a folder (or the root), in one statement. All or nothing: an id
-/// that is not the owner's moves none.
-pub async fn move_to(db: &Db, owner: &str, ids: &[String], folder: Option<&str>) -> Result<()> {
-    let ids = selection(ids)?;
-    if let Some(folder) = folder {
-        folders::get(db, owner, folder).await?;
-    }
-    let mut tx = db.begin().await?;
-    let set = "folder_id = $1";
-    update_selected(&mut tx, set, folder, owner, &ids).await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-/// Changes the owner's images of a selection in one statement (`set`, with `$1` bound to
-/// `value`): all of them, or none and 404.
-async fn update_selected(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    set: &str,
-    value: Option<&str>,
-    owner: &str,
-    ids: &[String],
-) -> Result<()> {
-    let sql = format!(
-        "UPDATE images SET {set} WHERE owner_id = $2 AND trashed_at IS NULL AND id IN ({})",
-        placeholders(3, ids.len())
-    );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(value)
-        .bind(owner);
-    for id in ids {
-        query = query.bind(id);
-    }
-    if query.execute(&mut **tx).await?.rows_affected() != ids.len() as u64 {
-        return Err(Error::NotFound);
-    }
-    Ok(())
-}
-
-/// Moves photos to their owner's Trash (see the `trash` module): all of the selection, or none
-/// (404 when one is not the owner's or is in the Trash already). How many moved. They keep
-/// counting towards the quota until they are purged.
-pub async fn delete(db: &Db, owner: &str, ids: &[String]) -> Result<u64> {
-    let ids = selection(ids)?;
-    let mut tx = db.begin().await?;
-    crate::db::lock_owner(&mut tx, owner).await?;
-    let sql = format!(
-        "UPDATE images SET trashed_at = $1, trashed_with = NULL
-         WHERE owner_id = $2 AND trashed_at IS NULL AND id IN ({})",
-        placeholders(3, ids.len())
-    );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(now_ms())
-        .bind(owner);
-    for id in &ids {
-        query = query.bind(id);
-    }
-    let moved = query.execute(&mut *tx).await?.rows_affected();
-    if moved != ids.len() as u64 {
-        return Err(Error::NotFound);
-    }
-    crate::usage::add(&mut tx, owner, -(moved as i64), 0).await?;
-    tx.commit().await?;
-    Ok(moved)
-}
-
-/// Queues photos for classification again: all of the selection, or none (404).
-pub async fn reclassify(db: &Db, queue: &Queue, owner: &str, ids: &[String]) -> Result<()> {
-    let ids = selection(ids)?;
-    let mut tx = db.begin().await?;
-    let set = "status = $1, status_detail = NULL";
-    update_selected(&mut tx, set, Some(Status::Queued.as_str()), owner, &ids).await?;
-    jobs::enqueue_many(&mut tx, &ids, now_ms(), jobs::Source::Original).await?;
-    tx.commit().await?;
-    queue.wake();
-    Ok(())
 }

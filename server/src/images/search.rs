@@ -1,6 +1,7 @@
 //! Finding photos by what is in them, their names and when they were taken.
 
 use super::*;
+use crate::access::Scope;
 
 /// How a search result matched: by a label (named, below a broader word in WordNet, or
 /// near in meaning), or by a whole word of its file or folder name.
@@ -49,6 +50,7 @@ impl Understood {
 pub async fn search(
     db: &Db,
     owner: &str,
+    scope: Scope,
     folder: Option<&str>,
     q: &str,
     sort: SortKey,
@@ -60,7 +62,10 @@ pub async fn search(
         folders::get(db, owner, folder).await?;
     }
     let understood = Understood::read(q, time::OffsetDateTime::now_utc().date(), taken)?;
-    search_understood(db, owner, folder, understood, true, sort, order, page).await
+    search_understood(
+        db, owner, scope, folder, understood, true, sort, order, page,
+    )
+    .await
 }
 
 /// [`search`] for a query already read; with `everyday`, words WordNet does not know also
@@ -70,6 +75,7 @@ pub async fn search(
 pub async fn search_understood(
     db: &Db,
     owner: &str,
+    scope: Scope,
     folder: Option<&str>,
     understood: Understood,
     everyday: bool,
@@ -142,7 +148,16 @@ pub async fn search_understood(
             wordnet.join(" OR ")
         )
     };
-    // The best matching label of each of the owner's photos, in one pass over the labels.
+    // Within a folder one may see (checked by the caller), whoever added the photos;
+    // else the photos of the scope.
+    let (within, scope_with) = match folder {
+        Some(_) => (
+            "i.folder_id IN (SELECT id FROM subtree)".to_owned(),
+            String::new(),
+        ),
+        None => (scope.condition(1), scope.with(1)),
+    };
+    // The best matching label of each photo searched, in one pass over the labels.
     let (hits, hits_join, match_score) = if label_conditions.is_empty() {
         (String::new(), "", NO_MATCH_SCORE)
     } else {
@@ -150,7 +165,7 @@ pub async fn search_understood(
             format!(
                 ", hits(image_id, score) AS (
                     SELECT l.image_id, {score} FROM image_labels l JOIN images i ON i.id = l.image_id
-                    WHERE i.owner_id = $1 AND i.trashed_at IS NULL AND ({}) GROUP BY l.image_id)",
+                    WHERE {within} AND i.trashed_at IS NULL AND ({}) GROUP BY l.image_id)",
                 label_conditions.join(" OR ")
             ),
             "LEFT JOIN hits h ON h.image_id = i.id",
@@ -161,11 +176,12 @@ pub async fn search_understood(
     let page = Page::of(page, &columns)?;
     let sql = format!(
         "WITH RECURSIVE subtree(id) AS (
-            SELECT id FROM folders WHERE id = $2 AND owner_id = $1 AND trashed_at IS NULL
-            UNION SELECT f.id FROM folders f JOIN subtree s ON f.parent_id = s.id){hits}
+            SELECT id FROM folders WHERE id = $2 AND trashed_at IS NULL
+            UNION SELECT f.id FROM folders f JOIN subtree s ON f.parent_id = s.id
+             WHERE f.trashed_at IS NULL){scope_with}{hits}
          SELECT {COLUMNS}, {LABEL_COLUMNS}, {SORT_NAME} AS sort_name, {match_score} AS match_score
          {WITH_LABELS} {hits_join}
-         WHERE i.owner_id = $1 AND i.trashed_at IS NULL AND ($2 = '' OR i.folder_id IN (SELECT id FROM subtree)) AND {}
+         WHERE {within} AND i.trashed_at IS NULL AND {}
            AND {} AND {}
          ORDER BY {} LIMIT {}",
         if conditions.is_empty() {

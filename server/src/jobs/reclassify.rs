@@ -13,7 +13,7 @@ pub async fn reclassify_folder(
     owner: &str,
     folder_id: &str,
 ) -> Result<u64> {
-    crate::folders::get(db, owner, folder_id).await?;
+    crate::folders::owned(db, owner, folder_id).await?;
     let ids: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "{} SELECT id FROM images WHERE owner_id = $2 AND trashed_at IS NULL AND folder_id IN (SELECT id FROM subtree)",
         crate::folders::SUBTREE

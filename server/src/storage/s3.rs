@@ -13,8 +13,9 @@ use bytes::Bytes;
 
 use super::{Delivery, Listed, ObjectStore, StorageError};
 
-/// How long a signed link to a photo stays valid.
-const PRESIGN_SECS: u64 = 900;
+/// How long a signed link to a photo stays valid: handed out only after `access` said yes,
+/// it should not outlive that answer by much (a share removed, a link revoked).
+pub const PRESIGN_SECS: u64 = 300;
 
 /// Files larger than this go up as a multipart upload in parts of this size, each read from
 /// disk as it is sent (S3 wants parts of at least 5 MiB, all but the last).

@@ -38,6 +38,7 @@ pub async fn purge(db: &Db, storage: &Storage, owner: &str, which: Which<'_>) ->
         Which::All => {
             let cond = "owner_id = $1 AND trashed_at IS NOT NULL";
             let gone = photos(db, storage, cond, vec![owned]).await?;
+            sqlx::query(HAND_BACK_ALL).bind(owner).execute(db).await?;
             sqlx::query("DELETE FROM folders WHERE owner_id = $1 AND trashed_at IS NOT NULL")
                 .bind(owner)
                 .execute(db)
@@ -133,6 +134,14 @@ async fn folder(db: &Db, storage: &Storage, owner: &str, id: &str) -> Result<u64
             .execute(&mut *tx)
             .await?;
     }
+    sqlx::query(
+        "UPDATE images SET folder_id = NULL WHERE owner_id <> $2
+           AND folder_id IN (SELECT id FROM folders WHERE owner_id = $2 AND trashed_with = $1)",
+    )
+    .bind(id)
+    .bind(owner)
+    .execute(&mut *tx)
+    .await?;
     sqlx::query("DELETE FROM folders WHERE owner_id = $2 AND trashed_with = $1")
         .bind(id)
         .bind(owner)
@@ -147,6 +156,13 @@ pub async fn purge_expired(db: &Db, storage: &Storage, days: u32) -> Result<u64>
     let before = now_ms() - i64::from(days) * DAY_MS;
     let cond = "trashed_at IS NOT NULL AND trashed_at < $1";
     let gone = photos(db, storage, cond, vec![Bind::Int(before)]).await?;
+    sqlx::query(
+        "UPDATE images SET folder_id = NULL WHERE folder_id IN (SELECT f.id FROM folders f
+           WHERE f.trashed_at IS NOT NULL AND f.trashed_at < $1 AND f.owner_id <> images.owner_id)",
+    )
+    .bind(before)
+    .execute(db)
+    .await?;
     sqlx::query("DELETE FROM folders WHERE trashed_at IS NOT NULL AND trashed_at < $1 AND trashed_with = id")
         .bind(before)
         .execute(db)
@@ -195,3 +211,8 @@ async fn photos(db: &Db, storage: &Storage, cond: &str, binds: Vec<Bind>) -> Res
         }
     }
 }
+
+/// Photos others added to an owner's folders in the Trash stay theirs: back to their roots
+/// before the folders go (the folders' deletion would take them along).
+const HAND_BACK_ALL: &str = "UPDATE images SET folder_id = NULL WHERE owner_id <> $1
+    AND folder_id IN (SELECT id FROM folders WHERE owner_id = $1 AND trashed_at IS NOT NULL)";

@@ -121,7 +121,7 @@ impl Executor<'_> {
                 "Open the folder to delete first, or say its name.",
             ));
         };
-        let folder = folders::get(self.db, self.owner, &id).await?;
+        let folder = folders::owned(self.db, self.owner, &id).await?;
         self.ask(Pending::DeleteFolder {
             id,
             name: folder.name,
@@ -212,7 +212,7 @@ impl Executor<'_> {
         }
         Ok(match Pending::answer(self.db, self.session).await? {
             Some(Pending::DeleteFolder { id, name }) => {
-                let folder = folders::get(self.db, self.owner, &id).await?;
+                let folder = folders::owned(self.db, self.owner, &id).await?;
                 folders::delete(self.db, self.owner, &id).await?;
                 let said = format!("Moved the folder {name} to Trash");
                 let change = crate::undo::Change::Trashed {

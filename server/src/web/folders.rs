@@ -1,21 +1,19 @@
 //! The gallery's pages: a folder (or the top level) with its sub-folders and a page of its
-//! photos, or a search; and the folder forms.
+//! photos, or a search (the folder forms are in `folder_forms`).
 
 use std::sync::Arc;
 
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::routing::get;
 use serde::Deserialize;
 
-use super::frame::{
-    AfterChange, Chrome, ConfirmPage, PageError, PageResult, SignedIn, folder_href, plural,
-    with_query,
-};
+use super::frame::{AfterChange, Chrome, PageError, PageResult, SignedIn, folder_href};
+use crate::access::{Role, Scope};
 use crate::auth::Session;
 use crate::config::Config;
 use crate::db::Db;
@@ -24,7 +22,6 @@ use crate::folders::{self, Crumb, Folder};
 use crate::images::{self, Image, Order, SortKey};
 use crate::paging::{self, PageQuery};
 use crate::state::AppState;
-use crate::undo::Change;
 use crate::when::{self, Span};
 
 pub fn router() -> Router<AppState> {
@@ -32,13 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/gallery", get(root_folder))
         .route("/gallery/{id}", get(folder))
         .route("/search/suggest", get(suggest))
-        .route("/folders", post(create_folder))
-        .route("/folders/{id}/rename", post(rename_folder))
-        .route("/folders/{id}/move", post(move_folder))
-        .route(
-            "/folders/{id}/delete",
-            get(confirm_delete_folder).post(delete_folder),
-        )
+        .merge(super::folder_forms::router())
 }
 
 #[derive(Template, WebTemplate)]
@@ -66,9 +57,21 @@ struct FolderPage {
     taken: Option<String>,
     /// How words WordNet does not know were read ("“puppies” as canine, dog").
     meanings: Vec<String>,
+    /// What one may do here: one's own root and folders, or a folder shared with one.
+    role: Role,
+    /// Whose folder it is, when it is someone else's.
+    shared_by: Option<String>,
 }
 
 impl FolderPage {
+    fn is_owner(&self) -> bool {
+        self.role == Role::Owner
+    }
+
+    fn can_add(&self) -> bool {
+        self.role >= Role::Contributor
+    }
+
     fn has_pending(&self) -> bool {
         self.images.iter().any(Image::is_pending)
     }
@@ -158,6 +161,19 @@ pub async fn folder_page(
         Some(id) => Some(folders::get(db, owner, id).await?),
         None => None,
     };
+    let (role, shared_by) = match folder_id {
+        Some(id) => {
+            let role = crate::access::folder(db, owner, id)
+                .await?
+                .ok_or(Error::NotFound)?;
+            let by = match role {
+                Role::Owner => None,
+                _ => Some(crate::sharing::owner_name(db, id).await?),
+            };
+            (role, by)
+        }
+        None => (Role::Owner, None),
+    };
     let crumbs = match folder_id {
         Some(id) => folders::breadcrumbs(db, owner, id).await?,
         None => Vec::new(),
@@ -177,9 +193,21 @@ pub async fn folder_page(
     let (listing, sort) = match &query {
         Some(q) => {
             let sort = view.sort.unwrap_or(SortKey::Relevance);
-            let scope = if everywhere { None } else { folder_id };
+            let within = if everywhere { None } else { folder_id };
             let anytime = Span::default();
-            match images::search(db, owner, scope, q, sort, view.order, &page, &anytime).await {
+            // The pages search what one may see: one's own and what is shared.
+            let found = images::search(
+                db,
+                owner,
+                Scope::All,
+                within,
+                q,
+                sort,
+                view.order,
+                &page,
+                &anytime,
+            );
+            match found.await {
                 Ok(found) => (found, sort),
                 // A query that cannot be searched for is answered in the page.
                 Err(Error::BadRequest(message)) => {
@@ -195,8 +223,17 @@ pub async fn folder_page(
                 other => other,
             };
             let anytime = Span::default();
-            let found =
-                images::list(db, owner, folder_id, sort, view.order, &page, &anytime).await?;
+            let found = images::list(
+                db,
+                owner,
+                Scope::Mine,
+                folder_id,
+                sort,
+                view.order,
+                &page,
+                &anytime,
+            )
+            .await?;
             (found, sort)
         }
     };
@@ -249,6 +286,8 @@ pub async fn folder_page(
         error: message,
         max_upload_mb: config.max_upload_bytes.div_ceil(1 << 20),
         oob: false,
+        role,
+        shared_by,
     };
     Ok((status, page).into_response())
 }
@@ -293,124 +332,6 @@ pub async fn after_form(
 /// A form field that may be left empty.
 pub fn non_empty(value: &Option<String>) -> Option<&str> {
     value.as_deref().map(str::trim).filter(|v| !v.is_empty())
-}
-
-#[derive(Deserialize)]
-struct NewFolderForm {
-    name: String,
-    parent_id: Option<String>,
-}
-
-async fn create_folder(
-    State(db): State<Db>,
-    State(config): State<Arc<Config>>,
-    SignedIn(session): SignedIn,
-    Form(form): Form<NewFolderForm>,
-) -> PageResult {
-    let parent = non_empty(&form.parent_id);
-    let result = folders::create(&db, &session.user.id, &form.name, parent)
-        .await
-        .map(|_| folder_href(parent));
-    after_form(&db, &config, &session, parent, result).await
-}
-
-#[derive(Deserialize)]
-struct RenameForm {
-    name: String,
-}
-
-async fn rename_folder(
-    State(db): State<Db>,
-    State(config): State<Arc<Config>>,
-    SignedIn(session): SignedIn,
-    Path(id): Path<String>,
-    Form(form): Form<RenameForm>,
-) -> PageResult {
-    let result = folders::rename(&db, &session.user.id, &id, &form.name)
-        .await
-        .map(|f| folder_href(Some(&f.id)));
-    after_form(&db, &config, &session, Some(&id), result).await
-}
-
-#[derive(Deserialize)]
-struct MoveFolderForm {
-    parent_id: Option<String>,
-}
-
-async fn move_folder(
-    State(db): State<Db>,
-    State(config): State<Arc<Config>>,
-    SignedIn(session): SignedIn,
-    Path(id): Path<String>,
-    Form(form): Form<MoveFolderForm>,
-) -> PageResult {
-    let target = non_empty(&form.parent_id);
-    let result = moved_folder(&db, &session.user.id, &id, target).await;
-    after_form(&db, &config, &session, Some(&id), result).await
-}
-
-/// Moves a folder, remembered for Undo; where to go next.
-async fn moved_folder(db: &Db, owner: &str, id: &str, target: Option<&str>) -> Result<String> {
-    let before = folders::get(db, owner, id).await?;
-    let folder = folders::move_to(db, owner, id, target).await?;
-    let place = match target {
-        Some(t) => format!("\u{201c}{}\u{201d}", folders::get(db, owner, t).await?.name),
-        None => "the top level".to_owned(),
-    };
-    let said = format!(
-        "Moved the folder \u{201c}{}\u{201d} to {place}",
-        folder.name
-    );
-    let change = Change::MovedFolder {
-        id: id.to_owned(),
-        parent: before.parent_id,
-    };
-    let undo = crate::undo::remember(db, owner, &said, change).await?;
-    Ok(with_query(&folder_href(Some(&folder.id)), "undo", &undo))
-}
-
-async fn confirm_delete_folder(
-    State(db): State<Db>,
-    State(config): State<Arc<Config>>,
-    SignedIn(session): SignedIn,
-    Path(id): Path<String>,
-) -> PageResult {
-    let owner = &session.user.id;
-    let folder = folders::get(&db, owner, &id).await?;
-    let inside = folders::contents(&db, owner, &id).await?;
-    Ok(ConfirmPage {
-        chrome: Chrome::of(&session),
-        title: format!("Delete the folder \u{201c}{}\u{201d}?", folder.name),
-        message: format!(
-            "The folder goes to the Trash with everything inside it ({} and {}); you can restore it for {} days.",
-            plural(inside.folders as usize, "sub-folder"),
-            plural(inside.images as usize, "photo"),
-            config.trash_days
-        ),
-        action: format!("/folders/{id}/delete"),
-        fields: Vec::new(),
-        button: "Delete folder",
-        cancel_href: folder_href(Some(&id)),
-    }
-    .into_response())
-}
-
-async fn delete_folder(
-    State(db): State<Db>,
-    SignedIn(session): SignedIn,
-    Path(id): Path<String>,
-) -> PageResult {
-    let owner = &session.user.id;
-    let folder = folders::get(&db, owner, &id).await?;
-    folders::delete(&db, owner, &id).await?;
-    let said = format!("Moved the folder \u{201c}{}\u{201d} to Trash", folder.name);
-    let change = Change::Trashed {
-        image_ids: Vec::new(),
-        folder_ids: vec![id.clone()],
-    };
-    let undo = crate::undo::remember(&db, owner, &said, change).await?;
-    let back = folder_href(folder.parent_id.as_deref());
-    Ok(Redirect::to(&with_query(&back, "undo", &undo)).into_response())
 }
 
 /// The search box's suggestions for what has been typed so far: words for things in one's

@@ -7,6 +7,7 @@ mod account;
 mod admin;
 mod assets;
 mod export;
+mod folder_forms;
 mod folders;
 mod form_token;
 mod frame;
@@ -16,6 +17,7 @@ mod photos;
 mod recovery;
 mod second_step;
 mod security;
+mod sharing;
 mod timeline;
 mod trash;
 mod voice;
@@ -50,6 +52,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(recovery::router())
         .merge(second_step::router())
         .merge(security::router())
+        .merge(sharing::router())
         .merge(timeline::router())
         .merge(trash::router())
         .merge(voice::router(state))

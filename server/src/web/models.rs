@@ -67,7 +67,7 @@ async fn chooser_for(
     owner: &str,
     folder_id: &str,
 ) -> crate::error::Result<Chooser> {
-    let folder = crate::folders::get(db, owner, folder_id).await?;
+    let folder = crate::folders::owned(db, owner, folder_id).await?;
     let models = registry.list().await?;
     let (using, _) = models::folder_model(db, owner, folder_id).await?;
     let using = models

@@ -181,8 +181,21 @@ async fn delete_images(
         }
         .into_response());
     }
-    let moved = images::delete(&db, owner, &form.ids).await?;
-    let said = format!("Moved {} to Trash", plural(moved as usize, "photo"));
+    let deleted = images::delete(&db, owner, &form.ids).await?;
+    let said = match deleted.handed_back {
+        0 => format!(
+            "Moved {} to Trash",
+            plural(deleted.trashed as usize, "photo")
+        ),
+        n if deleted.trashed == 0 => {
+            format!("Removed {} from the folder", plural(n as usize, "photo"))
+        }
+        n => format!(
+            "Moved {} to Trash and removed {} from the folder",
+            plural(deleted.trashed as usize, "photo"),
+            plural(n as usize, "photo")
+        ),
+    };
     let change = Change::Trashed {
         image_ids: form.ids.clone(),
         folder_ids: Vec::new(),

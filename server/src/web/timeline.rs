@@ -14,6 +14,7 @@ use serde::Deserialize;
 
 use super::folders::PAGE_SIZE;
 use super::frame::{AfterChange, Chrome, PageResult, SignedIn};
+use crate::access::Scope;
 use crate::config::Config;
 use crate::db::{Backend, Db};
 use crate::error::Error;
@@ -52,9 +53,19 @@ struct TimelinePage {
     oob: bool,
     /// The month jumped to, if any.
     from: Option<String>,
+    /// Whose photos: `mine`, `shared` or `all`.
+    scope: &'static str,
 }
 
 impl TimelinePage {
+    /// The scope as a query parameter after `lead` (`?` or `&`); none for one's own.
+    fn scope_query(&self, lead: &str) -> String {
+        match self.scope {
+            "mine" => String::new(),
+            scope => format!("{lead}scope={scope}"),
+        }
+    }
+
     /// The viewer's forms act on no folder of the page's own.
     fn folder_id(&self) -> &str {
         ""
@@ -78,6 +89,9 @@ struct TimelineQuery {
     month: Option<String>,
     #[serde(default)]
     after: Option<String>,
+    /// Whose photos: `mine` (the default), `shared` or `all`.
+    #[serde(default)]
+    scope: Option<String>,
     /// What a change just made says in a toast.
     #[serde(flatten)]
     change: AfterChange,
@@ -140,9 +154,14 @@ async fn timeline(
         limit: Some(PAGE_SIZE.to_string()),
         after,
     };
-    let listing = images::timeline(&db, owner, &page).await?;
+    let scope = query
+        .scope
+        .as_deref()
+        .and_then(Scope::named)
+        .unwrap_or_default();
+    let listing = images::timeline(&db, owner, scope, &page).await?;
     let backend = Backend::of_url(&config.database_url).unwrap_or(Backend::Sqlite);
-    let counts = images::months(&db, backend, owner).await?;
+    let counts = images::months(&db, backend, owner, scope).await?;
     let total = counts.iter().map(|(_, n)| n).sum();
     let mut years: Vec<Year> = Vec::new();
     for (key, n) in counts {
@@ -160,7 +179,11 @@ async fn timeline(
         }
     }
     let more = listing.next.map(|cursor| {
-        let query = serde_urlencoded::to_string([("after", cursor)]).unwrap_or_default();
+        let mut pairs = vec![("after", cursor)];
+        if scope != Scope::Mine {
+            pairs.push(("scope", scope.as_str().to_owned()));
+        }
+        let query = serde_urlencoded::to_string(pairs).unwrap_or_default();
         format!("/timeline?{query}")
     });
     let page = TimelinePage {
@@ -172,6 +195,7 @@ async fn timeline(
         destinations: folders::all_paths(&db, owner).await?,
         oob: false,
         from: query.month.filter(|m| !m.is_empty()),
+        scope: scope.as_str(),
     };
     Ok(page.into_response())
 }
