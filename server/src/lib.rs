@@ -16,6 +16,7 @@ pub mod folders;
 pub mod images;
 pub mod jobs;
 pub mod leaving;
+pub mod links;
 pub mod mail;
 pub mod models;
 pub mod names;

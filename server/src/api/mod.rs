@@ -10,6 +10,7 @@ mod download;
 pub mod export;
 mod extract;
 mod folders;
+mod links;
 mod me;
 pub mod metrics;
 mod models;
@@ -88,6 +89,7 @@ pub fn router(state: &AppState) -> Router<St> {
         .merge(models::router())
         .merge(trash::router())
         .merge(sharing::router())
+        .merge(links::router())
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             deadline,

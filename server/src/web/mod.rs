@@ -11,6 +11,8 @@ mod folder_forms;
 mod folders;
 mod form_token;
 mod frame;
+mod links;
+mod links_admin;
 mod models;
 mod passkeys;
 mod photos;
@@ -53,6 +55,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(second_step::router())
         .merge(security::router())
         .merge(sharing::router())
+        .merge(links_admin::router())
         .merge(timeline::router())
         .merge(trash::router())
         .merge(voice::router(state))
@@ -73,6 +76,12 @@ pub fn router(state: &AppState) -> Router<AppState> {
             (state.db.clone(), state.config.clone()),
             session_and_csrf,
         ))
+        // Links for anyone: no session, no CSRF token (nothing there changes anyone's
+        // data; the password form only proves a password), within the pages' deadline.
+        .merge(links::router().layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            deadline,
+        )))
 }
 
 /// Finds the browser's session (for the handlers) and refuses a state-changing request
