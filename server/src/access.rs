@@ -5,7 +5,7 @@
 //! its owner is (everything) and what the shares on it and on each folder above it give
 //! them, found by walking up at most [`MAX_DEPTH`] folders. A photo is its owner's (who
 //! added it, whatever folder it is in), and seen by whoever may see its folder. Nothing in
-//! the Trash is seen by anyone but its owner. Every read and write of folders and photos
+//! the Trash is seen by anyone but its owner, and nothing of a disabled account by anyone. Every read and write of folders and photos
 //! asks here first; listings use the same rules as SQL ([`shared_tree`], [`Scope`]).
 
 use serde::{Deserialize, Serialize};
@@ -126,7 +126,9 @@ pub fn shared_tree(user: usize) -> String {
     format!(
         "shared_tree(id, depth) AS (
             SELECT f.id, 1 FROM folder_shares s JOIN folders f ON f.id = s.folder_id
+              JOIN users u ON u.id = f.owner_id
              WHERE (s.user_id = ${user} OR f.owner_id = ${user}) AND f.trashed_at IS NULL
+               AND (u.disabled_at IS NULL OR f.owner_id = ${user})
             UNION
             SELECT f.id, t.depth + 1 FROM folders f JOIN shared_tree t ON f.parent_id = t.id
              WHERE t.depth < {MAX_DEPTH} AND f.trashed_at IS NULL)"
@@ -156,21 +158,29 @@ const BEST_SHARE: &str =
     "(SELECT CAST(MAX(CASE s.role WHEN 'contributor' THEN 2 ELSE 1 END) AS BIGINT)
       FROM folder_shares s JOIN up ON s.folder_id = up.id WHERE s.user_id = $2)";
 
+/// 1 when the owner of folder `f` is disabled (an admin suspended the account), else 0.
+const OWNER_DISABLED: &str =
+    "(SELECT COUNT(*) FROM users u WHERE u.id = f.owner_id AND u.disabled_at IS NOT NULL)";
+
 /// What `user` may do with folder `id`: None when they may not see it (or it is in the
 /// Trash, or does not exist), which callers answer as 404.
 pub async fn folder(db: &Db, user: &str, id: &str) -> Result<Option<Role>> {
     let sql = format!(
-        "{} SELECT f.owner_id, {BEST_SHARE} FROM folders f WHERE f.id = $1 AND f.trashed_at IS NULL",
+        "{} SELECT f.owner_id, {OWNER_DISABLED}, {BEST_SHARE} FROM folders f
+             WHERE f.id = $1 AND f.trashed_at IS NULL",
         walk_up("$1")
     );
-    let row: Option<(String, Option<i64>)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+    let row: Option<(String, i64, Option<i64>)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(id)
         .bind(user)
         .fetch_optional(db)
         .await?;
-    Ok(row.and_then(|(owner, shared)| {
+    Ok(row.and_then(|(owner, disabled, shared)| {
         if owner == user {
             Some(Role::Owner)
+        } else if disabled != 0 {
+            // What a disabled account shared is out of reach with it.
+            None
         } else {
             Role::ranked(shared)
         }
@@ -226,7 +236,9 @@ impl Photo {
 pub async fn photo(db: &Db, user: &str, id: &str) -> Result<Option<Photo>> {
     let sql = format!(
         "{} SELECT i.owner_id, i.folder_id, i.trashed_at,
-                (SELECT f.owner_id FROM folders f WHERE f.id = i.folder_id AND f.trashed_at IS NULL),
+                (SELECT f.owner_id FROM folders f JOIN users u ON u.id = f.owner_id
+                  WHERE f.id = i.folder_id AND f.trashed_at IS NULL
+                    AND (u.disabled_at IS NULL OR f.owner_id = $2)),
                 {BEST_SHARE}
            FROM images i WHERE i.id = $1",
         walk_up("SELECT folder_id FROM images WHERE id = $1")
@@ -300,8 +312,8 @@ pub struct Link {
     pub hide_place: bool,
 }
 
-/// The link a token opens: None when there is none, it was revoked, it expired, or its
-/// folder is in the Trash (the same answer for each).
+/// The link a token opens: None when there is none, it was revoked, it expired, its
+/// folder is in the Trash or its owner's account is disabled (the same answer for each).
 pub async fn link(db: &Db, token: &str) -> Result<Option<Link>> {
     // A token is 64 hexadecimal digits; anything else opens nothing (and costs no query).
     if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -311,7 +323,7 @@ pub async fn link(db: &Db, token: &str) -> Result<Option<Link>> {
     type Row = (String, String, Option<String>, Option<String>, i64, i64);
     let row: Option<Row> = sqlx::query_as(
         "SELECT l.id, l.owner_id, l.folder_id, l.password_hash, l.allow_download, l.hide_place
-           FROM links l
+           FROM links l JOIN users u ON u.id = l.owner_id AND u.disabled_at IS NULL
           WHERE l.token_hash = $1 AND (l.expires_at IS NULL OR l.expires_at > $2)
             AND (l.folder_id IS NULL
                  OR EXISTS (SELECT 1 FROM folders f WHERE f.id = l.folder_id AND f.trashed_at IS NULL))",

@@ -288,7 +288,7 @@ pub async fn shared_with(db: &Db, user: &str) -> Result<Vec<SharedFolder>> {
                 (SELECT COUNT(*) FROM images i WHERE i.folder_id = f.id AND i.trashed_at IS NULL),
                 f.model_id, u.display_name, s.role
            FROM folder_shares s JOIN folders f ON f.id = s.folder_id JOIN users u ON u.id = f.owner_id
-          WHERE s.user_id = $1 AND f.trashed_at IS NULL
+          WHERE s.user_id = $1 AND f.trashed_at IS NULL AND u.disabled_at IS NULL
           ORDER BY lower(f.name), f.id",
     )
     .bind(user)

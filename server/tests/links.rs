@@ -373,6 +373,33 @@ async fn downloads_and_place_follow_the_owners_choice() {
     );
     assert!(served.starts_with(&[0xFF, 0xD8]), "a JPEG still");
 
+    // A photo stored before the viewer's renditions has none: such a link never gives out
+    // its original in their place, the thumbnail stands in.
+    sqlx::query("UPDATE images SET display_key = NULL WHERE id = $1")
+        .bind(&tagged)
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+    let thumbnail = client
+        .get(app.url(&format!("{plain}/images/{tagged}/thumbnail")))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    for variant in ["original", "display"] {
+        let served = client
+            .get(app.url(&format!("{hidden}/images/{tagged}/{variant}")))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        assert_eq!(served, thumbnail, "{variant} of an old photo");
+    }
+
     let (_, view_only) = link(
         app,
         &a.alice,
@@ -382,7 +409,8 @@ async fn downloads_and_place_follow_the_owners_choice() {
     let url = app.url(&format!("{view_only}/images/{tagged}/original"));
     assert_eq!(status(&client, url).await, StatusCode::FORBIDDEN);
     let url = app.url(&format!("{view_only}/images/{tagged}/display"));
-    assert_eq!(status(&client, url).await, StatusCode::OK);
+    let shown = client.get(url).send().await.unwrap().bytes().await.unwrap();
+    assert_eq!(shown, thumbnail, "never the original in its place");
     let page = client
         .get(app.url(&view_only))
         .send()

@@ -633,3 +633,49 @@ async fn an_owner_leaving_leaves_the_contributors_photos_with_them() {
     );
     app.assert_consistent().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn what_a_disabled_account_shared_is_out_of_reach() {
+    let app = spawn_app().await;
+    let root = app.user("root@example.org").await;
+    let t = trip(app).await;
+    let app = &t.app;
+    assert_eq!(
+        share(app, &t.alice, &t.hawaii, "bob@example.org", "viewer")
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let made: Value = fetch(
+        app.post(&t.alice, "/api/v1/links")
+            .json(&json!({ "folder_id": t.hawaii })),
+    )
+    .await;
+    let link = made["url"].as_str().unwrap().to_owned();
+    let photo = format!("/api/v1/images/{}", t.beach);
+    assert_eq!(status(app.get(&t.bob, &photo)).await, StatusCode::OK);
+    assert_eq!(
+        app.client.get(&link).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+
+    let me: Value = fetch(app.get(&t.alice, "/api/v1/me")).await;
+    let disable = app
+        .patch(
+            &root,
+            &format!("/api/v1/admin/users/{}", me["id"].as_str().unwrap()),
+        )
+        .json(&json!({ "disabled": true }));
+    assert_eq!(status(disable).await, StatusCode::OK);
+    assert_eq!(status(app.get(&t.bob, &photo)).await, StatusCode::NOT_FOUND);
+    assert_eq!(
+        fetch::<Value>(app.get(&t.bob, "/api/v1/shared")).await,
+        json!([])
+    );
+    let found: Value = fetch(app.get(&t.bob, "/api/v1/images?scope=shared")).await;
+    assert_eq!(found, json!([]));
+    assert_eq!(
+        app.client.get(&link).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+}

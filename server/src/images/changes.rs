@@ -82,10 +82,12 @@ async fn update_selected(
 
 /// What a delete did: photos moved to one's Trash, and photos others added to one's
 /// folders, taken out of them (back to their owners' roots).
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Deleted {
     pub trashed: u64,
     pub handed_back: u64,
+    /// The photos that went to the Trash (what Undo brings back).
+    pub trashed_ids: Vec<String>,
 }
 
 /// Deletes a selection: one's own photos go to one's Trash (see the `trash` module), and
@@ -152,6 +154,7 @@ pub async fn delete(db: &Db, owner: &str, ids: &[String]) -> Result<Deleted> {
     Ok(Deleted {
         trashed,
         handed_back: others.len() as u64,
+        trashed_ids: mine,
     })
 }
 

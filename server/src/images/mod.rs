@@ -284,6 +284,16 @@ pub async fn object_checked(db: &Db, id: &str, variant: Variant) -> Result<(Stri
     })
 }
 
+/// Whether a photo has the viewer's rendition (photos stored before renditions have none).
+pub async fn has_display(db: &Db, id: &str) -> Result<bool> {
+    let (n,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM images WHERE id = $1 AND display_key IS NOT NULL")
+            .bind(id)
+            .fetch_one(db)
+            .await?;
+    Ok(n > 0)
+}
+
 /// Most photos one request may act on (a selection).
 pub const MAX_SELECTION: usize = 1000;
 

@@ -236,10 +236,10 @@ impl Executor<'_> {
                 })
             }
             Some(Pending::DeleteImages { ids }) => {
-                images::delete(self.db, self.owner, &ids).await?;
+                let deleted = images::delete(self.db, self.owner, &ids).await?;
                 let said = format!("Moved {} to Trash", plural(ids.len(), "photo"));
                 let change = crate::undo::Change::Trashed {
-                    image_ids: ids.clone(),
+                    image_ids: deleted.trashed_ids,
                     folder_ids: Vec::new(),
                 };
                 crate::undo::remember(self.db, self.owner, &said, change).await?;

@@ -166,7 +166,8 @@ async fn unlock(
     let Some(expected) = proof(&link, &token) else {
         return Ok(Redirect::to(&format!("/s/{token}")).into_response());
     };
-    limits::hit(&db, Subject::LinkPassword(&link.id), Rate::per_minute(10)).await?;
+    // Each client's tries count; the link's own budget only its wrong ones (someone who has
+    // the link but not the password must not lock out those who have both).
     limits::hit(
         &db,
         Subject::LinkPasswordAddress(client),
@@ -175,6 +176,7 @@ async fn unlock(
     .await?;
     let right = crate::auth::password::verify(form.password, link.password_hash.clone()).await;
     if !right {
+        limits::hit(&db, Subject::LinkPassword(&link.id), Rate::per_minute(10)).await?;
         let said = Some("That is not the link's password.".to_owned());
         return Ok(private(locked(token, said, StatusCode::UNAUTHORIZED)));
     }
@@ -244,6 +246,12 @@ async fn photo(
     if !access::link_photo(&db, &link, &id).await? {
         return Err(Error::NotFound);
     }
+    // A photo stored before the viewer's renditions has none: its "display" would be the
+    // original itself, which such a link does not give out; the thumbnail stands in.
+    let restricted = link.hide_place || !link.allow_download;
+    if restricted && matches!(variant, Variant::Display) && !images::has_display(&db, &id).await? {
+        variant = Variant::Thumbnail;
+    }
     if matches!(variant, Variant::Original) {
         if !link.allow_download {
             return Err(Error::Forbidden(
@@ -253,7 +261,11 @@ async fn photo(
         // The original carries where it was taken and with what: the rendition, made
         // from its pixels alone, carries neither.
         if link.hide_place {
-            variant = Variant::Display;
+            variant = if images::has_display(&db, &id).await? {
+                Variant::Display
+            } else {
+                Variant::Thumbnail
+            };
         }
     }
     let seen = headers

@@ -197,7 +197,7 @@ async fn delete_images(
         ),
     };
     let change = Change::Trashed {
-        image_ids: form.ids.clone(),
+        image_ids: deleted.trashed_ids.clone(),
         folder_ids: Vec::new(),
     };
     let undo = crate::undo::remember(&db, owner, &said, change).await?;
