@@ -261,6 +261,21 @@ async fn a_password_is_asked_for_and_guessing_it_meets_a_limit() {
         .await
         .unwrap();
     assert_eq!(right.status(), StatusCode::SEE_OTHER);
+    // A script may send it as JSON.
+    let script = browser();
+    let res = script
+        .post(app.url(&path))
+        .json(&json!({ "password": "open sesame please" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let listed = script
+        .get(app.url(&format!("{path}/images")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.status(), StatusCode::OK);
     let cookie = right.headers()["set-cookie"].to_str().unwrap().to_owned();
     assert!(
         cookie.contains("HttpOnly") && cookie.contains(&format!("Path={path}")),

@@ -13,7 +13,7 @@ use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::{Form, Json, Router};
+use axum::{Json, Router};
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use serde::{Deserialize, Serialize};
@@ -154,15 +154,33 @@ struct PasswordForm {
     password: String,
 }
 
+impl PasswordForm {
+    /// The password as a form sends it, or as JSON (`{"password"}`) from a script.
+    fn read(headers: &HeaderMap, body: &[u8]) -> Result<Self> {
+        let json = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.starts_with("application/json"));
+        let read = if json {
+            serde_json::from_slice(body).map_err(|e| e.to_string())
+        } else {
+            serde_urlencoded::from_bytes(body).map_err(|e| e.to_string())
+        };
+        read.map_err(|e| Error::bad_request(format!("send the link's password (password): {e}")))
+    }
+}
+
 async fn unlock(
     State(db): State<Db>,
     State(config): State<Arc<Config>>,
     ClientIp(client): ClientIp,
     Path(token): Path<String>,
     jar: CookieJar,
-    Form(form): Form<PasswordForm>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
 ) -> PageResult {
     let link = open(&db, client, &token).await?;
+    let form = PasswordForm::read(&headers, &body)?;
     let Some(expected) = proof(&link, &token) else {
         return Ok(Redirect::to(&format!("/s/{token}")).into_response());
     };
