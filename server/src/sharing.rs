@@ -274,17 +274,9 @@ pub async fn leave(db: &Db, user: &User, folder_id: &str) -> Result<()> {
 /// The folders shared with me (each share's own folder), by name, with their owners'
 /// names and my role.
 pub async fn shared_with(db: &Db, user: &str) -> Result<Vec<SharedFolder>> {
-    type Row = (
-        String,
-        String,
-        Option<String>,
-        i64,
-        Option<String>,
-        String,
-        String,
-    );
+    type Row = (String, String, i64, Option<String>, String, String);
     let rows: Vec<Row> = sqlx::query_as(
-        "SELECT f.id, f.name, f.parent_id,
+        "SELECT f.id, f.name,
                 (SELECT COUNT(*) FROM images i WHERE i.folder_id = f.id AND i.trashed_at IS NULL),
                 f.model_id, u.display_name, s.role
            FROM folder_shares s JOIN folders f ON f.id = s.folder_id JOIN users u ON u.id = f.owner_id
@@ -297,11 +289,12 @@ pub async fn shared_with(db: &Db, user: &str) -> Result<Vec<SharedFolder>> {
     Ok(rows
         .into_iter()
         .map(
-            |(id, name, parent_id, image_count, model_id, owner, role)| SharedFolder {
+            |(id, name, image_count, model_id, owner, role)| SharedFolder {
                 folder: Folder {
                     id,
                     name,
-                    parent_id,
+                    // What is above a shared folder is its owner's alone.
+                    parent_id: None,
                     image_count,
                     model_id,
                 },

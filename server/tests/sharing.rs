@@ -90,6 +90,14 @@ async fn a_viewer_sees_searches_and_downloads_the_folder_and_everything_below_it
     assert_eq!(ids(&mine), vec![t.hawaii.as_str()], "{mine}");
     assert_eq!(mine[0]["role"], "viewer");
     assert_eq!(mine[0]["owner"]["display_name"], "alice");
+    assert_eq!(mine[0]["parent_id"], Value::Null);
+    // Of a sub-folder shared alone, the parent (not shared) does not show.
+    let day: Value = fetch(app.get(&t.bob, &format!("/api/v1/folders/{}", t.day1))).await;
+    assert_eq!(
+        day["parent_id"],
+        t.hawaii.as_str(),
+        "its parent is shared with him"
+    );
     assert!(
         mine[0].get("email").is_none() && !mine.to_string().contains("alice@"),
         "{mine}"
@@ -406,7 +414,9 @@ async fn leaving_moving_and_deleting_end_a_share() {
             .status(),
         StatusCode::OK
     );
-    // Only the shared folder and below: not the folder above it.
+    // Only the shared folder and below: not the folder above it, not even its id.
+    let day: Value = fetch(app.get(&t.bob, &format!("/api/v1/folders/{}", t.day1))).await;
+    assert_eq!(day["parent_id"], Value::Null);
     assert_eq!(
         status(app.get(&t.bob, &format!("/api/v1/folders/{}", t.hawaii))).await,
         StatusCode::NOT_FOUND

@@ -71,12 +71,20 @@ const SELECT_FOLDER: &str = "SELECT f.id, f.name, f.parent_id,
         (SELECT COUNT(*) FROM images i WHERE i.folder_id = f.id AND i.trashed_at IS NULL) AS image_count, f.model_id
      FROM folders f";
 
-/// A folder `user` may see (their own, or shared with them), or 404.
+/// A folder `user` may see (their own, or shared with them), or 404. Of a folder shared
+/// with them, the parent shows only when they may see it too.
 pub async fn get(db: &Db, user: &str, id: &str) -> Result<Folder> {
-    if crate::access::folder(db, user, id).await?.is_none() {
-        return Err(Error::NotFound);
+    let role = crate::access::folder(db, user, id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let mut folder = by_id(db, id).await?;
+    if role != crate::access::Role::Owner
+        && let Some(parent) = &folder.parent_id
+        && crate::access::folder(db, user, parent).await?.is_none()
+    {
+        folder.parent_id = None;
     }
-    by_id(db, id).await
+    Ok(folder)
 }
 
 /// One of the owner's own folders: 404 when they may not see it, 403 when it was only
