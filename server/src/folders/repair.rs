@@ -62,6 +62,9 @@ pub async fn repair_loops(db: &Db) -> Result<usize> {
             .find(|(sid, ..)| sid == id)
             .map(|(_, owner, _, name)| (owner.as_str(), name.as_str()))
             .expect("a loop member is a stray folder");
+        // Writing first: on SQLite a transaction that reads and then writes fails at once
+        // (SQLITE_BUSY_SNAPSHOT) when another server wrote in between.
+        crate::db::lock_owner(&mut tx, owner).await?;
         let mut new_name = name.to_owned();
         for n in 1.. {
             let clash: Option<(i64,)> = sqlx::query_as(
