@@ -7,7 +7,7 @@
 
 use serde::Serialize;
 
-use crate::access::{self, Role};
+use crate::access;
 use crate::admin::{self, Actor};
 use crate::auth::{self, User};
 use crate::db::{Db, new_id, now_ms, placeholders, rfc3339};
@@ -66,7 +66,6 @@ pub async fn create(db: &Db, owner: &User, new: NewLink<'_>) -> Result<(String, 
     let mut what = String::new();
     let selection = match (new.folder_id, new.image_ids.is_empty()) {
         (Some(folder), true) => {
-            access::require_folder(db, &owner.id, folder, Role::Owner).await?;
             let folder = crate::folders::owned(db, &owner.id, folder).await?;
             what = format!("folder “{}”", folder.name);
             None

@@ -85,7 +85,7 @@ pub async fn share(
     email: &str,
     role: Role,
 ) -> Result<Share> {
-    access::require_folder(db, &owner.id, folder_id, Role::Owner).await?;
+    let folder = folders::owned(db, &owner.id, folder_id).await?;
     let email = auth::normalize_email(email)?;
     if role == Role::Owner {
         return Err(Error::bad_request(
@@ -97,7 +97,6 @@ pub async fn share(
             "this folder is yours already: share it with someone else",
         ));
     }
-    let folder = folders::get(db, &owner.id, folder_id).await?;
     let account: Option<(String, String)> =
         sqlx::query_as("SELECT id, display_name FROM users WHERE email = $1")
             .bind(&email)
@@ -214,9 +213,10 @@ fn invitation(
         (
             "Sign up",
             "/signup".to_owned(),
-            vec![format!(
+            vec![
                 "Sign up with this address and confirm it: the folder will be under “Shared with me”."
-            )],
+                    .to_owned(),
+            ],
         )
     };
     Letter {
@@ -232,9 +232,8 @@ fn invitation(
 
 /// Stops sharing a folder with an address (its owner), effective at once everywhere.
 pub async fn unshare(db: &Db, owner: &User, folder_id: &str, email: &str) -> Result<()> {
-    access::require_folder(db, &owner.id, folder_id, Role::Owner).await?;
+    let folder = folders::owned(db, &owner.id, folder_id).await?;
     let email = auth::sign_in_email(email)?;
-    let folder = folders::get(db, &owner.id, folder_id).await?;
     let mut tx = db.begin().await?;
     let gone = sqlx::query("DELETE FROM folder_shares WHERE folder_id = $1 AND email = $2")
         .bind(folder_id)

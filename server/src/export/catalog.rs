@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use crate::db::{Db, placeholders};
 use crate::error::{Error, Result};
+use crate::folders::SUBTREE_OF_ANYONE;
 use crate::images::Label;
 
 /// A folder, as the tree of an export needs it.
@@ -58,17 +59,10 @@ pub async fn all_photos(db: &Db, owner: &str) -> Result<Vec<PhotoRow>> {
 }
 
 /// A folder (which the caller checked its user may see) and every folder below it, none
-/// in the Trash; `UNION` visits each folder once, loop or not.
-const SUBTREE: &str = "WITH RECURSIVE subtree(id) AS (
-        SELECT id FROM folders WHERE id = $1 AND trashed_at IS NULL
-        UNION
-        SELECT f.id FROM folders f JOIN subtree s ON f.parent_id = s.id WHERE f.trashed_at IS NULL
-    )";
-
-/// The folders of [`SUBTREE`].
+/// in the Trash.
 pub async fn folders_below(db: &Db, folder: &str) -> Result<Vec<FolderRow>> {
     let sql = format!(
-        "{SUBTREE} SELECT id, name, parent_id FROM folders WHERE id IN (SELECT id FROM subtree)"
+        "{SUBTREE_OF_ANYONE} SELECT id, name, parent_id FROM folders WHERE id IN (SELECT id FROM subtree)"
     );
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(folder)
@@ -76,11 +70,11 @@ pub async fn folders_below(db: &Db, folder: &str) -> Result<Vec<FolderRow>> {
         .await?)
 }
 
-/// The photos in the folders of [`SUBTREE`], whoever added them (a shared folder's
+/// The photos in a folder and every folder below it, whoever added them (a shared folder's
 /// contributors too), none in the Trash.
 pub async fn photos_below(db: &Db, folder: &str) -> Result<Vec<PhotoRow>> {
     let sql = format!(
-        "{SUBTREE} SELECT {PHOTO_COLUMNS} FROM images
+        "{SUBTREE_OF_ANYONE} SELECT {PHOTO_COLUMNS} FROM images
          WHERE trashed_at IS NULL AND folder_id IN (SELECT id FROM subtree)"
     );
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))

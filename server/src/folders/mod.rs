@@ -71,9 +71,14 @@ const SELECT_FOLDER: &str = "SELECT f.id, f.name, f.parent_id,
         (SELECT COUNT(*) FROM images i WHERE i.folder_id = f.id AND i.trashed_at IS NULL) AS image_count, f.model_id
      FROM folders f";
 
-/// A folder `user` may see (their own, or shared with them), or 404. Of a folder shared
-/// with them, the parent shows only when they may see it too.
+/// A folder `user` may see (their own, or shared with them), or 404.
 pub async fn get(db: &Db, user: &str, id: &str) -> Result<Folder> {
+    Ok(visible(db, user, id).await?.0)
+}
+
+/// A folder `user` may see and what they may do with it, or 404. Of a folder shared with
+/// them, the parent shows only when they may see it too.
+pub async fn visible(db: &Db, user: &str, id: &str) -> Result<(Folder, crate::access::Role)> {
     let role = crate::access::folder(db, user, id)
         .await?
         .ok_or(Error::NotFound)?;
@@ -84,7 +89,7 @@ pub async fn get(db: &Db, user: &str, id: &str) -> Result<Folder> {
     {
         folder.parent_id = None;
     }
-    Ok(folder)
+    Ok((folder, role))
 }
 
 /// One of the owner's own folders: 404 when they may not see it, 403 when it was only

@@ -157,22 +157,18 @@ pub async fn folder_page(
     error: Option<Error>,
 ) -> PageResult {
     let owner = &session.user.id;
-    let folder = match folder_id {
-        Some(id) => Some(folders::get(db, owner, id).await?),
-        None => None,
-    };
-    let (role, shared_by) = match folder_id {
+    let (folder, role) = match folder_id {
         Some(id) => {
-            let role = crate::access::folder(db, owner, id)
-                .await?
-                .ok_or(Error::NotFound)?;
-            let by = match role {
-                Role::Owner => None,
-                _ => Some(crate::sharing::owner_name(db, id).await?),
-            };
-            (role, by)
+            let (folder, role) = folders::visible(db, owner, id).await?;
+            (Some(folder), role)
         }
-        None => (Role::Owner, None),
+        None => (None, Role::Owner),
+    };
+    let shared_by = match (folder_id, role) {
+        (Some(id), Role::Viewer | Role::Contributor) => {
+            Some(crate::sharing::owner_name(db, id).await?)
+        }
+        _ => None,
     };
     let crumbs = match folder_id {
         Some(id) => folders::breadcrumbs(db, owner, id).await?,

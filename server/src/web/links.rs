@@ -260,32 +260,26 @@ async fn photo(
     jar: CookieJar,
 ) -> std::result::Result<Response, Error> {
     let link = unlocked(&db, client, &token, &jar).await?;
-    let mut variant = Variant::named(&variant).ok_or(Error::NotFound)?;
+    let asked = Variant::named(&variant).ok_or(Error::NotFound)?;
     if !access::link_photo(&db, &link, &id).await? {
         return Err(Error::NotFound);
     }
-    // A photo stored before the viewer's renditions has none: its "display" would be the
-    // original itself, which such a link does not give out; the thumbnail stands in.
     let restricted = link.hide_place || !link.allow_download;
-    if restricted && matches!(variant, Variant::Display) && !images::has_display(&db, &id).await? {
-        variant = Variant::Thumbnail;
-    }
-    if matches!(variant, Variant::Original) {
-        if !link.allow_download {
+    let variant = match asked {
+        Variant::Original if !link.allow_download => {
             return Err(Error::Forbidden(
                 "the owner of this link does not allow downloads".into(),
             ));
         }
-        // The original carries where it was taken and with what: the rendition, made
-        // from its pixels alone, carries neither.
-        if link.hide_place {
-            variant = if images::has_display(&db, &id).await? {
-                Variant::Display
-            } else {
-                Variant::Thumbnail
-            };
-        }
-    }
+        Variant::Original if !link.hide_place => Variant::Original,
+        Variant::Thumbnail => Variant::Thumbnail,
+        Variant::Display if !restricted => Variant::Display,
+        // The original with its place hidden, or the rendition where the original may not
+        // go out: the rendition, made from the pixels alone (no EXIF); a photo stored
+        // before renditions has none (its "display" is the original), so the thumbnail.
+        _ if images::has_display(&db, &id).await? => Variant::Display,
+        _ => Variant::Thumbnail,
+    };
     let seen = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok());
