@@ -72,6 +72,13 @@ async fn link(app: &TestApp, token: &str, body: Value) -> (String, String) {
     (made["id"].as_str().unwrap().to_owned(), path)
 }
 
+/// The body of a GET that must succeed.
+async fn bytes(client: &Client, url: String) -> bytes::Bytes {
+    let res = client.get(&url).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK, "{url}");
+    res.bytes().await.unwrap()
+}
+
 async fn status(client: &Client, url: String) -> StatusCode {
     client.get(url).send().await.unwrap().status()
 }
@@ -356,14 +363,11 @@ async fn downloads_and_place_follow_the_owners_choice() {
     let client = anyone();
 
     let (_, plain) = link(app, &a.alice, json!({ "folder_id": a.trip })).await;
-    let original = client
-        .get(app.url(&format!("{plain}/images/{tagged}/original")))
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let original = bytes(
+        &client,
+        app.url(&format!("{plain}/images/{tagged}/original")),
+    )
+    .await;
     assert!(
         original.windows(4).any(|w| w == b"Exif"),
         "the original as it was"
@@ -395,23 +399,17 @@ async fn downloads_and_place_follow_the_owners_choice() {
         .execute(&app.state.db)
         .await
         .unwrap();
-    let thumbnail = client
-        .get(app.url(&format!("{plain}/images/{tagged}/thumbnail")))
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let thumbnail = bytes(
+        &client,
+        app.url(&format!("{plain}/images/{tagged}/thumbnail")),
+    )
+    .await;
     for variant in ["original", "display"] {
-        let served = client
-            .get(app.url(&format!("{hidden}/images/{tagged}/{variant}")))
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
+        let served = bytes(
+            &client,
+            app.url(&format!("{hidden}/images/{tagged}/{variant}")),
+        )
+        .await;
         assert_eq!(served, thumbnail, "{variant} of an old photo");
     }
 
@@ -424,7 +422,7 @@ async fn downloads_and_place_follow_the_owners_choice() {
     let url = app.url(&format!("{view_only}/images/{tagged}/original"));
     assert_eq!(status(&client, url).await, StatusCode::FORBIDDEN);
     let url = app.url(&format!("{view_only}/images/{tagged}/display"));
-    let shown = client.get(url).send().await.unwrap().bytes().await.unwrap();
+    let shown = bytes(&client, url).await;
     assert_eq!(shown, thumbnail, "never the original in its place");
     let page = client
         .get(app.url(&view_only))

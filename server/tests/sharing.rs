@@ -57,6 +57,13 @@ async fn share(
         .unwrap()
 }
 
+/// Shares `folder` with `email` as `role`, which must be accepted; the share.
+async fn share_ok(app: &TestApp, token: &str, folder: &str, email: &str, role: &str) -> Value {
+    let res = share(app, token, folder, email, role).await;
+    assert_eq!(res.status(), StatusCode::OK, "sharing with {email}");
+    res.json().await.unwrap()
+}
+
 async fn status(req: reqwest::RequestBuilder) -> StatusCode {
     req.send().await.unwrap().status()
 }
@@ -179,12 +186,7 @@ async fn a_viewer_sees_searches_and_downloads_the_folder_and_everything_below_it
 async fn a_viewer_can_never_write_and_only_the_owner_changes_the_folder() {
     let t = trip(spawn_app().await).await;
     let app = &t.app;
-    assert_eq!(
-        share(app, &t.alice, &t.hawaii, "bob@example.org", "viewer")
-            .await
-            .status(),
-        StatusCode::OK
-    );
+    share_ok(app, &t.alice, &t.hawaii, "bob@example.org", "viewer").await;
     let bobs = app.folder(&t.bob, "Bob's", None).await;
     let forbidden = |what: &str, code: StatusCode| {
         assert_eq!(code, StatusCode::FORBIDDEN, "a viewer: {what}");
@@ -247,12 +249,7 @@ async fn a_viewer_can_never_write_and_only_the_owner_changes_the_folder() {
             .status(),
     );
     // A contributor may add, and no more.
-    assert_eq!(
-        share(app, &t.alice, &t.hawaii, "bob@example.org", "contributor")
-            .await
-            .status(),
-        StatusCode::OK
-    );
+    share_ok(app, &t.alice, &t.hawaii, "bob@example.org", "contributor").await;
     forbidden(
         "a contributor renames",
         status(
@@ -280,12 +277,7 @@ async fn a_viewer_can_never_write_and_only_the_owner_changes_the_folder() {
 async fn a_contributors_photos_stay_theirs_and_the_owner_may_take_them_out() {
     let t = trip(spawn_app().await).await;
     let app = &t.app;
-    assert_eq!(
-        share(app, &t.alice, &t.hawaii, "bob@example.org", "contributor")
-            .await
-            .status(),
-        StatusCode::OK
-    );
+    share_ok(app, &t.alice, &t.hawaii, "bob@example.org", "contributor").await;
     let kept = app.photo(&t.bob, "bobs-view.jpg", Some(&t.hawaii)).await;
     let binned = app.photo(&t.bob, "blurry.jpg", Some(&t.day1)).await;
     let mine = app.photo(&t.bob, "elsewhere.jpg", None).await;
@@ -354,12 +346,7 @@ async fn a_contributors_photos_stay_theirs_and_the_owner_may_take_them_out() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_removed_person_loses_the_folder_at_once_on_every_server() {
     let t = trip(spawn_app().await).await;
-    assert_eq!(
-        share(&t.app, &t.alice, &t.hawaii, "bob@example.org", "viewer")
-            .await
-            .status(),
-        StatusCode::OK
-    );
+    share_ok(&t.app, &t.alice, &t.hawaii, "bob@example.org", "viewer").await;
     let first = t.app.base.clone();
     let (alice, bob, hawaii, beach) = (t.alice, t.bob, t.hawaii, t.beach);
     let second = restart(t.app, |_| {}).await;
@@ -408,12 +395,7 @@ async fn a_removed_person_loses_the_folder_at_once_on_every_server() {
 async fn leaving_moving_and_deleting_end_a_share() {
     let t = trip(spawn_app().await).await;
     let app = &t.app;
-    assert_eq!(
-        share(app, &t.alice, &t.day1, "bob@example.org", "viewer")
-            .await
-            .status(),
-        StatusCode::OK
-    );
+    share_ok(app, &t.alice, &t.day1, "bob@example.org", "viewer").await;
     // Only the shared folder and below: not the folder above it, not even its id.
     let day: Value = fetch(app.get(&t.bob, &format!("/api/v1/folders/{}", t.day1))).await;
     assert_eq!(day["parent_id"], Value::Null);
@@ -587,12 +569,7 @@ async fn an_address_without_an_account_gets_the_folder_once_one_proves_it() {
     // of this test's own: the tests' mail server keeps every run's letters.)
     let erin = address("erin");
     app.user(&erin).await;
-    assert_eq!(
-        share(app, &t.alice, &t.day1, &erin, "viewer")
-            .await
-            .status(),
-        StatusCode::OK
-    );
+    share_ok(app, &t.alice, &t.day1, &erin, "viewer").await;
     let letter = wait_letter(&erin, "shared", 1).await;
     assert!(
         letter.text.contains(&format!("/gallery/{}", t.day1)),
@@ -600,12 +577,7 @@ async fn an_address_without_an_account_gets_the_folder_once_one_proves_it() {
         letter.text
     );
     // Changing her role sends nothing more.
-    assert_eq!(
-        share(app, &t.alice, &t.day1, &erin, "contributor")
-            .await
-            .status(),
-        StatusCode::OK
-    );
+    share_ok(app, &t.alice, &t.day1, &erin, "contributor").await;
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     let shared = common::mail::letters_to(&erin)
         .into_iter()
@@ -622,12 +594,7 @@ async fn an_owner_leaving_leaves_the_contributors_photos_with_them() {
     app.user("root@example.org").await;
     let t = trip(app).await;
     let app = &t.app;
-    assert_eq!(
-        share(app, &t.alice, &t.hawaii, "bob@example.org", "contributor")
-            .await
-            .status(),
-        StatusCode::OK
-    );
+    share_ok(app, &t.alice, &t.hawaii, "bob@example.org", "contributor").await;
     let bobs = app.photo(&t.bob, "bobs.jpg", Some(&t.day1)).await;
     let res = app
         .client
@@ -653,12 +620,7 @@ async fn what_a_disabled_account_shared_is_out_of_reach() {
     let root = app.user("root@example.org").await;
     let t = trip(app).await;
     let app = &t.app;
-    assert_eq!(
-        share(app, &t.alice, &t.hawaii, "bob@example.org", "viewer")
-            .await
-            .status(),
-        StatusCode::OK
-    );
+    share_ok(app, &t.alice, &t.hawaii, "bob@example.org", "viewer").await;
     let made: Value = fetch(
         app.post(&t.alice, "/api/v1/links")
             .json(&json!({ "folder_id": t.hawaii })),
